@@ -1,0 +1,1 @@
+"""Click adapters: parse arguments, call one core function, render the result."""

@@ -1,0 +1,46 @@
+"""`meltano environment list|add|remove`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from meltano.cli.options import pass_project
+
+
+@click.group("environment")
+def command() -> None:
+    """Manage environments in meltano.yml."""
+
+
+@command.command("list")
+@pass_project(database=True)
+def list_environments(project: Any) -> None:
+    """Print environment names, one per line."""
+    from meltano.core.project import environments
+
+    for name in environments.names(project):
+        click.echo(name)
+
+
+@command.command("add")
+@click.argument("name")
+@pass_project(database=True)
+def add_environment(project: Any, name: str) -> None:
+    """Add an environment named NAME."""
+    from meltano.core.project import environments
+
+    environments.add(project, name)
+    click.echo(f"Created new environment '{name}'")
+
+
+@command.command("remove")
+@click.argument("name")
+@pass_project(database=True)
+def remove_environment(project: Any, name: str) -> None:
+    """Remove the environment named NAME."""
+    from meltano.core.project import environments
+
+    environments.remove(project, name)
+    click.echo(f"Removed environment '{name}'")

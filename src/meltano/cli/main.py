@@ -1,0 +1,36 @@
+"""Console entry point: run the root group; turn a bug into one line, not a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from meltano.core.errors import ExitCode
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `meltano`; an unexpected exception prints one line and how to see the traceback."""
+    from meltano.cli.root import cli
+
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="meltano",
+                 standalone_mode=True)
+    except Exception as error:  # noqa: BLE001 - the last resort for bugs, by design
+        report_bug(error)
+        sys.exit(ExitCode.FAILED)
+
+
+def report_bug(error: BaseException) -> None:
+    """Print an unexpected error: a traceback at debug level, one line otherwise."""
+    import click
+
+    from meltano.core.logging import is_debug
+
+    if is_debug():
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+    click.secho(f"Error: unexpected {type(error).__name__}: {error}", err=True, fg="red")
+    if not is_debug():
+        click.echo("This is a bug in meltano. Rerun with `--log-level=debug` to see the "
+                   "traceback, and include it when you report the problem.", err=True)

@@ -1,0 +1,130 @@
+"""What the root group hands to commands, and the `pass_project` decorator."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from meltano import __version__
+from meltano.core.errors import MeltanoError, ProjectNotFoundError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class CliState:
+    """Global options, and the project once a command asks for it."""
+
+    cwd: Path
+    environment: str | None = None
+    no_environment: bool = False
+    env_file: Path | None = None
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def project_root(self) -> Path | None:
+        from meltano.core.project.project import find_root
+
+        return find_root(self.cwd, self.environ)
+
+    def setup_logging(self, *, level: str | None, log_format: str | None,
+                      config_file: str | None) -> None:
+        """Flags win over MELTANO_CLI_* variables, which win over the project's `cli:` section."""
+        from meltano.core import logging as meltano_logging
+
+        project_cli = self._project_cli_settings()
+
+        def pick(flag: str | None, name: str, default: str) -> str:
+            if flag:
+                return flag
+            value = self.environ.get(f"MELTANO_CLI_{name.upper()}") or project_cli.get(name)
+            return str(value) if value else default
+
+        settings = meltano_logging.LogSettings(
+            level=pick(level, "log_level", meltano_logging.DEFAULT_LEVEL).lower(),
+            format=pick(log_format, "log_format", meltano_logging.DEFAULT_FORMAT)
+            .lower().replace("-", "_"),
+            config_file=pick(config_file, "log_config", meltano_logging.DEFAULT_CONFIG_FILE),
+        )
+        meltano_logging.setup_logging(settings, cwd=self.cwd)
+        import structlog
+
+        structlog.get_logger("meltano").info(
+            "meltano started", version=__version__, python=platform.python_version(),
+            platform=f"{platform.system()} ({platform.machine()})")
+
+    def _project_cli_settings(self) -> dict[str, Any]:
+        """The `cli:` section of meltano.yml, if a readable project is here; else nothing."""
+        try:
+            root = self.project_root()
+            if root is None:
+                return {}
+            from meltano.core.project.project import Project
+
+            section = Project(root, environ=self.environ).files.root.data.get("cli")
+        except MeltanoError:
+            return {}  # the command itself reports a broken project
+        return dict(section) if isinstance(section, dict) else {}
+
+
+def load_project(state: CliState, command: str, *, environment_policy: Any = None,
+                 database_uri: str | None = None) -> Any:
+    """Find, validate and activate the project for `command`."""
+    import structlog
+
+    from meltano.core.project import environments
+    from meltano.core.project.project import Project
+
+    root = state.project_root()
+    if root is None:
+        raise ProjectNotFoundError(command)
+    project = Project(root, environ=state.environ, env_file_option=state.env_file)
+    project.files  # noqa: B018 - read and validate now, so errors surface before any work
+    project.check_requires_meltano()
+    project.ensure_sys_dir()
+    project.database_uri_override = database_uri
+    policy = environment_policy or environments.Policy.NEVER
+    selection = environments.select(project, option=state.environment,
+                                    no_environment=state.no_environment)
+    log = structlog.get_logger("meltano")
+    if (policy is environments.Policy.IGNORE_DEFAULT
+            and selection.origin is environments.Origin.DEFAULT and selection.name):
+        log.info("default environment ignored", environment=selection.name,
+                 command=f"meltano {command}", hint="pass --environment to use it")
+    selection = environments.apply_policy(selection, policy)
+    if selection.name is not None:
+        environments.find(project, selection.name)
+        project.environment = selection.name
+        log.info("environment is active", environment=selection.name)
+    return project
+
+
+def pass_project(*, environment_policy: Any = None,
+                 database: bool = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Decorate a command so it receives the activated project as its first argument."""
+
+    def decorator(func: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> R:
+            ctx = click.get_current_context()
+            state: CliState = ctx.find_object(CliState) or CliState(cwd=Path.cwd())
+            database_uri = kwargs.pop("database_uri", None)
+            command = ctx.command_path.split(" ", 1)[-1] if " " in ctx.command_path else ""
+            project = load_project(state, command.split(" ")[0] or ctx.info_name or "",
+                                   environment_policy=environment_policy,
+                                   database_uri=database_uri)
+            return func(project, *args, **kwargs)
+
+        if database:
+            wrapper = click.option("--database-uri", metavar="URI",
+                                   help="System database URL for this invocation.")(wrapper)
+        return wrapper
+
+    return decorator

@@ -1,0 +1,11 @@
+"""Rendering helpers shared by commands: JSON documents and simple tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def as_json(value: Any, *, indent: int | None = 2) -> str:
+    """A JSON document for stdout."""
+    return json.dumps(value, indent=indent, default=str)

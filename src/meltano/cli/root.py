@@ -1,0 +1,122 @@
+"""The root `meltano` group: global options, lazy subcommands, and error conversion."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meltano import __version__
+from meltano.cli.options import CliState
+from meltano.core.errors import ExitCode, MeltanoError
+
+# name -> (module, short help). Modules are imported only when their command runs, so
+# `meltano --help` and `meltano --version` never import SQLAlchemy, Alembic or rich.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("meltano.cli.init", "Create a new Meltano project."),
+    "environment": ("meltano.cli.environment", "Manage environments."),
+}
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
+LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")
+
+
+def _normalize_token(token: str) -> str:
+    """Accept `--full_refresh` for `--full-refresh`, as Meltano does."""
+    return token.replace("_", "-")
+
+
+class MeltanoGroup(click.Group):
+    """Loads subcommands on demand and converts `MeltanoError` to output and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            name = args[0] if args else ""
+            matches = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.5)
+            if matches:
+                error.message += "\n\nDid you mean one of these?\n" + "\n".join(
+                    f"    {match}" for match in matches)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MeltanoError as error:
+            _print_error(error)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+def _print_error(error: MeltanoError) -> None:
+    reason = error.reason.rstrip(".")
+    click.secho(f"Error: {reason}.", err=True, fg="red")
+    if error.instruction:
+        instruction = error.instruction.rstrip(".")
+        click.echo(f"{instruction}.", err=True)
+
+
+@click.group(cls=MeltanoGroup, invoke_without_command=True,
+             context_settings={"token_normalize_func": _normalize_token,
+                               "help_option_names": ["--help", "-h"]})
+@click.version_option(__version__, "--version", prog_name="meltano",
+                      message="%(prog)s, version %(version)s")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="Minimum level of log lines on stderr (setting: cli.log_level).")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS, case_sensitive=False),
+              help="How log lines look (setting: cli.log_format).")
+@click.option("--log-config", type=str,
+              help="A Python logging dictConfig YAML file (setting: cli.log_config).")
+@click.option("--environment", "environment", metavar="NAME",
+              help="Environment to activate (default: MELTANO_ENVIRONMENT or "
+                   "default_environment).")
+@click.option("--no-environment", is_flag=True, default=False,
+              help="Activate no environment, not even the default one.")
+@click.option("--cwd", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Run as if meltano was started in this directory.")
+@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Dotenv file to read instead of the project's .env.")
+@click.pass_context
+def cli(ctx: click.Context, *, log_level: str | None, log_format: str | None,
+        log_config: str | None, environment: str | None, no_environment: bool,
+        cwd: Path | None, env_file: Path | None) -> None:
+    """Meltano: the CLI-first ELT orchestrator.
+
+    Run `meltano init DIR` to create a project, then `meltano COMMAND --help` for details.
+    """
+    if cwd is not None:
+        os.chdir(cwd)
+    state = CliState(cwd=Path.cwd(), environment=environment, no_environment=no_environment,
+                     env_file=env_file)
+    ctx.obj = state
+    try:
+        state.setup_logging(level=log_level, log_format=log_format, config_file=log_config)
+    except MeltanoError as error:
+        _print_error(error)
+        ctx.exit(error.exit_code)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(ExitCode.USAGE)

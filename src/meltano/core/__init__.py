@@ -1,0 +1,1 @@
+"""Domain packages: everything except the command-line adapters."""

@@ -1,0 +1,1 @@
+"""The system database: engine, ORM models and Alembic migrations."""

@@ -1,0 +1,120 @@
+"""Connect to the system database and bring its schema to our head revision."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meltano.core.errors import MeltanoError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from meltano.core.project.project import Project
+
+HEAD = "c0efb3c314eb"
+# Revisions Meltano created before its head; a database at one of these predates 4.x.
+OLDER_REVISIONS = (
+    "b4c05e463b53", "6ef30ab7b8e5", "53e97221d99f", "a3e2b0a4937d", "990c0665f3ce",
+    "ceb00d7ff3bd", "23ea52e6d784", "87d9638f6ac6", "367228df6a43", "e4fbabc3fed6",
+    "d135f52a6f49", "13e8639c6d2b", "5b43800443d1", "f4c225a9492f", "6828cc5b1a4f",
+)
+SQLITE_MINIMUM = (3, 25, 1)
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_uri(project: Project) -> str:
+    return f"sqlite:///{project.sys_dir / 'meltano.db'}"
+
+
+def database_uri(project: Project, override: str | None = None) -> str:
+    """`--database-uri`, else MELTANO_DATABASE_URI, else `database_uri`, else SQLite in .meltano."""
+    value = override or project.lookup("MELTANO_DATABASE_URI")
+    if not value:
+        configured = project.files.root.data.get("database_uri")
+        value = str(configured) if configured else None
+    if not value:
+        return default_uri(project)
+    return value.replace("$MELTANO_SYS_DIR_ROOT", str(project.sys_dir)).replace(
+        "${MELTANO_SYS_DIR_ROOT}", str(project.sys_dir)).replace(
+        "$MELTANO_PROJECT_ROOT", str(project.root)).replace(
+        "${MELTANO_PROJECT_ROOT}", str(project.root))
+
+
+def redact_uri(uri: str) -> str:
+    """Hide the password in a database URL before it reaches a log or an error."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1********@", uri)
+
+
+def _on_sqlite_connect(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_engine(uri: str) -> Engine:
+    """An engine without pooling; SQLite in WAL mode with a generous busy timeout."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    if uri.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            raise MeltanoError(
+                f"Detected SQLite {sqlite3.sqlite_version}, but Meltano requires at least "
+                f"{'.'.join(map(str, SQLITE_MINIMUM))}", "Use a Python built with a newer SQLite")
+        path = uri.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = sqlalchemy.create_engine(uri, poolclass=NullPool)
+    except (sqlalchemy.exc.ArgumentError, ImportError) as error:
+        raise MeltanoError(f"Cannot use the system database {redact_uri(uri)}: {error}",
+                           "Check the `database_uri` setting") from error
+    if engine.dialect.name == "sqlite":
+        sqlalchemy.event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision recorded in `alembic_version`, or None for an empty database."""
+    import sqlalchemy
+
+    with engine.connect() as connection:
+        if not sqlalchemy.inspect(connection).has_table("alembic_version"):
+            return None
+        row = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
+
+
+def migrate(engine: Engine) -> bool:
+    """Bring the schema to HEAD; return True when anything changed."""
+    import sqlalchemy
+
+    try:
+        revision = current_revision(engine)
+    except sqlalchemy.exc.DBAPIError as error:
+        raise MeltanoError(f"Cannot open the system database {redact_uri(str(engine.url))}: "
+                           f"{error.orig}", "Check `database_uri` and that the database is reachable"
+                           ) from error
+    if revision == HEAD:
+        return False
+    if revision in OLDER_REVISIONS:
+        raise MeltanoError(
+            f"The system database is at revision {revision}, from a Meltano older than 4.x",
+            "Upgrade it once with Meltano 4.4.1 (`meltano upgrade database`), then use it here")
+    if revision is not None:
+        raise MeltanoError(
+            f"Cannot upgrade the system database: it is at unknown revision {revision}",
+            "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere")
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return True

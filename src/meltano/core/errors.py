@@ -1,0 +1,73 @@
+"""The one error type users see, and the exit codes it maps to."""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes, as Meltano documents them."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    VERSION_MISMATCH = 3
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+class MeltanoError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
+
+    def __init__(self, reason: str, instruction: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.instruction = instruction
+
+
+class UsageError(MeltanoError):
+    """The command line or its surroundings are wrong (exit code 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ProjectNotFoundError(UsageError):
+    """A command that needs a project was run outside one."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(
+            f"`meltano {command}` must be run inside a Meltano project",
+            "Change into a project directory, pass `--cwd DIR`, "
+            "or create a project with `meltano init DIR`",
+        )
+
+
+class ProjectReadOnlyError(MeltanoError):
+    """A write was attempted in a project deployed as read-only."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The requested action could not be completed: "
+            "This Meltano project is deployed as read-only",
+            "Unset `project_readonly` (or MELTANO_PROJECT_READONLY) to change project files",
+        )
+
+
+class VersionMismatchError(MeltanoError):
+    """The project's `requires_meltano` excludes the running version."""
+
+    exit_code = ExitCode.VERSION_MISMATCH
+
+    def __init__(self, running: str, required: str) -> None:
+        super().__init__(
+            f"You're using Meltano {running}, but this project requires {required}",
+            "Install a Meltano version that matches `requires_meltano` in meltano.yml, "
+            "or change that specifier",
+        )
+
+
+class ProjectFileError(MeltanoError):
+    """`meltano.yml` (or an included file) cannot be read or is invalid."""
