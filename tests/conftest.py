@@ -15,8 +15,9 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)
-def isolated_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-                     ) -> Iterator[None]:
+def isolated_environ(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """No MELTANO_* variable or user config from the developer's machine leaks into a test."""
     for name in list(os.environ):
         if name.startswith(("MELTANO_", "TAP_", "TARGET_")) or name in ("NO_COLOR", "FORCE_COLOR"):

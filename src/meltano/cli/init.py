@@ -24,8 +24,14 @@ LOGO = r"""
 @click.option("--force", is_flag=True, help="Overwrite an existing meltano.yml.")
 @click.option("--database-uri", metavar="URI", help="System database URL for the new project.")
 @click.pass_obj
-def command(state: CliState, project_directory: Path | None, *, no_usage_stats: bool,
-            force: bool, database_uri: str | None) -> None:
+def command(
+    state: CliState,
+    project_directory: Path | None,
+    *,
+    no_usage_stats: bool,
+    force: bool,
+    database_uri: str | None,
+) -> None:
     """Create a new Meltano project in PROJECT_DIRECTORY."""
     import structlog
 
@@ -36,12 +42,18 @@ def command(state: CliState, project_directory: Path | None, *, no_usage_stats: 
     directory = state.cwd / project_directory
     enclosing = state.project_root()
     if enclosing is not None and enclosing.resolve() != directory.resolve():
-        structlog.get_logger("meltano").warning("creating a project inside another project",
-                                                enclosing_project=str(enclosing))
+        structlog.get_logger("meltano").warning(
+            "creating a project inside another project", enclosing_project=str(enclosing)
+        )
     stats_setting = state.environ.get("MELTANO_SEND_ANONYMOUS_USAGE_STATS")
     usage_stats = not no_usage_stats and (stats_setting is None or is_truthy(stats_setting))
-    result = init_project(directory, usage_stats=usage_stats, force=force,
-                          database_uri=database_uri, environ=state.environ)
+    result = init_project(
+        directory,
+        usage_stats=usage_stats,
+        force=force,
+        database_uri=database_uri,
+        environ=state.environ,
+    )
     click.echo(f"Created project files in {project_directory}/")
     for relative, written in result.files:
         click.echo(f"   |-- {relative}" + ("" if written else " (skipped: already exists)"))

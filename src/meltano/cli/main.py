@@ -13,9 +13,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from meltano.cli.root import cli
 
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="meltano",
-                 standalone_mode=True)
-    except Exception as error:  # noqa: BLE001 - the last resort for bugs, by design
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="meltano", standalone_mode=True
+        )
+    except Exception as error:
         report_bug(error)
         sys.exit(ExitCode.FAILED)
 
@@ -32,5 +33,8 @@ def report_bug(error: BaseException) -> None:
         traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
     click.secho(f"Error: unexpected {type(error).__name__}: {error}", err=True, fg="red")
     if not is_debug():
-        click.echo("This is a bug in meltano. Rerun with `--log-level=debug` to see the "
-                   "traceback, and include it when you report the problem.", err=True)
+        click.echo(
+            "This is a bug in meltano. Rerun with `--log-level=debug` to see the "
+            "traceback, and include it when you report the problem.",
+            err=True,
+        )

@@ -34,8 +34,9 @@ class CliState:
 
         return find_root(self.cwd, self.environ)
 
-    def setup_logging(self, *, level: str | None, log_format: str | None,
-                      config_file: str | None) -> None:
+    def setup_logging(
+        self, *, level: str | None, log_format: str | None, config_file: str | None
+    ) -> None:
         """Flags win over MELTANO_CLI_* variables, which win over the project's `cli:` section."""
         from meltano.core import logging as meltano_logging
 
@@ -50,15 +51,19 @@ class CliState:
         settings = meltano_logging.LogSettings(
             level=pick(level, "log_level", meltano_logging.DEFAULT_LEVEL).lower(),
             format=pick(log_format, "log_format", meltano_logging.DEFAULT_FORMAT)
-            .lower().replace("-", "_"),
+            .lower()
+            .replace("-", "_"),
             config_file=pick(config_file, "log_config", meltano_logging.DEFAULT_CONFIG_FILE),
         )
         meltano_logging.setup_logging(settings, cwd=self.cwd)
         import structlog
 
         structlog.get_logger("meltano").info(
-            "meltano started", version=__version__, python=platform.python_version(),
-            platform=f"{platform.system()} ({platform.machine()})")
+            "meltano started",
+            version=__version__,
+            python=platform.python_version(),
+            platform=f"{platform.system()} ({platform.machine()})",
+        )
 
     def _project_cli_settings(self) -> dict[str, Any]:
         """The `cli:` section of meltano.yml, if a readable project is here; else nothing."""
@@ -74,8 +79,13 @@ class CliState:
         return dict(section) if isinstance(section, dict) else {}
 
 
-def load_project(state: CliState, command: str, *, environment_policy: Any = None,
-                 database_uri: str | None = None) -> Any:
+def load_project(
+    state: CliState,
+    command: str,
+    *,
+    environment_policy: Any = None,
+    database_uri: str | None = None,
+) -> Any:
     """Find, validate and activate the project for `command`."""
     import structlog
 
@@ -91,13 +101,21 @@ def load_project(state: CliState, command: str, *, environment_policy: Any = Non
     project.ensure_sys_dir()
     project.database_uri_override = database_uri
     policy = environment_policy or environments.Policy.NEVER
-    selection = environments.select(project, option=state.environment,
-                                    no_environment=state.no_environment)
+    selection = environments.select(
+        project, option=state.environment, no_environment=state.no_environment
+    )
     log = structlog.get_logger("meltano")
-    if (policy is environments.Policy.IGNORE_DEFAULT
-            and selection.origin is environments.Origin.DEFAULT and selection.name):
-        log.info("default environment ignored", environment=selection.name,
-                 command=f"meltano {command}", hint="pass --environment to use it")
+    if (
+        policy is environments.Policy.IGNORE_DEFAULT
+        and selection.origin is environments.Origin.DEFAULT
+        and selection.name
+    ):
+        log.info(
+            "default environment ignored",
+            environment=selection.name,
+            command=f"meltano {command}",
+            hint="pass --environment to use it",
+        )
     selection = environments.apply_policy(selection, policy)
     if selection.name is not None:
         environments.find(project, selection.name)
@@ -106,8 +124,9 @@ def load_project(state: CliState, command: str, *, environment_policy: Any = Non
     return project
 
 
-def pass_project(*, environment_policy: Any = None,
-                 database: bool = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def pass_project(
+    *, environment_policy: Any = None, database: bool = False
+) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Decorate a command so it receives the activated project as its first argument."""
 
     def decorator(func: Callable[..., R]) -> Callable[..., R]:
@@ -117,14 +136,18 @@ def pass_project(*, environment_policy: Any = None,
             state: CliState = ctx.find_object(CliState) or CliState(cwd=Path.cwd())
             database_uri = kwargs.pop("database_uri", None)
             command = ctx.command_path.split(" ", 1)[-1] if " " in ctx.command_path else ""
-            project = load_project(state, command.split(" ")[0] or ctx.info_name or "",
-                                   environment_policy=environment_policy,
-                                   database_uri=database_uri)
+            project = load_project(
+                state,
+                command.split(" ")[0] or ctx.info_name or "",
+                environment_policy=environment_policy,
+                database_uri=database_uri,
+            )
             return func(project, *args, **kwargs)
 
         if database:
-            wrapper = click.option("--database-uri", metavar="URI",
-                                   help="System database URL for this invocation.")(wrapper)
+            wrapper = click.option(
+                "--database-uri", metavar="URI", help="System database URL for this invocation."
+            )(wrapper)
         return wrapper
 
     return decorator

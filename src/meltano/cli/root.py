@@ -48,16 +48,19 @@ class MeltanoGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def resolve_command(self, ctx: click.Context,
-                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as error:
             name = args[0] if args else ""
             matches = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.5)
             if matches:
-                error.message += "\n\nDid you mean one of these?\n" + "\n".join(
-                    f"    {match}" for match in matches)
+                suggestions = "\n".join(f"    {match}" for match in matches)
+                raise click.UsageError(
+                    f"{error.message}\n\nDid you mean one of these?\n{suggestions}", ctx
+                ) from error
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -79,38 +82,75 @@ def _print_error(error: MeltanoError) -> None:
         click.echo(f"{instruction}.", err=True)
 
 
-@click.group(cls=MeltanoGroup, invoke_without_command=True,
-             context_settings={"token_normalize_func": _normalize_token,
-                               "help_option_names": ["--help", "-h"]})
-@click.version_option(__version__, "--version", prog_name="meltano",
-                      message="%(prog)s, version %(version)s")
-@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
-              help="Minimum level of log lines on stderr (setting: cli.log_level).")
-@click.option("--log-format", type=click.Choice(LOG_FORMATS, case_sensitive=False),
-              help="How log lines look (setting: cli.log_format).")
-@click.option("--log-config", type=str,
-              help="A Python logging dictConfig YAML file (setting: cli.log_config).")
-@click.option("--environment", "environment", metavar="NAME",
-              help="Environment to activate (default: MELTANO_ENVIRONMENT or "
-                   "default_environment).")
-@click.option("--no-environment", is_flag=True, default=False,
-              help="Activate no environment, not even the default one.")
-@click.option("--cwd", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Run as if meltano was started in this directory.")
-@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Dotenv file to read instead of the project's .env.")
+@click.group(
+    cls=MeltanoGroup,
+    invoke_without_command=True,
+    context_settings={
+        "token_normalize_func": _normalize_token,
+        "help_option_names": ["--help", "-h"],
+    },
+)
+@click.version_option(
+    __version__, "--version", prog_name="meltano", message="%(prog)s, version %(version)s"
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="Minimum level of log lines on stderr (setting: cli.log_level).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS, case_sensitive=False),
+    help="How log lines look (setting: cli.log_format).",
+)
+@click.option(
+    "--log-config",
+    type=str,
+    help="A Python logging dictConfig YAML file (setting: cli.log_config).",
+)
+@click.option(
+    "--environment",
+    "environment",
+    metavar="NAME",
+    help="Environment to activate (default: MELTANO_ENVIRONMENT or default_environment).",
+)
+@click.option(
+    "--no-environment",
+    is_flag=True,
+    default=False,
+    help="Activate no environment, not even the default one.",
+)
+@click.option(
+    "--cwd",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run as if meltano was started in this directory.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Dotenv file to read instead of the project's .env.",
+)
 @click.pass_context
-def cli(ctx: click.Context, *, log_level: str | None, log_format: str | None,
-        log_config: str | None, environment: str | None, no_environment: bool,
-        cwd: Path | None, env_file: Path | None) -> None:
+def cli(
+    ctx: click.Context,
+    *,
+    log_level: str | None,
+    log_format: str | None,
+    log_config: str | None,
+    environment: str | None,
+    no_environment: bool,
+    cwd: Path | None,
+    env_file: Path | None,
+) -> None:
     """Meltano: the CLI-first ELT orchestrator.
 
     Run `meltano init DIR` to create a project, then `meltano COMMAND --help` for details.
     """
     if cwd is not None:
         os.chdir(cwd)
-    state = CliState(cwd=Path.cwd(), environment=environment, no_environment=no_environment,
-                     env_file=env_file)
+    state = CliState(
+        cwd=Path.cwd(), environment=environment, no_environment=no_environment, env_file=env_file
+    )
     ctx.obj = state
     try:
         state.setup_logging(level=log_level, log_format=log_format, config_file=log_config)

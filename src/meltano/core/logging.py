@@ -36,8 +36,19 @@ DEFAULT_FORMAT = "colored"
 DEFAULT_CONFIG_FILE = "logging.yaml"
 
 # Chatty third-party loggers that would drown our own lines at debug level.
-_QUIET_LOGGERS = ("urllib3", "botocore", "boto3", "s3transfer", "alembic", "google", "azure",
-                  "snowplow_tracker", "httpx", "asyncio", "filelock")
+_QUIET_LOGGERS = (
+    "urllib3",
+    "botocore",
+    "boto3",
+    "s3transfer",
+    "alembic",
+    "google",
+    "azure",
+    "snowplow_tracker",
+    "httpx",
+    "asyncio",
+    "filelock",
+)
 
 
 @dataclass(frozen=True)
@@ -95,8 +106,11 @@ class _ConsoleRenderer:
     """`<timestamp> [<level>] <tag> <event> key=value ...`."""
 
     _COLORS: Mapping[str, str] = {
-        "debug": "\x1b[34m", "info": "\x1b[32m", "warning": "\x1b[33m",
-        "error": "\x1b[31m", "critical": "\x1b[31;1m",
+        "debug": "\x1b[34m",
+        "info": "\x1b[32m",
+        "warning": "\x1b[33m",
+        "error": "\x1b[31m",
+        "critical": "\x1b[31;1m",
     }
 
     def __init__(self, *, colors: bool) -> None:
@@ -135,8 +149,9 @@ def _formatter(renderer: Processor, *, keep_exceptions: bool = True) -> logging.
         processors.insert(0, structlog.processors.format_exc_info)
     processors.append(_drop_internal_keys)
     processors.append(renderer)
-    return structlog.stdlib.ProcessorFormatter(foreign_pre_chain=_pre_chain(),
-                                                processors=processors)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_pre_chain(), processors=processors
+    )
 
 
 def console_log_formatter(*, colors: bool = False) -> logging.Formatter:
@@ -151,8 +166,11 @@ def json_formatter() -> logging.Formatter:
 
 def key_value_formatter() -> logging.Formatter:
     """`timestamp='...' level='info' event='...'` lines; importable from a `logging.yaml`."""
-    return _formatter(structlog.processors.KeyValueRenderer(
-        key_order=["timestamp", "level", "event", "logger"], drop_missing=True))
+    return _formatter(
+        structlog.processors.KeyValueRenderer(
+            key_order=["timestamp", "level", "event", "logger"], drop_missing=True
+        )
+    )
 
 
 def plain_formatter() -> logging.Formatter:
@@ -203,27 +221,34 @@ def find_config_file(config_file: str, *, cwd: Path | None = None) -> Path | Non
 
 
 def _load_dict_config(path: Path) -> MutableMapping[str, Any]:
-    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         document = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (OSError, YAMLError) as error:
-        raise MeltanoError(f"Cannot read the logging configuration {path}: {error}",
-                           "Fix the file or pass another one with --log-config") from error
+        raise MeltanoError(
+            f"Cannot read the logging configuration {path}: {error}",
+            "Fix the file or pass another one with --log-config",
+        ) from error
     if not isinstance(document, dict):
-        raise MeltanoError(f"The logging configuration {path} is not a mapping",
-                           "Write a Python logging dictConfig document (version: 1, ...)")
+        raise MeltanoError(
+            f"The logging configuration {path} is not a mapping",
+            "Write a Python logging dictConfig document (version: 1, ...)",
+        )
     return document
 
 
 def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
     """Configure structlog and the root logger once per process."""
     if settings.level not in LEVELS:
-        raise MeltanoError(f"Unknown log level {settings.level!r}",
-                           f"Use one of: {', '.join(LEVELS)}")
+        raise MeltanoError(
+            f"Unknown log level {settings.level!r}", f"Use one of: {', '.join(LEVELS)}"
+        )
     if settings.format not in FORMATS:
-        raise MeltanoError(f"Unknown log format {settings.format!r}",
-                           f"Use one of: {', '.join(FORMATS)}")
+        raise MeltanoError(
+            f"Unknown log format {settings.format!r}", f"Use one of: {', '.join(FORMATS)}"
+        )
     _configure_structlog()
     logging.captureWarnings(True)
     for name in _QUIET_LOGGERS:
@@ -233,8 +258,10 @@ def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
         try:
             logging.config.dictConfig(dict(_load_dict_config(config_path)))
         except (ValueError, TypeError, AttributeError, ImportError) as error:
-            raise MeltanoError(f"The logging configuration {config_path} is invalid: {error}",
-                               "Fix the dictConfig document or remove it") from error
+            raise MeltanoError(
+                f"The logging configuration {config_path} is invalid: {error}",
+                "Fix the dictConfig document or remove it",
+            ) from error
         structlog.get_logger("meltano").info("using logging configuration", path=str(config_path))
         return
     handler = logging.StreamHandler(sys.stderr)

@@ -17,9 +17,21 @@ if TYPE_CHECKING:
 HEAD = "c0efb3c314eb"
 # Revisions Meltano created before its head; a database at one of these predates 4.x.
 OLDER_REVISIONS = (
-    "b4c05e463b53", "6ef30ab7b8e5", "53e97221d99f", "a3e2b0a4937d", "990c0665f3ce",
-    "ceb00d7ff3bd", "23ea52e6d784", "87d9638f6ac6", "367228df6a43", "e4fbabc3fed6",
-    "d135f52a6f49", "13e8639c6d2b", "5b43800443d1", "f4c225a9492f", "6828cc5b1a4f",
+    "b4c05e463b53",
+    "6ef30ab7b8e5",
+    "53e97221d99f",
+    "a3e2b0a4937d",
+    "990c0665f3ce",
+    "ceb00d7ff3bd",
+    "23ea52e6d784",
+    "87d9638f6ac6",
+    "367228df6a43",
+    "e4fbabc3fed6",
+    "d135f52a6f49",
+    "13e8639c6d2b",
+    "5b43800443d1",
+    "f4c225a9492f",
+    "6828cc5b1a4f",
 )
 SQLITE_MINIMUM = (3, 25, 1)
 BUSY_TIMEOUT_MS = 30_000
@@ -37,10 +49,12 @@ def database_uri(project: Project, override: str | None = None) -> str:
         value = str(configured) if configured else None
     if not value:
         return default_uri(project)
-    return value.replace("$MELTANO_SYS_DIR_ROOT", str(project.sys_dir)).replace(
-        "${MELTANO_SYS_DIR_ROOT}", str(project.sys_dir)).replace(
-        "$MELTANO_PROJECT_ROOT", str(project.root)).replace(
-        "${MELTANO_PROJECT_ROOT}", str(project.root))
+    return (
+        value.replace("$MELTANO_SYS_DIR_ROOT", str(project.sys_dir))
+        .replace("${MELTANO_SYS_DIR_ROOT}", str(project.sys_dir))
+        .replace("$MELTANO_PROJECT_ROOT", str(project.root))
+        .replace("${MELTANO_PROJECT_ROOT}", str(project.root))
+    )
 
 
 def redact_uri(uri: str) -> str:
@@ -64,15 +78,19 @@ def create_engine(uri: str) -> Engine:
         if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
             raise MeltanoError(
                 f"Detected SQLite {sqlite3.sqlite_version}, but Meltano requires at least "
-                f"{'.'.join(map(str, SQLITE_MINIMUM))}", "Use a Python built with a newer SQLite")
+                f"{'.'.join(map(str, SQLITE_MINIMUM))}",
+                "Use a Python built with a newer SQLite",
+            )
         path = uri.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = sqlalchemy.create_engine(uri, poolclass=NullPool)
     except (sqlalchemy.exc.ArgumentError, ImportError) as error:
-        raise MeltanoError(f"Cannot use the system database {redact_uri(uri)}: {error}",
-                           "Check the `database_uri` setting") from error
+        raise MeltanoError(
+            f"Cannot use the system database {redact_uri(uri)}: {error}",
+            "Check the `database_uri` setting",
+        ) from error
     if engine.dialect.name == "sqlite":
         sqlalchemy.event.listen(engine, "connect", _on_sqlite_connect)
     return engine
@@ -96,19 +114,22 @@ def migrate(engine: Engine) -> bool:
     try:
         revision = current_revision(engine)
     except sqlalchemy.exc.DBAPIError as error:
-        raise MeltanoError(f"Cannot open the system database {redact_uri(str(engine.url))}: "
-                           f"{error.orig}", "Check `database_uri` and that the database is reachable"
-                           ) from error
+        raise MeltanoError(
+            f"Cannot open the system database {redact_uri(str(engine.url))}: {error.orig}",
+            "Check `database_uri` and that the database is reachable",
+        ) from error
     if revision == HEAD:
         return False
     if revision in OLDER_REVISIONS:
         raise MeltanoError(
             f"The system database is at revision {revision}, from a Meltano older than 4.x",
-            "Upgrade it once with Meltano 4.4.1 (`meltano upgrade database`), then use it here")
+            "Upgrade it once with Meltano 4.4.1 (`meltano upgrade database`), then use it here",
+        )
     if revision is not None:
         raise MeltanoError(
             f"Cannot upgrade the system database: it is at unknown revision {revision}",
-            "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere")
+            "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere",
+        )
     from alembic import command
     from alembic.config import Config
 

@@ -43,9 +43,9 @@ def user_yaml_style() -> YamlStyle:
     if not isinstance(section, dict):
         return YamlStyle()
     default = YamlStyle()
-    indent = section.get("indent", default.indent)
+    indent = int(section.get("indent") or default.indent)
     return YamlStyle(
-        indent=int(indent),
+        indent=indent,
         block_seq_indent=int(section.get("block_seq_indent", indent)),
         sequence_dash_offset=int(section.get("sequence_dash_offset", default.sequence_dash_offset)),
     )
@@ -56,8 +56,9 @@ def _round_trip_yaml(style: YamlStyle | None = None) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 1_000_000  # never wrap long lines
     style = style or YamlStyle()
-    yaml.indent(mapping=style.indent, sequence=style.block_seq_indent,
-                offset=style.sequence_dash_offset)
+    yaml.indent(
+        mapping=style.indent, sequence=style.block_seq_indent, offset=style.sequence_dash_offset
+    )
     return yaml
 
 
@@ -76,14 +77,17 @@ def parse(text: str, path: Path) -> CommentedMap:
     try:
         data = _round_trip_yaml().load(text)
     except YAMLError as error:
-        raise ProjectFileError(_describe(error, path),
-                               "Fix the YAML syntax at that position") from error
+        raise ProjectFileError(
+            _describe(error, path), "Fix the YAML syntax at that position"
+        ) from error
     if data is None:
         return CommentedMap()
     if not isinstance(data, CommentedMap):
-        raise ProjectFileError(f"{path}:1:1: the file must hold a mapping of keys to values, "
-                               f"not a {type(data).__name__}",
-                               "Start the file with top-level keys such as `plugins:`")
+        raise ProjectFileError(
+            f"{path}:1:1: the file must hold a mapping of keys to values, "
+            f"not a {type(data).__name__}",
+            "Start the file with top-level keys such as `plugins:`",
+        )
     return data
 
 

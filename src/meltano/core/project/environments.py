@@ -41,14 +41,18 @@ class Selection:
 class EnvironmentNotFoundError(MeltanoError):
     def __init__(self, name: str, known: list[str]) -> None:
         listed = ", ".join(known) if known else "none are defined"
-        super().__init__(f"Environment '{name}' was not found",
-                         f"Known environments: {listed}. Add one with `meltano environment add`")
+        super().__init__(
+            f"Environment '{name}' was not found",
+            f"Known environments: {listed}. Add one with `meltano environment add`",
+        )
 
 
 class EnvironmentRequiredError(MeltanoError):
     def __init__(self) -> None:
-        super().__init__("A Meltano environment must be specified",
-                         "Set `default_environment` in meltano.yml, or pass `--environment NAME`")
+        super().__init__(
+            "A Meltano environment must be specified",
+            "Set `default_environment` in meltano.yml, or pass `--environment NAME`",
+        )
 
 
 def select(project: Project, *, option: str | None, no_environment: bool) -> Selection:
@@ -96,14 +100,18 @@ def find(project: Project, name: str) -> dict[str, Any]:
 def add(project: Project, name: str) -> None:
     """Append `- name: NAME` to the root file's `environments`."""
     if ":" in name:
-        raise MeltanoError(f"Environment name {name!r} contains ':'",
-                           "Pick a name without ':' (it separates parts of state IDs)")
+        raise MeltanoError(
+            f"Environment name {name!r} contains ':'",
+            "Pick a name without ':' (it separates parts of state IDs)",
+        )
     if not name.strip():
         raise MeltanoError("An environment name cannot be empty", "Pass a name")
     with project.edit() as files:
         if files.find("environments", name) is not None:
-            raise MeltanoError(f"An Environment named '{name}' already exists",
-                               "Pick another name, or remove the existing one first")
+            raise MeltanoError(
+                f"An Environment named '{name}' already exists",
+                "Pick another name, or remove the existing one first",
+            )
         data = files.root.data
         if not isinstance(data.get("environments"), list):
             data["environments"] = CommentedSeq()

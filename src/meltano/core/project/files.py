@@ -15,7 +15,7 @@ from meltano.core.project import document
 from meltano.core.project.validate import PLUGIN_TYPES, validate_document
 
 NAMED_SECTIONS = ("environments", "schedules", "jobs")
-_EMPTY_INCLUDE = {"plugins": {}, "schedules": [], "jobs": [], "environments": []}
+_EMPTY_INCLUDE: dict[str, Any] = {"plugins": {}, "schedules": [], "jobs": [], "environments": []}
 
 
 @dataclass
@@ -31,11 +31,14 @@ class ProjectFile:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
-            raise ProjectFileError(f"{path} is not UTF-8 text: {error}",
-                                   "Save the file as UTF-8") from error
+            raise ProjectFileError(
+                f"{path} is not UTF-8 text: {error}", "Save the file as UTF-8"
+            ) from error
         except OSError as error:
-            raise ProjectFileError(f"Cannot read {path}: {error.strerror}",
-                                   "Check that the file exists and is readable") from error
+            raise ProjectFileError(
+                f"Cannot read {path}: {error.strerror}",
+                "Check that the file exists and is readable",
+            ) from error
         data = document.parse(text, path)
         validate_document(path, data)
         return cls(path=path, data=data, original_text=text)
@@ -60,10 +63,12 @@ class ProjectFiles:
         """Read `meltano.yml` and every file matched by its `include_paths`."""
         root = ProjectFile.read(root_dir / filename)
         if not root.data and not root.original_text.strip():
-            raise ProjectFileError(f"{root.path} is empty",
-                                   "Write a project into it, or run `meltano init --force`")
-        files = cls(root=root, included=[ProjectFile.read(path)
-                                         for path in include_files(root_dir, root)])
+            raise ProjectFileError(
+                f"{root.path} is empty", "Write a project into it, or run `meltano init --force`"
+            )
+        files = cls(
+            root=root, included=[ProjectFile.read(path) for path in include_files(root_dir, root)]
+        )
         files.check_no_duplicates()
         return files
 
@@ -84,10 +89,11 @@ class ProjectFiles:
                     raise ProjectFileError(
                         f"Duplicate plugin name found: {kind} {name!r} is defined in both "
                         f"{owners[key]} and {project_file.path}"
-                        if kind in PLUGIN_TYPES else
-                        f"Duplicate {kind[:-1]} name found: {name!r} is defined in both "
+                        if kind in PLUGIN_TYPES
+                        else f"Duplicate {kind[:-1]} name found: {name!r} is defined in both "
                         f"{owners[key]} and {project_file.path}",
-                        "Keep one definition and remove the other")
+                        "Keep one definition and remove the other",
+                    )
                 owners[key] = project_file.path
 
     def find(self, section: str, name: str) -> tuple[ProjectFile, CommentedMap] | None:
@@ -115,11 +121,15 @@ def include_files(root_dir: Path, root: ProjectFile) -> list[Path]:
             if path == root.path.resolve() or path in found:
                 continue
             if not path.is_file():
-                raise ProjectFileError(f"Included path {match} (from pattern {pattern!r}) "
-                                       "is not a file", "Narrow the `include_paths` pattern")
+                raise ProjectFileError(
+                    f"Included path {match} (from pattern {pattern!r}) is not a file",
+                    "Narrow the `include_paths` pattern",
+                )
             if not path.is_relative_to(resolved_root):
-                raise ProjectFileError(f"Included file {path} is outside the project",
-                                       "Keep included files inside the project directory")
+                raise ProjectFileError(
+                    f"Included file {path} is outside the project",
+                    "Keep included files inside the project directory",
+                )
             found.append(path)
     return found
 

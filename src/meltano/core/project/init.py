@@ -40,14 +40,17 @@ class InitResult:
 
 class ProjectExistsError(MeltanoError):
     def __init__(self, directory: Path) -> None:
-        super().__init__(f"A `meltano.yml` file already exists in {directory}",
-                         "Use `--force` to overwrite it, or pick another directory")
+        super().__init__(
+            f"A `meltano.yml` file already exists in {directory}",
+            "Use `--force` to overwrite it, or pick another directory",
+        )
 
 
 def uuid7() -> uuid.UUID:
     """A time-ordered UUID (version 7), as Meltano uses for project IDs."""
     if hasattr(uuid, "uuid7"):  # Python 3.14+
-        return uuid.uuid7()
+        made: uuid.UUID = uuid.uuid7()
+        return made
     import secrets
     import time
 
@@ -73,9 +76,14 @@ def project_document(*, usage_stats: bool, project_id: str) -> CommentedMap:
     return data
 
 
-def init_project(directory: Path, *, usage_stats: bool, force: bool,
-                 database_uri: str | None = None,
-                 environ: dict[str, str] | None = None) -> InitResult:
+def init_project(
+    directory: Path,
+    *,
+    usage_stats: bool,
+    force: bool,
+    database_uri: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> InitResult:
     """Create the project layout in `directory`; refuse an existing project unless forced."""
     meltanofile = directory / FILENAME
     if meltanofile.exists() and not force:
@@ -85,11 +93,13 @@ def init_project(directory: Path, *, usage_stats: bool, force: bool,
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise MeltanoError(f"Cannot create {directory}: {error.strerror}",
-                           "Check the path and your permissions") from error
+        raise MeltanoError(
+            f"Cannot create {directory}: {error.strerror}", "Check the path and your permissions"
+        ) from error
     project_id = str(uuid7())
     document.write_atomically(
-        meltanofile, document.dump(project_document(usage_stats=usage_stats, project_id=project_id)))
+        meltanofile, document.dump(project_document(usage_stats=usage_stats, project_id=project_id))
+    )
     written: list[tuple[str, bool]] = [(FILENAME, True)]
     for relative, content in SCAFFOLD:
         path = directory / relative
@@ -99,11 +109,14 @@ def init_project(directory: Path, *, usage_stats: bool, force: bool,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
         written.append((relative, True))
-    project = Project(directory.resolve(), environ=dict(environ if environ is not None else os.environ))
+    project = Project(
+        directory.resolve(), environ=dict(environ if environ is not None else os.environ)
+    )
     project.ensure_sys_dir()
     (project.run_dir / "meltano.yml.lock").touch()
     _write_analytics(project, project_id=project_id, usage_stats=usage_stats)
-    from meltano.core.db.engine import create_engine, database_uri as resolve_uri, migrate
+    from meltano.core.db.engine import create_engine, migrate
+    from meltano.core.db.engine import database_uri as resolve_uri
 
     engine = create_engine(resolve_uri(project, database_uri))
     try:
@@ -115,6 +128,9 @@ def init_project(directory: Path, *, usage_stats: bool, force: bool,
 
 def _write_analytics(project: Project, *, project_id: str, usage_stats: bool) -> None:
     path = project.sys_dir / "analytics.json"
-    payload = {"client_id": str(uuid7()), "project_id": project_id,
-               "send_anonymous_usage_stats": usage_stats}
+    payload = {
+        "client_id": str(uuid7()),
+        "project_id": project_id,
+        "send_anonymous_usage_stats": usage_stats,
+    }
     path.write_text(json.dumps(payload))

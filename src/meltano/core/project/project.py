@@ -45,8 +45,10 @@ def find_root(start: Path, environ: Mapping[str, str]) -> Path | None:
     if explicit:
         root = (start / explicit).resolve()
         if not (root / FILENAME).is_file():
-            raise MeltanoError(f"MELTANO_PROJECT_ROOT is {explicit}, but {root} has no {FILENAME}",
-                               "Point MELTANO_PROJECT_ROOT at a project directory, or unset it")
+            raise MeltanoError(
+                f"MELTANO_PROJECT_ROOT is {explicit}, but {root} has no {FILENAME}",
+                "Point MELTANO_PROJECT_ROOT at a project directory, or unset it",
+            )
         return root
     for directory in [start, *start.parents]:
         if (directory / FILENAME).is_file():
@@ -133,8 +135,9 @@ class Project:
         try:
             specifier = SpecifierSet(str(spec))
         except InvalidSpecifier as error:
-            raise ProjectFileError(f"requires_meltano {spec!r} is not a version specifier",
-                                   "Write it like '>=3.0,<5'") from error
+            raise ProjectFileError(
+                f"requires_meltano {spec!r} is not a version specifier", "Write it like '>=3.0,<5'"
+            ) from error
         if not specifier.contains(__version__, prereleases=True):
             raise VersionMismatchError(__version__, str(spec))
 

@@ -12,8 +12,16 @@ from typing import Any
 
 from meltano.core.errors import ProjectFileError
 
-PLUGIN_TYPES = ("extractors", "loaders", "transforms", "orchestrators", "transformers", "files",
-                "utilities", "mappers")
+PLUGIN_TYPES = (
+    "extractors",
+    "loaders",
+    "transforms",
+    "orchestrators",
+    "transformers",
+    "files",
+    "utilities",
+    "mappers",
+)
 
 
 @functools.cache
@@ -43,11 +51,13 @@ def _position(document: Any, path: Sequence[str | int]) -> tuple[int, int]:
 
 
 def _location(path: Sequence[str | int]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)[1:] or "top level"
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    return text.lstrip(".") or "top level"
 
 
-def _fail(file: Path, document: Any, path: Sequence[str | int], message: str,
-          instruction: str) -> ProjectFileError:
+def _fail(
+    file: Path, document: Any, path: Sequence[str | int], message: str, instruction: str
+) -> ProjectFileError:
     line, column = _position(document, path)
     return ProjectFileError(f"{file}:{line}:{column}: {message}", instruction)
 
@@ -56,8 +66,9 @@ def _known_keys(definition: Mapping[str, Any]) -> list[str]:
     return list(definition.get("properties", {}))
 
 
-def _check_typos(file: Path, document: Any, node: Any, path: list[str | int],
-                 known: Iterable[str]) -> None:
+def _check_typos(
+    file: Path, document: Any, node: Any, path: list[str | int], known: Iterable[str]
+) -> None:
     """Unknown keys that look like a known one are typos; other unknown keys are kept as is."""
     if not isinstance(node, Mapping):
         return
@@ -67,8 +78,13 @@ def _check_typos(file: Path, document: Any, node: Any, path: list[str | int],
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
         if close:
-            raise _fail(file, document, [*path, key], f"unknown key {key!r} in {_location(path)}",
-                        f"Did you mean {close[0]!r}?")
+            raise _fail(
+                file,
+                document,
+                [*path, key],
+                f"unknown key {key!r} in {_location(path)}",
+                f"Did you mean {close[0]!r}?",
+            )
 
 
 def _check_all_typos(file: Path, document: Mapping[str, Any]) -> None:
@@ -83,8 +99,13 @@ def _check_all_typos(file: Path, document: Mapping[str, Any]) -> None:
                 _check_typos(file, document, entry, where, _known_keys(defs["plugin"]))
                 settings = entry.get("settings") if isinstance(entry, Mapping) else None
                 for position, setting in enumerate(settings if isinstance(settings, list) else []):
-                    _check_typos(file, document, setting, [*where, "settings", position],
-                                 _known_keys(defs["setting"]))
+                    _check_typos(
+                        file,
+                        document,
+                        setting,
+                        [*where, "settings", position],
+                        _known_keys(defs["setting"]),
+                    )
     for section in ("environments", "schedules", "jobs"):
         entries = document.get(section)
         item_schema = top[section]["items"]
@@ -100,9 +121,13 @@ def _check_duplicates(file: Path, document: Mapping[str, Any]) -> None:
             for index, entry in enumerate(entries if isinstance(entries, list) else []):
                 name = entry.get("name") if isinstance(entry, Mapping) else None
                 if name in seen:
-                    raise _fail(file, document, ["plugins", plugin_type, index],
-                                f"duplicate plugin name {name!r} among {plugin_type}",
-                                "Give each plugin of a type its own name, or use `inherit_from`")
+                    raise _fail(
+                        file,
+                        document,
+                        ["plugins", plugin_type, index],
+                        f"duplicate plugin name {name!r} among {plugin_type}",
+                        "Give each plugin of a type its own name, or use `inherit_from`",
+                    )
                 if isinstance(name, str):
                     seen.add(name)
     for section in ("environments", "schedules", "jobs"):
@@ -111,8 +136,13 @@ def _check_duplicates(file: Path, document: Mapping[str, Any]) -> None:
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             name = entry.get("name") if isinstance(entry, Mapping) else None
             if name in seen:
-                raise _fail(file, document, [section, index],
-                            f"duplicate name {name!r} in {section}", "Give each entry its own name")
+                raise _fail(
+                    file,
+                    document,
+                    [section, index],
+                    f"duplicate name {name!r} in {section}",
+                    "Give each entry its own name",
+                )
             if isinstance(name, str):
                 seen.add(name)
 
@@ -124,18 +154,26 @@ def _schema_message(error: Any) -> tuple[str, str]:
     if validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return (f"expected {expected}, found {type(error.instance).__name__} {error.instance!r}",
-                "Change the value to the expected type")
+        return (
+            f"expected {expected}, found {type(error.instance).__name__} {error.instance!r}",
+            "Change the value to the expected type",
+        )
     if validator == "additionalProperties" and list(error.absolute_path)[-1:] == ["plugins"]:
         unknown = [key for key in error.instance if key not in PLUGIN_TYPES]
-        close = difflib.get_close_matches(unknown[0], PLUGIN_TYPES, n=1, cutoff=0.6) if unknown else []
+        close = (
+            difflib.get_close_matches(unknown[0], PLUGIN_TYPES, n=1, cutoff=0.6)[:1]
+            if unknown
+            else []
+        )
         hint = f"Did you mean {close[0]!r}?" if close else f"Use one of: {', '.join(PLUGIN_TYPES)}"
         return f"unknown plugin type {unknown[0]!r}" if unknown else error.message, hint
     if validator == "pattern":
         return f"{error.instance!r} must not contain ':'", "Rename it without ':'"
     if validator == "enum":
-        return (f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}",
-                "Use one of the listed values")
+        return (
+            f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}",
+            "Use one of the listed values",
+        )
     return error.message, "Fix the value at that position"
 
 
@@ -144,8 +182,10 @@ def validate_document(file: Path, document: Mapping[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(document),
-                    key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]))
+    errors = sorted(
+        validator.iter_errors(document),
+        key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]),
+    )
     if errors:
         first = errors[0]
         path = list(first.absolute_path)
