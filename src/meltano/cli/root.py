@@ -39,6 +39,7 @@ class MeltanoGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
+        importlib.import_module("meltano.core.logging")  # first, so structlog loads lean
         module = importlib.import_module(entry[0])
         command: click.Command = module.command
         return command
@@ -146,6 +147,9 @@ def cli(
 
     Run `meltano init DIR` to create a project, then `meltano COMMAND --help` for details.
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(ExitCode.USAGE)
     if cwd is not None:
         os.chdir(cwd)
     state = CliState(
@@ -157,6 +161,3 @@ def cli(
     except MeltanoError as error:
         _print_error(error)
         ctx.exit(error.exit_code)
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-        ctx.exit(ExitCode.USAGE)
