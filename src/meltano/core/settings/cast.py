@@ -1,0 +1,124 @@
+"""Casting and validating setting values per kind (strings from env vars become typed)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from meltano.core.errors import MeltanoError
+from meltano.core.settings.definitions import Kind, SettingDefinition
+from meltano.core.settings.names import nest
+
+TRUE_WORDS = ("true", "1", "yes", "on")
+_UNEXPANDED = re.compile(r"\$(\{\w+\}|[A-Za-z_]\w*)")
+
+
+class SettingValueError(MeltanoError):
+    """A value does not fit the kind of its setting."""
+
+    def __init__(self, definition: SettingDefinition, value: Any, expected: str) -> None:
+        shown = "(redacted)" if definition.is_secret else repr(value)
+        super().__init__(
+            f"Setting '{definition.name}' expects {expected}, got {shown}",
+            "Fix the value where it is set (see `meltano config list`) and try again",
+        )
+
+
+def cast(definition: SettingDefinition, value: Any) -> Any:
+    """The value as its kind says it should be; raises SettingValueError when it cannot be."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _UNEXPANDED.search(value):
+        return value  # still holds a `$VAR`: leave it for the plugin to see as written
+    kind = definition.kind
+    if kind is Kind.BOOLEAN:
+        value = _to_bool(value)
+    elif kind is Kind.INTEGER:
+        value = _to_int(definition, value)
+    elif kind is Kind.DECIMAL:
+        value = _to_decimal(definition, value)
+    elif kind is Kind.OBJECT:
+        value = _parse_structure(definition, value, dict, "a JSON object")
+    elif kind is Kind.ARRAY:
+        value = _parse_structure(definition, value, list, "a JSON array")
+    elif kind is Kind.OPTIONS and definition.options:
+        value = _to_option(definition, value)
+    return process(definition.value_processor, value)
+
+
+def process(processor: str | None, value: Any) -> Any:
+    """Apply a named `value_processor` (`nest_object`, `upcase_string`, `stringify`)."""
+    if processor == "nest_object" and isinstance(value, Mapping):
+        return nest({str(k): v for k, v in value.items()})
+    if processor == "upcase_string" and isinstance(value, str):
+        return value.upper()
+    if processor == "stringify" and not isinstance(value, str):
+        return json.dumps(value)
+    return value
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in TRUE_WORDS
+
+
+def _to_int(definition: SettingDefinition, value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise SettingValueError(definition, value, "an integer (kind: integer)") from None
+
+
+def _to_decimal(definition: SettingDefinition, value: Any) -> int | float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingValueError(definition, value, "a decimal number (kind: decimal)") from None
+
+
+def _parse_structure(definition: SettingDefinition, value: Any, wanted: type, expected: str) -> Any:
+    if not isinstance(value, str):
+        if isinstance(value, wanted):
+            return value
+        raise SettingValueError(definition, value, f"{expected} (kind: {definition.kind})")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            parsed = None
+    if not isinstance(parsed, wanted):
+        raise SettingValueError(definition, value, f"{expected} (kind: {definition.kind})")
+    return parsed
+
+
+def _to_option(definition: SettingDefinition, value: Any) -> Any:
+    choices = [option.get("value") for option in definition.options]
+    if value in choices:
+        return value
+    for choice in choices:  # env vars are text: accept `DEBUG` for `debug`, `5` for 5
+        if str(choice).lower() == str(value).strip().lower():
+            return choice
+    shown = "(redacted)" if definition.is_secret else repr(value)
+    raise MeltanoError(
+        f"{shown} is not a valid choice for '{definition.name}'",
+        f"Use one of: {', '.join(repr(c) for c in choices)}",
+    )
