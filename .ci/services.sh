@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Install and start what the state-backend and system-database tests talk to, on a fresh Debian
+# machine, as root. Idempotent: every step first checks whether its work is already done, so a
+# second run takes about a second.
+#
+# - PostgreSQL (Debian package), running on 127.0.0.1:5432 with role/password `meltano` and
+#   database `meltano_test` (tests read MELTANO_TEST_POSTGRES_URI, defaulting to that server).
+# - moto (S3 API server) and gcp-storage-emulator: Python packages from PyPI, installed into the
+#   project environment (they are dev dependencies, so `uv sync` normally brings them).
+# - Azurite (Azure Blob emulator) from the npm registry, installed globally (`azurite` on PATH).
+# The emulators are started by the test fixtures in tests/services/ on free 127.0.0.1 ports in
+# temporary directories, so parallel test runs never share their data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_ROLE=meltano
+PG_PASSWORD=meltano
+PG_DATABASE=meltano_test
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+    if [ -z "$apt_updated" ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
+echo "--- services: PostgreSQL"
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt_install postgresql postgresql-client
+fi
+version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
+    as_root pg_createcluster "$version" main
+fi
+if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+    as_root pg_ctlcluster "$version" main start
+fi
+for _ in $(seq 1 50); do
+    if pg_isready -q -h 127.0.0.1 -p 5432; then break; fi
+    sleep 0.2
+done
+pg_isready -h 127.0.0.1 -p 5432
+psql_admin() { as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qtAX -c \"$1\""; }
+if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE'")" != 1 ]; then
+    psql_admin "CREATE ROLE $PG_ROLE LOGIN PASSWORD '$PG_PASSWORD' CREATEDB"
+fi
+if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" != 1 ]; then
+    psql_admin "CREATE DATABASE $PG_DATABASE OWNER $PG_ROLE"
+fi
+
+echo "--- services: moto and gcp-storage-emulator"
+python_bin=".venv/bin/python"
+if [ -x "$python_bin" ]; then
+    if ! "$python_bin" -c 'import moto.server, gcp_storage_emulator' >/dev/null 2>&1; then
+        uv pip install --python "$python_bin" 'moto[server]' gcp-storage-emulator
+    fi
+else
+    echo "no project environment yet: run 'uv sync' first (it installs both as dev dependencies)" >&2
+    exit 1
+fi
+
+echo "--- services: Azurite"
+if ! command -v azurite-blob >/dev/null 2>&1; then
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    as_root npm install --global --no-audit --no-fund --loglevel=error azurite
+fi
+azurite-blob --version
+
+echo "--- services: ready"
