@@ -43,3 +43,11 @@ def test_bug_at_debug_shows_traceback(
     with pytest.raises(SystemExit):
         main(["--log-level", "debug", "boom"])
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_fast_version_matches_click(capsys: pytest.CaptureFixture[str]) -> None:
+    from click.testing import CliRunner
+
+    main(["--version"])
+    fast = capsys.readouterr().out
+    assert fast == CliRunner().invoke(root.cli, ["--version"]).stdout

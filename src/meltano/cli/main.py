@@ -10,12 +10,16 @@ from meltano.core.errors import ExitCode
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run `meltano`; an unexpected exception prints one line and how to see the traceback."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    if args == ["--version"]:  # answered without importing click: scripts call this often
+        from meltano import __version__
+
+        sys.stdout.write(f"meltano, version {__version__}\n")
+        return
     from meltano.cli.root import cli
 
     try:
-        cli.main(
-            args=list(argv) if argv is not None else None, prog_name="meltano", standalone_mode=True
-        )
+        cli.main(args=args, prog_name="meltano", standalone_mode=True)
     except Exception as error:
         report_bug(error)
         sys.exit(ExitCode.FAILED)
