@@ -1,0 +1,50 @@
+"""The complete environment a plugin process gets (settings.md §9); invoke and run call this."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from meltano.core.settings import process_env
+from meltano.core.settings.project_settings import meltano_settings, project_env
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.project.project import Project
+    from meltano.core.settings.plugin_settings import PluginSettings
+
+
+def plugin_process_env(
+    project: Project,
+    plugin: ProjectPlugin,
+    *,
+    settings: PluginSettings | None = None,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Every variable the plugin's process receives, later layers winning.
+
+    `.env` -> terminal -> project vars -> root `env` -> `MELTANO_*` settings -> identity ->
+    the plugin's settings and extras -> root plugin `env` -> environment `env` ->
+    environment plugin `env`. `base` goes first: plugin-type variables such as
+    `SINGER_SDK_LOG_CONFIG`, or an upstream extractor's variables inside a pipeline.
+    `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add.
+    """
+    from meltano.core.settings.plugin_settings import plugin_settings
+
+    resolved = settings if settings is not None else plugin_settings(project, plugin)
+    root, plugin_level, environment, environment_plugin = process_env.env_levels(project, plugin)
+    env: dict[str, str] = dict(base or {})
+    env.update(project.dotenv)
+    env.update(project.environ)
+    env.update(project_env(project))
+    env.update(root)
+    env.update(process_env.meltano_settings_env(meltano_settings(project)))
+    env.update(process_env.identity_env(plugin))
+    env.update(resolved.env())
+    env.update(plugin_level)
+    env.update(environment)
+    env.update(environment_plugin)
+    env.setdefault("PYTHONWARNINGS", "once")
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    return env

@@ -1,0 +1,142 @@
+"""Environment variables around plugins: `env:` blocks, identity vars, the full process env."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from meltano.core.settings.definitions import Kind, SettingDefinition
+from meltano.core.settings.expand import expand_text
+from meltano.core.settings.names import leaves, to_env_var
+from meltano.core.settings.project_settings import project_env
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.project.project import Project
+    from meltano.core.settings.resolve import Resolved
+
+
+def terminal_env(project: Project) -> dict[str, str]:
+    """`.env` overridden by the process environment (a shell export beats `.env`)."""
+    return {**project.dotenv, **project.environ}
+
+
+def active_environment(project: Project) -> Mapping[str, Any]:
+    """The active `environments:` entry, or an empty mapping."""
+    if project.environment is None:
+        return {}
+    for entry in project.meltano.get("environments") or ():
+        if entry.get("name") == project.environment:
+            return dict(entry)
+    return {}
+
+
+def environment_plugin_entry(project: Project, plugin: ProjectPlugin) -> Mapping[str, Any]:
+    """The active environment's override entry for `plugin`, or an empty mapping."""
+    config = active_environment(project).get("config") or {}
+    for entry in (config.get("plugins") or {}).get(plugin.type.value) or ():
+        if entry.get("name") == plugin.name:
+            return dict(entry)
+    return {}
+
+
+def identity_env(plugin: ProjectPlugin) -> dict[str, str]:
+    """`MELTANO_EXTRACTOR_NAME`, `..._NAMESPACE`, `..._VARIANT` (`default` when unset)."""
+    prefix = plugin.type.identity_prefix
+    return {
+        f"{prefix}NAME": plugin.name,
+        f"{prefix}NAMESPACE": plugin.namespace,
+        f"{prefix}VARIANT": plugin.variant_label,
+    }
+
+
+def _expand_block(block: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    return {str(k): expand_text(str(v), env) or "" for k, v in (block or {}).items()}
+
+
+def env_levels(project: Project, plugin: ProjectPlugin | None) -> list[dict[str, str]]:
+    """The expanded `env:` blocks, lowest priority first (settings.md §9).
+
+    Each block is expanded against everything expanded before it, so `X: ${X}2` stacks:
+    root `env`, the environment's `env`, the root plugin `env`, the environment plugin `env`.
+    The returned order is the priority order: root, root plugin, environment, environment
+    plugin (an environment's `env` beats a root plugin's `env`, as documented).
+    """
+    seen = {**terminal_env(project), **project_env(project)}
+    if plugin is not None:
+        seen.update(identity_env(plugin))
+    root = _expand_block(project.meltano.get("env") or {}, seen)
+    seen.update(root)
+    environment = _expand_block(active_environment(project).get("env") or {}, seen)
+    seen.update(environment)
+    if plugin is None:
+        return [root, environment]
+    plugin_env: dict[str, str] = {}
+    for ancestor in reversed(plugin.lineage()):
+        plugin_env.update(_expand_block(ancestor.env, {**seen, **plugin_env}))
+    seen.update(plugin_env)
+    env_plugin = _expand_block(environment_plugin_entry(project, plugin).get("env") or {}, seen)
+    return [root, plugin_env, environment, env_plugin]
+
+
+def yml_env(project: Project, plugin: ProjectPlugin | None) -> dict[str, str]:
+    """All `env:` blocks merged by priority: these count as environment variables."""
+    merged: dict[str, str] = {}
+    for level in env_levels(project, plugin):
+        merged.update(level)
+    return merged
+
+
+def env_value(definition: SettingDefinition, value: Any) -> str:
+    """How a value is written into an env var: text as is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if definition.kind in (None, Kind.STRING, Kind.DECIMAL) and isinstance(value, (int, float)):
+        return str(value) if not isinstance(value, bool) else json.dumps(value)
+    return json.dumps(value)
+
+
+def written_names(plugin: ProjectPlugin, definition: SettingDefinition) -> list[str]:
+    """Env var names a setting is written to in the plugin's process (settings.md §4)."""
+    prefixes = [p for ancestor in plugin.lineage() for p in ancestor.env_prefixes]
+    names = [definition.env] if definition.env else []
+    names += [to_env_var(prefix, definition.name) for prefix in prefixes]
+    names.append(to_env_var(f"MELTANO_{plugin.type.verb}", definition.name))
+    names += [a for a in definition.env_aliases if not a.startswith("!")]
+    return list(dict.fromkeys(names))
+
+
+def settings_env(
+    plugin: ProjectPlugin,
+    definitions: tuple[SettingDefinition, ...],
+    values: Mapping[str, Any],
+) -> dict[str, str]:
+    """Env vars for resolved setting values (nulls skipped; object extras also per leaf)."""
+    env: dict[str, str] = {}
+    for definition in definitions:
+        value = values.get(definition.name)
+        if value is None:
+            continue
+        for name in written_names(plugin, definition):
+            env[name] = env_value(definition, value)
+        if definition.is_extra and isinstance(value, Mapping) and value:
+            for path, leaf in leaves(value).items():
+                if leaf is None:
+                    continue
+                nested = SettingDefinition(name=f"{definition.name}.{path}")
+                for name in written_names(plugin, nested):
+                    env[name] = env_value(nested, leaf)
+    return env
+
+
+def meltano_settings_env(resolved: Mapping[str, Resolved]) -> dict[str, str]:
+    """Meltano's own settings as `MELTANO_*` variables (unset ones skipped)."""
+    from meltano.core.settings.project_settings import definitions
+
+    by_name = {d.name: d for d in definitions()}
+    return {
+        to_env_var("MELTANO", name): env_value(by_name[name], item.value)
+        for name, item in resolved.items()
+        if item.value is not None and name in by_name
+    }
