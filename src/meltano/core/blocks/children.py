@@ -1,0 +1,164 @@
+"""Operating-system care for plugin processes: process groups, dying with us, exits, raw reads.
+
+`pipes.py` decides what to run and when to stop it; this module holds the POSIX details it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import fcntl
+import functools
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+_PR_SET_PDEATHSIG = 1
+_F_SETPIPE_SZ = 1031  # Linux: resize a pipe's kernel buffer
+#: How much we read from a pipe at once: fewer wake-ups when a plugin floods its stderr.
+CHUNK_SIZE = 262_144
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl on Linux, loaded once in the parent (never between fork and exec)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def child_setup(*, group: int | None) -> Callable[[], None]:
+    """Build the function a child runs between fork and exec.
+
+    It joins process group `group` (0: lead a new one; None: stay in ours), and on Linux asks the
+    kernel to SIGKILL it when we die, so even `kill -9` of meltano leaves no plugin behind.
+    """
+    prctl = _prctl()
+    parent = os.getpid()
+
+    def setup() -> None:
+        if group is not None:
+            try:
+                os.setpgid(0, group)
+            except OSError:  # the group's leader is already gone: lead our own
+                os.setpgid(0, 0)
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:  # we died before prctl took effect
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return setup
+
+
+def reader_pipe() -> tuple[int, int]:
+    """A pipe whose read end we poll without blocking; the write end goes to a child."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    with contextlib.suppress(OSError):  # a bigger buffer is only an optimisation
+        fcntl.fcntl(read_end, _F_SETPIPE_SZ, CHUNK_SIZE)
+    return read_end, write_end
+
+
+async def readable(fd: int) -> None:
+    """Wait until `fd` can be read without blocking (data, end of file, or an exit for a pidfd)."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, _resolve, ready)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def read_chunk(fd: int) -> bytes:
+    """Read what a non-blocking pipe holds, waiting for data; b"" at end of file."""
+    while True:
+        try:
+            return os.read(fd, CHUNK_SIZE)
+        except BlockingIOError:
+            await readable(fd)
+
+
+async def wait_exit(process: subprocess.Popen[bytes]) -> int:
+    """Wait for a child to end and reap it, without a thread where the kernel offers a pidfd."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: a thread waits instead
+        return await asyncio.to_thread(process.wait)
+    try:
+        await readable(pidfd)
+    finally:
+        os.close(pidfd)
+    return process.wait()
+
+
+def send(process: subprocess.Popen[bytes], signum: int) -> bool:
+    """Signal a child we have not reaped yet (so its PID cannot belong to anyone else)."""
+    if process.poll() is not None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signum)
+    return True
+
+
+def send_group(group: int, signum: int) -> None:
+    """Signal every process left in a process group, if any is."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
+
+
+def group_of(process: subprocess.Popen[bytes]) -> int | None:
+    """The process group a child ended up in, or None if it is already gone."""
+    try:
+        return os.getpgid(process.pid)
+    except ProcessLookupError:
+        return None
+
+
+def close_quietly(fd: int | None) -> None:
+    """Close a file descriptor we own, if it is still open."""
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def signals_handled(handler: Callable[[int], None], *, enabled: bool) -> Iterator[bool]:
+    """Route SIGINT and SIGTERM to `handler` while the block runs; restore the old handlers.
+
+    Yields whether the handlers are in place (only the main thread can install them).
+    """
+    installed: dict[int, object] = {}
+    if enabled:
+        loop = asyncio.get_running_loop()
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                before = signal.getsignal(signum)
+                loop.add_signal_handler(signum, handler, signum)
+                installed[signum] = before
+        except (ValueError, RuntimeError):  # not the main thread: leave signals alone
+            _restore(loop, installed)
+            installed = {}
+    try:
+        yield bool(installed)
+    finally:
+        if installed:
+            _restore(asyncio.get_running_loop(), installed)
+
+
+def _restore(loop: asyncio.AbstractEventLoop, previous: dict[int, object]) -> None:
+    for signum, before in previous.items():
+        loop.remove_signal_handler(signum)
+        if before is not None:
+            signal.signal(signum, before)  # type: ignore[arg-type]  # getsignal's own result

@@ -1,0 +1,402 @@
+"""The only module that spawns plugin processes and connects them.
+
+`run_pipeline` runs `tap | mapper | target` the way a shell does: each process's stdout is the
+next one's stdin through an `os.pipe()`, so records never pass through our process. We read only
+what is small: the last process's stdout (STATE messages) and every process's stderr (logs).
+`run_command` runs one plugin attached to our own terminal, for `meltano invoke`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import select
+import signal
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from pathlib import Path
+
+from meltano.core.blocks import children
+from meltano.core.blocks.lines import (
+    DEFAULT_LINE_LIMIT,
+    DEFAULT_LOG_LINE_LIMIT,
+    LineSplitter,
+    LineTooLongError,
+    Tail,
+)
+from meltano.core.blocks.outcome import (
+    Overflow,
+    PipelineOutcome,
+    ProcessResult,
+    StopReason,
+    exit_status,
+    interpret,
+)
+from meltano.core.errors import MeltanoError
+
+#: Seconds a plugin gets to stop after SIGTERM/SIGINT before we send SIGKILL.
+DEFAULT_GRACE_PERIOD = 5.0
+#: Seconds a process whose reader has ended gets before SIGKILL: its output has nowhere to go.
+UPSTREAM_GRACE_PERIOD = 0.5
+#: Seconds we keep reading after every process exited (a leftover grandchild may hold a pipe).
+DRAIN_TIMEOUT = 2.0
+
+StateHandler = Callable[[bytes], object]  # may return an awaitable; it is then awaited
+LogHandler = Callable[[int, bytes], object]
+
+
+@dataclass(frozen=True)
+class PluginCommand:
+    """One process to start: `name` is the plugin name used in messages."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str] | None = None  # None: our own environment
+    cwd: Path | str | None = None
+    plugin_type: str | None = None  # None: extractor, mapper or loader by position
+
+
+class PluginStartError(MeltanoError):
+    """A plugin's executable could not be started."""
+
+    def __init__(self, command: PluginCommand, error: OSError) -> None:
+        super().__init__(
+            f"Could not start {command.name}: {command.argv[0]}: {error.strerror or error}",
+            "Check that the plugin is installed (`meltano install`) and its executable is right",
+        )
+
+
+async def run_pipeline(
+    commands: Sequence[PluginCommand],
+    *,
+    on_state: StateHandler,
+    on_log: LogHandler,
+    timeout: float | None = None,
+    line_limit: int = DEFAULT_LINE_LIMIT,
+    log_line_limit: int = DEFAULT_LOG_LINE_LIMIT,
+    grace_period: float = DEFAULT_GRACE_PERIOD,
+    forward_signals: bool = True,
+) -> PipelineOutcome:
+    """Run `cmd0 | cmd1 | ... | cmdN`; hand the last stdout and every stderr to the handlers.
+
+    `on_state(line)` gets each line of the last process's stdout, in order; `on_log(index,
+    line)` each stderr line of process `index` (bytes, without the newline; use
+    `lines.decode_line`). An exception from a handler stops the pipeline and is re-raised.
+    SIGINT/SIGTERM to us and `timeout` stop every process; the outcome says why.
+    """
+    if not commands:
+        raise ValueError("a pipeline needs at least one command")
+    pipeline = _Pipeline(commands, line_limit=line_limit, log_line_limit=log_line_limit)
+    return await pipeline.run(
+        on_state, on_log, timeout=timeout, grace=grace_period, forward_signals=forward_signals
+    )
+
+
+async def run_command(
+    command: PluginCommand,
+    *,
+    grace_period: float = DEFAULT_GRACE_PERIOD,
+    forward_signals: bool = True,
+) -> int:
+    """Run one plugin on our stdin/stdout/stderr; return its shell-style exit status."""
+    try:
+        process = _popen(command, children.child_setup(group=None))
+    except OSError as error:
+        raise PluginStartError(command, error) from error
+    loop = asyncio.get_running_loop()
+    timers: list[asyncio.TimerHandle] = []
+
+    def forward(signum: int) -> None:
+        # Ctrl-C at the terminal already reached the child, which shares our foreground group.
+        if signum == signal.SIGINT and _terminal_group() == os.getpgrp():
+            return
+        children.send(process, signum)
+        if signum == signal.SIGTERM:
+            timers.append(loop.call_later(grace_period, children.send, process, signal.SIGKILL))
+
+    try:
+        with children.signals_handled(forward, enabled=forward_signals):
+            returncode = await children.wait_exit(process)
+    except BaseException:
+        children.send(process, signal.SIGKILL)
+        process.wait(timeout=DRAIN_TIMEOUT)
+        raise
+    finally:
+        for timer in timers:
+            timer.cancel()
+    return exit_status(returncode)
+
+
+def _terminal_group() -> int | None:
+    try:
+        return os.tcgetpgrp(0)
+    except OSError:
+        return None
+
+
+def _popen(
+    command: PluginCommand,
+    setup: Callable[[], None],
+    *,
+    stdin: int | None = None,
+    stdout: int | None = None,
+    stderr: int | None = None,
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # argv comes from the project's plugin definitions
+        list(command.argv),
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=None if command.env is None else dict(command.env),
+        cwd=command.cwd,
+        preexec_fn=setup,  # only os/prctl calls: safe after fork
+        close_fds=True,
+    )
+
+
+def _plugin_type(command: PluginCommand, index: int, count: int) -> str:
+    if command.plugin_type is not None:
+        return command.plugin_type
+    if count == 1:
+        return "plugin"
+    return "extractor" if index == 0 else "loader" if index == count - 1 else "mapper"
+
+
+@dataclass
+class _Child:
+    """What we track about one running process of a pipeline."""
+
+    command: PluginCommand
+    plugin_type: str
+    process: subprocess.Popen[bytes]
+    stderr: int  # read end of its stderr pipe
+    feed: int | None  # our copy of the read end of its stdin pipe, to see if it read it all
+    group: int | None = None
+    returncode: int | None = None
+    stopped: bool = False
+    unread_input: bool = False
+    killed: bool = False
+    tail: Tail = field(default_factory=Tail)
+
+    def result(self) -> ProcessResult:
+        assert self.returncode is not None  # only called after every exit
+        return ProcessResult(
+            name=self.command.name,
+            plugin_type=self.plugin_type,
+            returncode=self.returncode,
+            stopped=self.stopped,
+            unread_input=self.unread_input,
+            killed_after_grace=self.killed,
+            stderr_tail=self.tail.lines(),
+        )
+
+
+class _Pipeline:
+    """One run of connected processes, from spawning to the last reaped exit."""
+
+    def __init__(self, commands: Sequence[PluginCommand], *, line_limit: int,
+                 log_line_limit: int) -> None:
+        self.commands = commands
+        self.line_limit = line_limit
+        self.log_line_limit = log_line_limit
+        self.children: list[_Child] = []
+        self.stdout: int | None = None  # read end of the last process's stdout
+        self.stop_reason: StopReason | None = None
+        self.overflow: Overflow | None = None
+        self.handler_error: BaseException | None = None
+        self.timers: list[asyncio.TimerHandle] = []
+        self.grace = DEFAULT_GRACE_PERIOD
+
+    async def run(self, on_state: StateHandler, on_log: LogHandler, *, timeout: float | None,
+                  grace: float, forward_signals: bool) -> PipelineOutcome:
+        self.grace = grace
+        loop = asyncio.get_running_loop()
+        try:
+            self._spawn()
+            if timeout is not None:
+                self.timers.append(loop.call_later(timeout, self.stop, StopReason.TIMEOUT))
+            with children.signals_handled(self._on_signal, enabled=forward_signals):
+                readers = [asyncio.ensure_future(self._read_state(on_state))]
+                readers += [
+                    asyncio.ensure_future(self._read_log(index, on_log))
+                    for index in range(len(self.children))
+                ]
+                try:
+                    await asyncio.gather(*(self._watch(i) for i in range(len(self.children))))
+                except BaseException:
+                    for reader in readers:
+                        reader.cancel()
+                    raise
+                await _finish(readers)
+        except BaseException:  # cancelled or interrupted: no plugin outlives us
+            self._kill_everything()
+            raise
+        finally:
+            for timer in self.timers:
+                timer.cancel()
+            self._close_fds()
+        self._kill_leftovers()
+        if self.handler_error is not None:
+            raise self.handler_error
+        results = tuple(child.result() for child in self.children)
+        error = interpret(results, stop=self.stop_reason, timeout=timeout, overflow=self.overflow)
+        return PipelineOutcome(results, error)
+
+    def _spawn(self) -> None:
+        count = len(self.commands)
+        upstream: int | None = None  # read end of the previous process's stdout pipe
+        group = 0  # the first process leads the pipeline's process group
+        try:
+            for index, command in enumerate(self.commands):
+                last = index == count - 1
+                stdout_read, stdout_write = children.reader_pipe() if last else os.pipe()
+                stderr_read, stderr_write = children.reader_pipe()
+                try:
+                    process = _popen(
+                        command,
+                        children.child_setup(group=group),
+                        stdin=subprocess.DEVNULL if upstream is None else upstream,
+                        stdout=stdout_write,
+                        stderr=stderr_write,
+                    )
+                except OSError as error:
+                    for fd in (stdout_read, stderr_read, upstream):
+                        children.close_quietly(fd)
+                    raise PluginStartError(command, error) from error
+                finally:  # the child holds its own copies of these now
+                    children.close_quietly(stdout_write)
+                    children.close_quietly(stderr_write)
+                child = _Child(command, _plugin_type(command, index, count), process,
+                               stderr_read, upstream)
+                child.group = children.group_of(process)
+                group = group or (child.group or 0)
+                self.children.append(child)
+                upstream = stdout_read
+            self.stdout = upstream
+        except BaseException:
+            self._kill_everything()
+            raise
+
+    async def _watch(self, index: int) -> None:
+        """Wait for one process to end; if it left input unread, stop those writing to it."""
+        child = self.children[index]
+        child.returncode = await children.wait_exit(child.process)
+        if child.feed is None:
+            return
+        child.unread_input = _has_unread_input(child.feed)
+        if child.unread_input and self.stop_reason is None and self.handler_error is None:
+            for upstream in self.children[:index]:
+                if children.send(upstream.process, signal.SIGTERM):
+                    upstream.stopped = True
+                    self._kill_later(upstream, UPSTREAM_GRACE_PERIOD)
+        children.close_quietly(child.feed)  # writers still running now get EPIPE
+        child.feed = None
+
+    async def _read_state(self, on_state: StateHandler) -> None:
+        assert self.stdout is not None  # set by _spawn
+        splitter = LineSplitter(self.line_limit, truncate=False)
+        try:
+            await _pump(self.stdout, splitter, on_state)
+        except LineTooLongError as error:
+            self.overflow = Overflow(len(self.children) - 1, error.size, error.limit)
+            self.stop(StopReason.OUTPUT_TOO_LONG)
+        except Exception as error:  # a handler failed: stop and let the caller see why
+            self._handler_failed(error)
+
+    async def _read_log(self, index: int, on_log: LogHandler) -> None:
+        child = self.children[index]
+        splitter = LineSplitter(self.log_line_limit, truncate=True)
+
+        def handle(line: bytes) -> object:
+            return on_log(index, line)
+
+        try:
+            await _pump(child.stderr, splitter, handle, tail=child.tail)
+        except Exception as error:
+            self._handler_failed(error)
+
+    def _handler_failed(self, error: BaseException) -> None:
+        if self.handler_error is None:
+            self.handler_error = error
+        self.stop(None)
+
+    def _on_signal(self, signum: int) -> None:
+        if self.stop_reason in (StopReason.TERMINATED, StopReason.INTERRUPTED):
+            self._kill_everything()  # asked twice: do not wait for the grace period
+            return
+        interrupted = signum == signal.SIGINT
+        self.stop(StopReason.INTERRUPTED if interrupted else StopReason.TERMINATED, signum)
+
+    def stop(self, reason: StopReason | None, signum: int = signal.SIGTERM) -> None:
+        """Ask every process to stop now, and kill those still running after the grace period."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        for child in self.children:
+            if children.send(child.process, signum):
+                self._kill_later(child, self.grace)
+
+    def _kill_later(self, child: _Child, delay: float) -> None:
+        def kill() -> None:
+            if children.send(child.process, signal.SIGKILL):
+                child.killed = True
+
+        self.timers.append(asyncio.get_running_loop().call_later(delay, kill))
+
+    def _kill_everything(self) -> None:
+        for child in self.children:
+            if children.send(child.process, signal.SIGKILL):
+                child.killed = True
+        self._kill_leftovers()
+        for child in self.children:
+            # a process stuck in the kernel survives SIGKILL for a while: do not hang on it
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.process.wait(timeout=DRAIN_TIMEOUT)
+
+    def _kill_leftovers(self) -> None:
+        """Kill what plugins started and left in the pipeline's process group."""
+        for group in {child.group for child in self.children if child.group}:
+            children.send_group(group, signal.SIGKILL)
+
+    def _close_fds(self) -> None:
+        for child in self.children:
+            children.close_quietly(child.stderr)
+            children.close_quietly(child.feed)
+            child.feed = None
+        children.close_quietly(self.stdout)
+
+
+async def _pump(fd: int, splitter: LineSplitter, handle: Callable[[bytes], object], *,
+                tail: Tail | None = None) -> None:
+    """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async)."""
+    while True:
+        chunk = await children.read_chunk(fd)
+        lines = splitter.feed(chunk) if chunk else splitter.finish()
+        for line in lines:
+            result = handle(line)
+            if result is not None and isawaitable(result):
+                await result
+        if tail is not None and lines:
+            tail.extend(lines)
+        if not chunk:
+            return
+        await asyncio.sleep(0)  # a flood of output must not starve the other readers
+
+
+async def _finish(readers: Sequence[asyncio.Future[None]]) -> None:
+    """Let readers reach the end of their pipes, but not wait forever on a leaked writer."""
+    _done, pending = await asyncio.wait(readers, timeout=DRAIN_TIMEOUT)
+    for reader in pending:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+
+
+def _has_unread_input(read_end: int) -> bool:
+    """Whether a pipe still holds data, or still has a writer that may send more."""
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    events = poller.poll(0)
+    flags = events[0][1] if events else 0
+    return bool(flags & select.POLLIN) or not flags & select.POLLHUP

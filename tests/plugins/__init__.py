@@ -1,0 +1,1 @@
+"""Stdlib Singer scripts used as extractors, mappers and loaders in tests."""

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""A stdlib Singer tap for tests: counts from 1 to `records`, with optional faults.
+
+Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment variables:
+  records (10)            how many records of stream `counter` to write
+  state_every (0)         write STATE {"bookmarks": {"counter": {"id": N}}} every N records
+                          (and always once at the end when > 0)
+  width (0)               pad each record with a string of this many bytes
+  exit_at / exit_code     exit with `exit_code` (3) just before record `exit_at`
+  crash_at                raise an exception (traceback, exit 1) before record `crash_at`
+  kill_at                 SIGKILL ourselves before record `kill_at`
+  sleep_at / sleep        sleep `sleep` seconds before record `sleep_at` (0: before the first)
+  ignore_sigterm          ignore SIGTERM (and SIGINT)
+  huge_line               first write one record line of this many bytes
+  non_json_at             write a line that is not JSON before record N
+  stderr_lines            write this many log lines on stderr, spread over the run
+  stderr_line_bytes       write one stderr line of this many bytes first
+  bad_state               at the end write a STATE whose value is "string", "array" or "null"
+  invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
+`--state FILE` resumes after the bookmarked id; `--discover` prints the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+DEFAULTS = {"records": 10, "state_every": 0, "width": 0, "exit_code": 3, "sleep": 0.0}
+CATALOG = {
+    "streams": [
+        {
+            "tap_stream_id": "counter",
+            "stream": "counter",
+            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+            "key_properties": ["id"],
+            "metadata": [{"breadcrumb": [], "metadata": {"selected": True}}],
+        }
+    ]
+}
+
+
+def load_config(prefix: str) -> dict:
+    config = dict(DEFAULTS)
+    args = sys.argv[1:]
+    if "--config" in args:
+        with open(args[args.index("--config") + 1]) as file:
+            config.update(json.load(file))
+    for name, value in os.environ.items():
+        if name.startswith(prefix):
+            try:
+                config[name[len(prefix) :].lower()] = json.loads(value)
+            except ValueError:
+                config[name[len(prefix) :].lower()] = value
+    return config
+
+
+def start_id() -> int:
+    args = sys.argv[1:]
+    if "--state" not in args:
+        return 1
+    with open(args[args.index("--state") + 1]) as file:
+        state = json.load(file)
+    return int(state.get("bookmarks", {}).get("counter", {}).get("id", 0)) + 1
+
+
+def main() -> int:
+    config = load_config("TAP_COUNTER_")
+    if "--discover" in sys.argv:
+        print(json.dumps(CATALOG))
+        return 0
+    if config.get("ignore_sigterm"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out = sys.stdout.buffer
+    err = sys.stderr.buffer
+    log_left = int(config.get("stderr_lines", 0))
+    log_per_record = -(-log_left // max(1, int(config["records"])))
+    if config.get("stderr_line_bytes"):
+        err.write(b"L" * int(config["stderr_line_bytes"]) + b"\n")
+        err.flush()
+    if config.get("invalid_utf8"):
+        err.write(b"bad bytes \xff\xfe\xc3( here\n")
+        err.flush()
+        out.write(b'{"type":"RECORD","stream":"counter","record":{"id":0,"raw":"\xff\xfe"}}\n')
+    out.write(b'{"type":"SCHEMA","stream":"counter","schema":{"type":"object","properties":'
+              b'{"id":{"type":"integer"},"pad":{"type":"string"}}},"key_properties":["id"]}\n')
+    if config.get("huge_line"):
+        size = int(config["huge_line"])
+        head = b'{"type":"RECORD","stream":"counter","record":{"id":0,"pad":"'
+        out.write(head)
+        block = b"x" * 1_048_576
+        left = size - len(head) - 4
+        while left > 0:
+            out.write(block[: min(left, len(block))])
+            left -= len(block)
+        out.write(b'"}}\n')
+    pad = b"x" * int(config["width"])
+    state_every = int(config["state_every"])
+    first, last = start_id(), int(config["records"])
+    for record_id in range(first, last + 1):
+        if record_id == config.get("sleep_at", -1) or (record_id == first and config.get("sleep_at") == 0):
+            out.flush()
+            time.sleep(float(config["sleep"]))
+        if record_id == config.get("exit_at"):
+            out.flush()
+            err.write(b"tap-counter: giving up at record %d\n" % record_id)
+            err.flush()
+            return int(config["exit_code"])
+        if record_id == config.get("crash_at"):
+            out.flush()
+            raise RuntimeError(f"boom at record {record_id}")
+        if record_id == config.get("kill_at"):
+            out.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        if record_id == config.get("non_json_at"):
+            out.write(b"this is not JSON\n")
+        if pad:
+            out.write(b'{"type":"RECORD","stream":"counter","record":{"id":%d,"pad":"%s"}}\n' % (record_id, pad))
+        else:
+            out.write(b'{"type":"RECORD","stream":"counter","record":{"id":%d}}\n' % record_id)
+        if state_every and record_id % state_every == 0:
+            out.write(b'{"type":"STATE","value":{"bookmarks":{"counter":{"id":%d}}}}\n' % record_id)
+        if log_left > 0:
+            count = min(log_per_record, log_left)
+            log_left -= count
+            err.write(b"INFO tap-counter wrote record %d of the counter stream, all is well\n" % record_id * count)
+    if config.get("sleep_at") == last + 1:
+        out.flush()
+        time.sleep(float(config["sleep"]))
+    if state_every and last % state_every:
+        out.write(b'{"type":"STATE","value":{"bookmarks":{"counter":{"id":%d}}}}\n' % last)
+    bad = config.get("bad_state")
+    if bad:
+        value = {"string": b'"a string"', "array": b"[1, 2]", "null": b"null"}[bad]
+        out.write(b'{"type":"STATE","value":%s}\n' % value)
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
