@@ -13,6 +13,7 @@ class ExitCode(enum.IntEnum):
     FAILED = 1
     USAGE = 2
     VERSION_MISMATCH = 3
+    ALREADY_RUNNING = 75  # EX_TEMPFAIL: another run of the same pipeline holds the lock
     INTERRUPTED = 130  # 128 + SIGINT
     TERMINATED = 143  # 128 + SIGTERM
 
