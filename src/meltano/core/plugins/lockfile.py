@@ -1,0 +1,79 @@
+"""Lock files: the pinned definition of a Hub plugin: `plugins/<type>/<name>--<variant>.lock`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.definition import DefinitionError, PluginDefinition
+
+LOCK_DIR = "plugins"
+_FORBIDDEN = ("/", "\\", "\0")
+
+
+class LockFileError(MeltanoError):
+    """A lock file exists but cannot be read as a definition."""
+
+
+def lock_path(project_root: Path, plugin_type: str, name: str, variant: str | None) -> Path:
+    """Where the lock file of this definition lives (no `--<variant>` part without a variant)."""
+    for part in (plugin_type, name, variant or ""):
+        if part in (".", "..") or any(c in part for c in _FORBIDDEN):
+            raise MeltanoError(f"{part!r} cannot be part of a lock file name",
+                               "Plugin names and variants must not contain path separators")
+    filename = f"{name}--{variant}.lock" if variant else f"{name}.lock"
+    return project_root / LOCK_DIR / plugin_type / filename
+
+
+def render_lock(definition: PluginDefinition) -> str:
+    """The lock file text: JSON with indent 2 and a trailing newline, as 4.4.1 writes it."""
+    return json.dumps(definition.to_lock(), indent=2) + "\n"
+
+
+def write_lock(project_root: Path, definition: PluginDefinition) -> Path:
+    """Write (or overwrite) the lock file of `definition`; return its path."""
+    from meltano.core.project.document import write_atomically
+
+    path = lock_path(project_root, definition.plugin_type, definition.name, definition.variant)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, render_lock(definition))
+    return path
+
+
+def read_lock(path: Path, *, plugin_type: str) -> PluginDefinition:
+    """Read one lock file into a definition."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise LockFileError(f"Could not read lock file {path}: {error.strerror}",
+                            "Check its permissions, or recreate it with `meltano lock --update`"
+                            ) from error
+    except json.JSONDecodeError as error:
+        raise LockFileError(f"Lock file {path} is not valid JSON (line {error.lineno}: "
+                            f"{error.msg})",
+                            "Recreate it with `meltano lock --update`") from error
+    try:
+        return PluginDefinition.from_dict(data, plugin_type=plugin_type)
+    except DefinitionError as error:
+        raise LockFileError(f"Lock file {path} is not a plugin definition: {error.reason}",
+                            "Recreate it with `meltano lock --update`") from error
+
+
+def find_lock(project_root: Path, plugin_type: str, name: str,
+              variant: str | None) -> PluginDefinition | None:
+    """The locked definition of `name` (and `variant`), or None when there is no lock file."""
+    path = lock_path(project_root, plugin_type, name, variant)
+    if not path.is_file():
+        return None
+    return read_lock(path, plugin_type=plugin_type)
+
+
+def own_lock_files(project_root: Path, plugin_type: str, name: str) -> list[Path]:
+    """This plugin's lock files only: `<name>.lock` and `<name>--*.lock` (not `<name>-x--*`)."""
+    directory = lock_path(project_root, plugin_type, name, None).parent
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.glob("*.lock")
+                  if path.name == f"{name}.lock"
+                  or (path.name.startswith(f"{name}--") and "--" not in path.name[len(name) + 2:]))

@@ -1,0 +1,28 @@
+"""Plugin virtual environments: create them, install `pip_url` into them, know when to redo it."""
+
+from __future__ import annotations
+
+from meltano.core.venvs.fingerprint import fingerprint, pip_args, requires_install
+from meltano.core.venvs.install import (
+    InstallError,
+    InstallRequest,
+    InstallResult,
+    InstallStatus,
+    install_plugin,
+    install_plugins,
+)
+from meltano.core.venvs.python import choose_python, resolve_python
+
+__all__ = [
+    "InstallError",
+    "InstallRequest",
+    "InstallResult",
+    "InstallStatus",
+    "choose_python",
+    "fingerprint",
+    "install_plugin",
+    "install_plugins",
+    "pip_args",
+    "requires_install",
+    "resolve_python",
+]
