@@ -70,7 +70,7 @@ def _summary(row: Run) -> RunSummary:
     return RunSummary(
         id=row.id,
         state_id=row.job_name or "",
-        run_id=str(uuid.UUID(hex=row.run_id)) if row.run_id else "",
+        run_id=str(row.run_id) if row.run_id else "",
         state=row.state or "",
         started_at=row.started_at,
         ended_at=row.ended_at,
@@ -116,7 +116,7 @@ class RunHistory:
         """Fail a RUNNING row by run ID (its process is known to be gone)."""
         with Session(self.engine) as session, session.begin():
             row = session.scalars(
-                select(Run).where(Run.run_id == uuid.UUID(run_id).hex, Run.state == "RUNNING")
+                select(Run).where(Run.run_id == uuid.UUID(run_id), Run.state == "RUNNING")
             ).first()
             if row is None:
                 return False
@@ -147,7 +147,7 @@ class RunHistory:
         with Session(self.engine) as session, session.begin():
             row = Run(
                 job_name=state_id,
-                run_id=uuid.UUID(run_id).hex,
+                run_id=uuid.UUID(run_id),
                 state=RunState.RUNNING.value,
                 started_at=now,
                 last_heartbeat_at=now,
@@ -200,11 +200,11 @@ class RunHistory:
 
     def find(self, run_id: str) -> RunSummary | None:
         try:
-            hex_id = uuid.UUID(run_id).hex
+            wanted = uuid.UUID(run_id)
         except ValueError:
             return None
         with Session(self.engine) as session:
-            row = session.scalars(select(Run).where(Run.run_id == hex_id)).first()
+            row = session.scalars(select(Run).where(Run.run_id == wanted)).first()
             return _summary(row) if row is not None else None
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 import enum
+import uuid
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import CHAR
 
 
 class Base(DeclarativeBase):
@@ -37,7 +37,7 @@ class Run(Base):
     ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     payload: Mapped[str | None] = mapped_column(String)
     payload_flags: Mapped[int | None] = mapped_column(Integer)
-    run_id: Mapped[str | None] = mapped_column(CHAR(32))
+    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # CHAR(32) hex; native on PostgreSQL
     trigger: Mapped[str | None] = mapped_column(String)
     last_heartbeat_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 

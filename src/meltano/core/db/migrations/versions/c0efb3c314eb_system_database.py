@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime),
         sa.Column("payload", sa.String),
         sa.Column("payload_flags", sa.Integer),
-        sa.Column("run_id", sa.CHAR(32)),
+        sa.Column("run_id", sa.Uuid),  # CHAR(32) on SQLite, native UUID on PostgreSQL
         sa.Column("trigger", sa.String),
         sa.Column("last_heartbeat_at", sa.DateTime),
     )
