@@ -19,6 +19,7 @@ from meltano.core.errors import ExitCode, MeltanoError
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("meltano.cli.init", "Create a new Meltano project."),
     "environment": ("meltano.cli.environment", "Manage environments."),
+    "logs": ("meltano.cli.logs", "Show run history and run log files."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

@@ -1,0 +1,176 @@
+"""`meltano logs list|show|dir`: run history and per-run log files."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meltano.cli.options import pass_project
+from meltano.cli.render import as_json
+from meltano.core.errors import MeltanoError
+
+LARGE_FILE_BYTES = 2 * 1024 * 1024
+
+
+def _history(project: Any) -> Any:
+    from meltano.core.blocks.history import RunHistory
+    from meltano.core.db.engine import create_engine, database_uri, migrate
+
+    engine = create_engine(database_uri(project, project.database_uri_override))
+    migrate(engine)
+    return RunHistory(engine)
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return moment.replace(tzinfo=datetime.timezone.utc).isoformat() if moment else None
+
+
+def _duration(summary: Any) -> float | None:  # summary: RunSummary
+    if summary.started_at is None or summary.ended_at is None:
+        return None
+    elapsed: datetime.timedelta = summary.ended_at - summary.started_at
+    return elapsed.total_seconds()
+
+
+def _human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "running"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+@click.group("logs")
+def command() -> None:
+    """Show run history and the log files of pipeline runs."""
+
+
+@command.command("list")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@pass_project(database=True)
+def list_runs(project: Any, *, limit: int, output_format: str) -> None:
+    """List recent runs, newest first."""
+    runs = _history(project).recent(limit=limit)
+    if output_format == "json":
+        click.echo(
+            as_json(
+                {
+                    "runs": [
+                        {
+                            "log_id": run.run_id,
+                            "job_name": run.state_id,
+                            "state": run.state,
+                            "started_at": _iso(run.started_at),
+                            "ended_at": _iso(run.ended_at),
+                            "duration_seconds": _duration(run),
+                            "trigger": run.trigger,
+                        }
+                        for run in runs
+                    ],
+                    "total": len(runs),
+                }
+            )
+        )
+        return
+    if not runs:
+        click.echo("No job runs found.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    status = {"SUCCESS": "✓ PASS", "FAIL": "✗ FAIL", "RUNNING": "→ RUN"}
+    table = Table(title=f"Recent job runs (showing {len(runs)} of last {limit})", box=None)
+    for column in ("STATUS", "LOG ID", "JOB NAME", "STARTED", "DURATION", "TRIGGER"):
+        table.add_column(column)
+    for run in runs:
+        started = run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else ""
+        table.add_row(
+            status.get(run.state, run.state),
+            run.run_id,
+            run.state_id,
+            started,
+            _human_duration(_duration(run)),
+            run.trigger or "manual",
+        )
+    Console().print(table)
+    click.echo("\nUse 'meltano logs show <LOG_ID>' to view a specific log.")
+
+
+@command.command("show")
+@click.argument("log_id")
+@click.option("--tail", type=click.IntRange(min=1), help="Only the last N lines.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@pass_project(database=True)
+def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str) -> None:
+    """Print a run's details and its log file."""
+    from meltano.core.blocks.run_log import find_log
+
+    run = _history(project).find(log_id)
+    if run is None:
+        raise MeltanoError(
+            f"No job found with log ID '{log_id}'",
+            "List runs and their log IDs with `meltano logs list`",
+        )
+    if output_format == "json":
+        click.echo(
+            as_json(
+                {
+                    "job_name": run.state_id,
+                    "run_id": run.run_id,
+                    "state": run.state,
+                    "started_at": _iso(run.started_at),
+                    "ended_at": _iso(run.ended_at),
+                    "trigger": run.trigger,
+                }
+            )
+        )
+    else:
+        started = run.started_at.replace(tzinfo=datetime.timezone.utc) if run.started_at else ""
+        ended = run.ended_at.replace(tzinfo=datetime.timezone.utc) if run.ended_at else "Running"
+        click.echo(
+            f"Job: {run.state_id}\nRun ID: {run.run_id}\nState: {run.state}\n"
+            f"Started: {started}\nEnded: {ended}\nTrigger: {run.trigger or 'Manual'}"
+        )
+    path = find_log(project.sys_dir, run.state_id, run.run_id)
+    if path is None:
+        raise MeltanoError(
+            f"Log file not found for job run {log_id}",
+            "Runs with --no-state-update and runs that never started keep no log",
+        )
+    _print_log(path, tail)
+
+
+def _print_log(path: Path, tail: int | None) -> None:
+    if tail is not None:
+        from collections import deque
+
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            lines = deque(handle, maxlen=tail)
+        click.echo(f"\nLast {tail} lines:\n{'-' * 40}")
+        click.echo("".join(lines), nl=False)
+        return
+    if path.stat().st_size > LARGE_FILE_BYTES and not click.confirm(
+        f"The log file is {path.stat().st_size // 1024 // 1024} MiB. Print it anyway?",
+        default=False,
+    ):
+        click.echo(f"Log file: {path}")
+        return
+    click.echo(f"\nLog content:\n{'-' * 12}")
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            click.echo(line, nl=False)
+
+
+@command.command("dir")
+@pass_project()
+def logs_directory(project: Any) -> None:
+    """Print the directory that holds this project's run logs."""
+    from meltano.core.blocks.run_log import logs_dir
+
+    click.echo(str(logs_dir(project.sys_dir)))

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from meltano.core.blocks.history import RunHistory
+from meltano.core.blocks.run_log import log_path, sanitize
+from meltano.core.db.engine import create_engine, migrate
+from meltano.core.errors import ExitCode
+
+
+def add_run(
+    project_dir: Path,
+    state_id: str,
+    *,
+    error: str | None = None,
+    trigger: str = "cli",
+    log: str | None = "line one\nline two\nline three\n",
+) -> str:
+    engine = create_engine(f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}")
+    migrate(engine)
+    history = RunHistory(engine)
+    run_id = str(uuid.uuid4())
+    row = history.start(state_id, run_id, trigger=trigger)
+    history.finish(row, error=error)
+    if log is not None:
+        path = log_path(project_dir / ".meltano", state_id, run_id)
+        path.parent.mkdir(parents=True)
+        path.write_text(log)
+    return run_id
+
+
+def test_sanitize() -> None:
+    assert sanitize("dev:tap-x-to-target-y") == "devtap-x-to-target-y"
+    assert sanitize("a/b c:é") == "a_b_ce"
+
+
+def test_list_json_and_text(invoke, project_dir: Path) -> None:
+    first = add_run(project_dir, "dev:a-to-b")
+    second = add_run(project_dir, "dev:c-to-d", error="Extractor failed", trigger="airflow")
+    result = invoke("logs", "list", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["total"] == 2
+    assert [run["log_id"] for run in document["runs"]] == [second, first]
+    assert document["runs"][0]["trigger"] == "airflow"
+    assert document["runs"][0]["state"] == "FAIL"
+    assert set(document["runs"][0]) == {
+        "log_id",
+        "job_name",
+        "state",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "trigger",
+    }
+    text = invoke("logs", "list").stdout
+    assert "Recent job runs (showing 2 of last 10)" in text
+    assert "✗ FAIL" in text
+    assert "meltano logs show <LOG_ID>" in text
+
+
+def test_list_empty(invoke) -> None:
+    assert invoke("logs", "list").stdout == "No job runs found.\n"
+
+
+def test_show_and_tail(invoke, project_dir: Path) -> None:
+    run_id = add_run(project_dir, "dev:a-to-b")
+    text = invoke("logs", "show", run_id).stdout
+    assert text.startswith(f"Job: dev:a-to-b\nRun ID: {run_id}\nState: SUCCESS\n")
+    assert "Log content:\n------------\nline one\nline two\nline three\n" in text
+    tail = invoke("logs", "show", run_id, "--tail", "1", "--format", "json").stdout
+    info, _, rest = tail.partition("\n}\n")
+    assert json.loads(info + "\n}")["job_name"] == "dev:a-to-b"
+    assert rest.endswith(f"Last 1 lines:\n{'-' * 40}\nline three\n")
+
+
+def test_show_unknown_and_missing_file(invoke, project_dir: Path) -> None:
+    unknown = invoke("logs", "show", "not-a-uuid")
+    assert unknown.exit_code == ExitCode.FAILED
+    assert "No job found with log ID 'not-a-uuid'" in unknown.stderr
+    run_id = add_run(project_dir, "dev:a-to-b", log=None)
+    missing = invoke("logs", "show", run_id)
+    assert missing.exit_code == ExitCode.FAILED
+    assert "Log file not found" in missing.stderr
+
+
+def test_dir(invoke, project_dir: Path) -> None:
+    assert invoke("logs", "dir").stdout.strip() == str(project_dir / ".meltano" / "logs")
