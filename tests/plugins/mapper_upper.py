@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 DEFAULTS = {"exit_code": 7}
 
@@ -19,7 +20,7 @@ def load_config(prefix: str) -> dict:
     config = dict(DEFAULTS)
     args = sys.argv[1:]
     if "--config" in args:
-        with open(args[args.index("--config") + 1]) as file:
+        with Path(args[args.index("--config") + 1]).open() as file:
             config.update(json.load(file))
     for name, value in os.environ.items():
         if name.startswith(prefix):

@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 DEFAULTS = {"records": 10, "state_every": 0, "width": 0, "exit_code": 3, "sleep": 0.0}
 CATALOG = {
@@ -46,7 +47,7 @@ def load_config(prefix: str) -> dict:
     config = dict(DEFAULTS)
     args = sys.argv[1:]
     if "--config" in args:
-        with open(args[args.index("--config") + 1]) as file:
+        with Path(args[args.index("--config") + 1]).open() as file:
             config.update(json.load(file))
     for name, value in os.environ.items():
         if name.startswith(prefix):
@@ -61,7 +62,7 @@ def start_id() -> int:
     args = sys.argv[1:]
     if "--state" not in args:
         return 1
-    with open(args[args.index("--state") + 1]) as file:
+    with Path(args[args.index("--state") + 1]).open() as file:
         state = json.load(file)
     return int(state.get("bookmarks", {}).get("counter", {}).get("id", 0)) + 1
 

@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 DEFAULTS = {"path": "output.jsonl", "exit_code": 5, "sleep": 0.0}
 
@@ -31,7 +32,7 @@ def load_config(prefix: str) -> dict:
     config = dict(DEFAULTS)
     args = sys.argv[1:]
     if "--config" in args:
-        with open(args[args.index("--config") + 1]) as file:
+        with Path(args[args.index("--config") + 1]).open() as file:
             config.update(json.load(file))
     for name, value in os.environ.items():
         if name.startswith(prefix):
@@ -58,7 +59,7 @@ def main() -> int:
         out.write(b"S" * int(config["huge_stdout"]) + b"\n")
         out.flush()
     records = 0
-    with open(config["path"], "ab") as sink:
+    with Path(config["path"]).open("ab") as sink:
         for number, line in enumerate(sys.stdin.buffer, start=1):
             if config.get("raw"):
                 sink.write(line)

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Run a pipeline (or one command) through `meltano.core.blocks.pipes` in a process of its own.
+
+Tests signal or SIGKILL this process to check what happens to its children. Usage:
+    pipes_driver.py SPEC_JSON
+SPEC: {"mode": "pipeline" | "command", "commands": [{"name", "argv", "env"?}],
+       "timeout"?: seconds, "grace"?: seconds, "line_limit"?: bytes}
+Prints one JSON line: {"ok", "exit_codes", "reason", "states", "peak_rss_kb"}; exits with the
+error's exit code (or the command's exit status in "command" mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+
+from meltano.core.blocks.pipes import PluginCommand, run_command, run_pipeline
+
+
+async def main(spec: dict) -> int:
+    commands = [
+        PluginCommand(item["name"], item["argv"], env=item.get("env"))
+        for item in spec["commands"]
+    ]
+    grace = float(spec.get("grace", 5.0))
+    if spec.get("mode") == "command":
+        return await run_command(commands[0], grace_period=grace)
+    states: list[bytes] = []
+    options = {"line_limit": spec["line_limit"]} if "line_limit" in spec else {}
+    outcome = await run_pipeline(
+        commands,
+        on_state=states.append,
+        on_log=lambda index, line: None,
+        timeout=spec.get("timeout"),
+        grace_period=grace,
+        **options,
+    )
+    report = {
+        "ok": outcome.ok,
+        "exit_codes": list(outcome.exit_codes),
+        "reason": outcome.error.reason if outcome.error else None,
+        "states": len(states),
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    print(json.dumps(report), flush=True)
+    return int(outcome.error.exit_code) if outcome.error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(json.loads(sys.argv[1]))))
