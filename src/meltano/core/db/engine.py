@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from meltano.core.errors import MeltanoError
 
@@ -34,6 +39,7 @@ OLDER_REVISIONS = (
     "6828cc5b1a4f",
 )
 SQLITE_MINIMUM = (3, 25, 1)
+log = structlog.get_logger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -69,10 +75,20 @@ def _on_sqlite_connect(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def with_driver(uri: str) -> str:
+    """`postgresql://` and `postgres://` use psycopg 3, the driver we ship."""
+    for plain in ("postgresql://", "postgres://"):
+        if uri.startswith(plain):
+            return "postgresql+psycopg://" + uri.removeprefix(plain)
+    return uri
+
+
 def create_engine(uri: str) -> Engine:
     """An engine without pooling; SQLite in WAL mode with a generous busy timeout."""
     import sqlalchemy
     from sqlalchemy.pool import NullPool
+
+    uri = with_driver(uri)
 
     if uri.startswith("sqlite"):
         if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
@@ -139,3 +155,76 @@ def migrate(engine: Engine) -> bool:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return True
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`database_max_retries` and `database_retry_timeout` (seconds between attempts)."""
+
+    max_retries: int = 3
+    retry_timeout: float = 5.0
+
+
+def retry_policy(project: Project) -> RetryPolicy:
+    """Read the connection retry settings."""
+    from meltano.core.settings.project_settings import get_setting
+
+    retries = get_setting(project, "database_max_retries")
+    timeout = get_setting(project, "database_retry_timeout")
+    return RetryPolicy(
+        max_retries=max(0, int(retries if retries is not None else 3)),
+        retry_timeout=max(0.0, float(timeout if timeout is not None else 5)),
+    )
+
+
+def connect_with_retries(
+    engine: Engine, policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Open (and close) one connection, retrying as the policy says; fail with a clear error."""
+    import sqlalchemy
+
+    attempt = 0
+    while True:
+        try:
+            with engine.connect():
+                return
+        except sqlalchemy.exc.OperationalError as error:
+            attempt += 1
+            if attempt > policy.max_retries:
+                raise MeltanoError(
+                    f"Cannot connect to the system database {redact_uri(str(engine.url))} "
+                    f"after {attempt} attempts: {_first_line(error.orig)}",
+                    "Check `database_uri` and that the database server is reachable",
+                ) from error
+            log.warning(
+                "database connection failed, retrying",
+                retry_in_seconds=policy.retry_timeout,
+                attempt=f"{attempt}/{policy.max_retries}",
+                error=_first_line(error.orig),
+            )
+            sleep(policy.retry_timeout)
+
+
+def open_database(project: Project) -> Engine:
+    """The project's system database: connected (with retries) and migrated to HEAD."""
+    uri = database_uri(project, project.database_uri_override)
+    engine = create_engine(uri)
+    log.debug("opening system database", uri=redact_uri(str(engine.url)))
+    connect_with_retries(engine, retry_policy(project))
+    migrate(engine)
+    return engine
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def upgrade_database(project: Project) -> bool:
+    """Migrate the project's system database; True when a migration ran."""
+    uri = database_uri(project, project.database_uri_override)
+    engine = create_engine(uri)
+    try:
+        connect_with_retries(engine, retry_policy(project))
+        return migrate(engine)
+    finally:
+        engine.dispose()

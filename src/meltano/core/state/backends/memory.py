@@ -1,0 +1,53 @@
+"""An in-process backend for tests: `memory://NAME` stores are shared within one process."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from meltano.core.state.backend import Change
+from meltano.core.state.model import StoredState
+from meltano.core.state.pattern import matches
+
+if TYPE_CHECKING:
+    from meltano.core.project.project import Project
+    from meltano.core.state.settings import StateBackendSettings
+
+
+class MemoryBackend:
+    """State in a dict, guarded by a lock."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, StoredState] = {}
+        self._lock = threading.Lock()
+
+    def read(self, state_id: str) -> StoredState:
+        with self._lock:
+            return self.states.get(state_id, StoredState())
+
+    def update(self, state_id: str, change: Change) -> None:
+        with self._lock:
+            new = change(self.states.get(state_id, StoredState()))
+            if new is None:
+                self.states.pop(state_id, None)
+            else:
+                self.states[state_id] = new
+
+    def ids(self, pattern: str | None = None) -> list[str]:
+        with self._lock:
+            return sorted(state_id for state_id in self.states if matches(pattern, state_id))
+
+
+_STORES: dict[str, MemoryBackend] = {}
+
+
+def open_memory(
+    uri: str, settings: StateBackendSettings, project: Project | None = None
+) -> MemoryBackend:
+    """The process-wide store named by `memory://NAME` (created on first use)."""
+    return _STORES.setdefault(uri, MemoryBackend())
+
+
+def forget_memory_stores() -> None:
+    """Drop every `memory://` store (tests call this between cases)."""
+    _STORES.clear()

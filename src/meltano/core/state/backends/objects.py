@@ -1,0 +1,172 @@
+"""Backends on object stores (S3, GCS, Azure Blob): one layout and one lease lock for all.
+
+Layout under the URI's prefix: `<state id>/state.json` holds `{"completed", "partial"}` and
+`<state id>/lock` holds the epoch seconds at which a writer took the lock. A store only has
+to offer a handful of primitives, each atomic on the service: read with a version, write,
+create-if-absent, replace-if-version-matches, delete(-if-version-matches), and list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+
+from meltano.core.errors import MeltanoError
+from meltano.core.state.backend import Change
+from meltano.core.state.model import StoredState, decode_stored, encode_stored
+from meltano.core.state.pattern import matches
+from meltano.core.state.settings import StateBackendSettings
+
+log = structlog.get_logger(__name__)
+
+STATE_FILE = "state.json"
+LOCK_FILE = "lock"
+MAX_WAIT_MARGIN_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """An object's bytes and the version token the service gave them (ETag, generation)."""
+
+    data: bytes
+    version: str
+
+
+class ObjectStore(Protocol):
+    """The primitives a cloud backend implements; keys are relative to the URI prefix."""
+
+    location: str  # for messages, without credentials
+
+    def get(self, key: str) -> Versioned | None: ...
+    def put(self, key: str, data: bytes) -> None: ...
+    def create(self, key: str, data: bytes) -> str | None:
+        """Write only if absent; the new version, or None when the key already exists."""
+        ...
+
+    def replace(self, key: str, data: bytes, version: str) -> str | None:
+        """Write only if the key is still at `version`; the new version, or None."""
+        ...
+
+    def delete(self, key: str, version: str | None = None) -> None:
+        """Delete (only at `version` when given); a missing key is fine."""
+        ...
+
+    def list_keys(self) -> Iterable[str]: ...
+
+
+class InvalidStateIdError(MeltanoError):
+    def __init__(self, state_id: str) -> None:
+        super().__init__(
+            f"The state ID {state_id!r} cannot name a directory or object in this backend",
+            "Use a state ID without '/', and not empty, '.' or '..'",
+        )
+
+
+class StateLockedError(MeltanoError):
+    def __init__(self, state_id: str, location: str, waited: float) -> None:
+        super().__init__(
+            f"Timed out after {waited:.0f}s waiting for the state lock of {state_id!r} in "
+            f"{location}",
+            "Another process is updating this state; retry later, or raise "
+            "`state_backend.lock_timeout_seconds` if writers are slow",
+        )
+
+
+def check_state_id(state_id: str) -> str:
+    """A state ID usable as one path component."""
+    if not state_id or "/" in state_id or "\\" in state_id or state_id in (".", ".."):
+        raise InvalidStateIdError(state_id)
+    return state_id
+
+
+def state_id_of(key: str) -> str | None:
+    """`<id>/state.json` -> `<id>`; other keys -> None."""
+    head, _, tail = key.rpartition("/")
+    if tail != STATE_FILE or not head or "/" in head:
+        return None
+    return head
+
+
+class ObjectStoreBackend:
+    """A StateBackend over an ObjectStore, with the lease lock around every update."""
+
+    def __init__(self, store: ObjectStore, settings: StateBackendSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def read(self, state_id: str) -> StoredState:
+        key = f"{check_state_id(state_id)}/{STATE_FILE}"
+        found = self.store.get(key)
+        if found is None:
+            return StoredState()
+        return decode_stored(found.data, origin=f"{self.store.location}/{key}")
+
+    def update(self, state_id: str, change: Change) -> None:
+        with self.lock(state_id):
+            new = change(self.read(state_id))
+            key = f"{state_id}/{STATE_FILE}"
+            if new is None:
+                self.store.delete(key)
+            else:
+                self.store.put(key, encode_stored(new))
+
+    def ids(self, pattern: str | None = None) -> list[str]:
+        found = (state_id_of(key) for key in self.store.list_keys())
+        return sorted({i for i in found if i is not None and matches(pattern, i)})
+
+    @contextlib.contextmanager
+    def lock(self, state_id: str) -> Iterator[None]:
+        """Hold `<id>/lock`; a lock older than lock_timeout_seconds is taken over."""
+        key = f"{check_state_id(state_id)}/{LOCK_FILE}"
+        timeout = self.settings.lock_timeout_seconds
+        retry = self.settings.lock_retry_seconds
+        started = time.monotonic()
+        while True:
+            stamp = repr(time.time()).encode()
+            version = self.store.create(key, stamp)
+            if version is not None:
+                break
+            held = self.store.get(key)
+            if held is None:
+                continue  # released between our two calls
+            age = time.time() - _epoch(held.data)
+            if age > timeout:
+                version = self.store.replace(key, stamp, held.version)
+                if version is not None:
+                    log.warning("stale state lock taken over", state_id=state_id, age=round(age))
+                    break
+                continue
+            waited = time.monotonic() - started
+            if waited > timeout + MAX_WAIT_MARGIN_SECONDS:
+                raise StateLockedError(state_id, self.store.location, waited)
+            time.sleep(retry * random.uniform(0.8, 1.2))
+        try:
+            yield
+        finally:
+            self.store.delete(key, version)
+
+
+def _epoch(data: bytes) -> float:
+    """The lock's time stamp; an unreadable lock counts as infinitely old."""
+    try:
+        return float(data.decode().strip())
+    except (UnicodeDecodeError, ValueError):
+        return 0.0
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """`s3://[creds@]bucket/some/prefix` -> ("bucket", "some/prefix")."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    return parts.hostname or "", parts.path.strip("/")
+
+
+def join(prefix: str, key: str) -> str:
+    return f"{prefix}/{key}" if prefix else key

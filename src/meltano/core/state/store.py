@@ -1,0 +1,110 @@
+"""What commands and pipelines do with state, over any StateBackend."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from meltano.core.errors import MeltanoError
+from meltano.core.state.backend import Change, StateBackend
+from meltano.core.state.model import (
+    SINGER_STATE,
+    Document,
+    StoredState,
+    is_valid,
+    write_complete,
+    write_partial,
+)
+
+
+class StateNotFoundError(MeltanoError):
+    def __init__(self, state_id: str) -> None:
+        super().__init__(
+            f"No state stored for {state_id!r}", "List known IDs with `meltano state list`"
+        )
+
+
+class Health(enum.Enum):
+    """How `state list` colours an ID."""
+
+    VALID = "valid"  # holds singer_state
+    INVALID = "invalid"  # holds something else
+    EMPTY = "empty"
+
+
+def read_state(backend: StateBackend, state_id: str) -> Document:
+    """The merged document (partial over completed); `{}` when nothing is stored."""
+    return backend.read(state_id).merged()
+
+
+def save_state(
+    backend: StateBackend, state_id: str, document: Mapping[str, Any], *, complete: bool
+) -> None:
+    """Store a document as complete state (replacing, dropping partial) or as partial state."""
+    rule = write_complete if complete else write_partial
+    backend.update(state_id, lambda stored: rule(stored, document))
+
+
+def save_singer_state(
+    backend: StateBackend, state_id: str, singer_state: Mapping[str, Any], *, complete: bool
+) -> None:
+    """Store the value of a target's STATE message (see `model.parse_singer_state`)."""
+    save_state(backend, state_id, {SINGER_STATE: dict(singer_state)}, complete=complete)
+
+
+def copy_state(backend: StateBackend, source: str, destination: str) -> Document:
+    """Give `destination` the merged state of `source`, as complete state."""
+    document = read_state(backend, source)
+    if not document:
+        raise StateNotFoundError(source)
+    save_state(backend, destination, document, complete=True)
+    return document
+
+
+def move_state(backend: StateBackend, source: str, destination: str) -> Document:
+    """Copy, then clear the source."""
+    document = copy_state(backend, source, destination)
+    clear_state(backend, source)
+    return document
+
+
+def clear_state(backend: StateBackend, state_id: str) -> None:
+    """Delete everything stored for a state ID (a missing ID is fine)."""
+    backend.update(state_id, lambda _stored: None)
+
+
+def clear_all(backend: StateBackend) -> int:
+    """Delete every state ID; return how many there were."""
+    state_ids = backend.ids()
+    for state_id in state_ids:
+        clear_state(backend, state_id)
+    return len(state_ids)
+
+
+def health(stored: StoredState) -> Health:
+    merged = stored.merged()
+    if not merged:
+        return Health.EMPTY
+    return Health.VALID if is_valid(merged) else Health.INVALID
+
+
+def list_states(backend: StateBackend, pattern: str | None = None) -> list[tuple[str, Health]]:
+    """State IDs matching the glob, each with its health."""
+    return [(state_id, health(backend.read(state_id))) for state_id in backend.ids(pattern)]
+
+
+def export_states(backend: StateBackend) -> dict[str, Document]:
+    """Every state ID's raw `{"completed": ..., "partial": ...}`, for `state import`."""
+    return {state_id: backend.read(state_id).to_json() for state_id in backend.ids()}
+
+
+def import_states(backend: StateBackend, states: Mapping[str, StoredState]) -> int:
+    """Overwrite each listed state ID with the given pair; return how many."""
+    for state_id, stored in states.items():
+        backend.update(state_id, _replacement(stored))
+    return len(states)
+
+
+def _replacement(new: StoredState) -> Change:
+    return lambda _old: new
