@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "state": ("meltano.cli.state", "Manage Singer state for pipelines."),
     "upgrade": ("meltano.cli.upgrade", "Upgrade the system database."),
     "logs": ("meltano.cli.logs", "Show run history and run log files."),
+    "plugin": ("meltano.cli.plugin", "List the project's plugins."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")
