@@ -22,6 +22,9 @@ def command() -> None:
 def list_plugins(project: Any, *, output_format: str) -> None:
     """List the project's plugins, by type."""
     from meltano.core.plugins.project_plugin import project_plugins
+    from meltano.core.plugins.types import PluginType
+
+    order = list(PluginType)
 
     rows = [
         {
@@ -33,9 +36,7 @@ def list_plugins(project: Any, *, output_format: str) -> None:
             "update": False,
             "pip_url": plugin.pip_url,
         }
-        for plugin in sorted(
-            project_plugins(project), key=lambda p: list(type(p.type)).index(p.type)
-        )
+        for plugin in sorted(project_plugins(project), key=lambda p: order.index(p.type))
     ]
     if output_format == "json":
         click.echo(as_json(rows))
@@ -51,10 +52,10 @@ def list_plugins(project: Any, *, output_format: str) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row["type"],
-            row["name"],
-            "(inherited)" if row["inherit_from"] else row["variant"],
-            row["inherit_from"] or "",
+            str(row["type"]),
+            str(row["name"]),
+            "(inherited)" if row["inherit_from"] else str(row["variant"]),
+            str(row["inherit_from"] or ""),
             "✓" if row["custom"] else "",
         )
     Console().print(table)
