@@ -1,0 +1,268 @@
+"""`meltano config list|print|set|unset|reset`: read and change settings of a plugin or Meltano."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meltano.cli.options import pass_project
+from meltano.core.errors import MeltanoError
+from meltano.core.project.environments import Policy
+
+STORES = ("auto", "dotenv", "meltano_yml", "db")
+PLUGIN_TYPES = [
+    *("extractor", "extractors", "loader", "loaders", "transform", "transforms"),
+    *("orchestrator", "orchestrators", "transformer", "transformers", "file", "files"),
+    *("utility", "utilities", "mapper", "mappers"),
+]
+
+
+def _unsafe() -> bool:
+    return bool(click.get_current_context().meta.get("meltano.config.unsafe", False))
+
+
+def _plugin_type(value: str | None) -> Any:
+    if value is None:
+        return None
+    from meltano.core.plugins.types import PluginType
+
+    return PluginType.parse(value)
+
+
+plugin_type_option = click.option(
+    "--plugin-type",
+    type=click.Choice(PLUGIN_TYPES, case_sensitive=False),
+    help="Type of the plugin, when two plugins share a name.",
+)
+store_option = click.option(
+    "--store",
+    type=click.Choice(STORES, case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="Where to write: `.env`, meltano.yml, the system database, or auto.",
+)
+
+
+@click.group("config")
+@click.option("--safe/--unsafe", default=True, help="Show secret values with --unsafe.")
+@click.pass_context
+def command(ctx: click.Context, *, safe: bool) -> None:
+    """Show and change settings of a plugin, or of Meltano itself (PLUGIN = meltano)."""
+    ctx.meta["meltano.config.unsafe"] = not safe
+
+
+@command.command("print")
+@click.argument("plugin")
+@click.option("--format", "output_format", type=click.Choice(["json", "env"]), default="json")
+@click.option("--extras", is_flag=True, help="Print only extras (Meltano-handled settings).")
+@click.option("--safe/--unsafe", default=None, help="Show secret values with --unsafe.")
+@plugin_type_option
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+def print_config(
+    project: Any,
+    plugin: str,
+    *,
+    output_format: str,
+    extras: bool,
+    safe: bool | None,
+    plugin_type: str | None,
+) -> None:
+    """Print the resolved configuration as JSON, or as the env vars the plugin receives."""
+    from meltano.cli import render
+    from meltano.core.settings.subject import env_var_lines, load_subject
+
+    unsafe = _unsafe() if safe is None else not safe
+    subject = load_subject(project, plugin, plugin_type=_plugin_type(plugin_type))
+    if output_format == "env":
+        for line in env_var_lines(subject.env(extras=extras, unsafe=unsafe)):
+            click.echo(line)
+        return
+    document = subject.extras(unsafe=unsafe) if extras else subject.config(unsafe=unsafe)
+    click.echo(render.as_json(document))
+
+
+@command.command("list")
+@click.argument("plugin")
+@click.option("--extras", is_flag=True, help="List only extras (Meltano-handled settings).")
+@click.option("--all", "show_all", is_flag=True, help="Also list settings at their default.")
+@click.option("--filter", "filter_text", metavar="TEXT", help="Only names containing TEXT.")
+@plugin_type_option
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+def list_settings(
+    project: Any,
+    plugin: str,
+    *,
+    extras: bool,
+    show_all: bool,
+    filter_text: str | None,
+    plugin_type: str | None,
+) -> None:
+    """List settings with their env var names, current values and where each came from."""
+    from meltano.core.settings.listing import build_listing
+    from meltano.core.settings.subject import load_subject
+
+    subject = load_subject(project, plugin, plugin_type=_plugin_type(plugin_type))
+    listing = build_listing(
+        subject, extras=extras, show_all=show_all, filter_text=filter_text, unsafe=_unsafe()
+    )
+    if listing.no_match:
+        click.echo(listing.no_match)
+        return
+    for line in listing.header:
+        click.echo(line)
+    for index, (title, lines) in enumerate(listing.sections):
+        if index:
+            click.echo()
+        click.secho(title, bold=True)
+        for line in lines:
+            click.echo(line)
+    if listing.hidden_count:
+        click.echo()
+        click.echo(
+            f"Optional settings with default values: {listing.hidden_count} hidden. "
+            "Use --all to show all."
+        )
+    if subject.docs_url:
+        click.echo()
+        click.echo(
+            f"To learn more about {subject.docs_label} and its settings, visit {subject.docs_url}"
+        )
+
+
+@command.command("set")
+@click.argument("plugin")
+@click.argument("setting", nargs=-1)
+@store_option
+@click.option(
+    "--from-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the value from this file (stripped).",
+)
+@click.option("--interactive", is_flag=True, help="Walk through the settings interactively.")
+@plugin_type_option
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+def set_setting(
+    project: Any,
+    plugin: str,
+    setting: tuple[str, ...],
+    *,
+    store: str,
+    from_file: Path | None,
+    interactive: bool,
+    plugin_type: str | None,
+) -> None:
+    """Set NAME... to VALUE (`auth.token VALUE` or `auth token VALUE`)."""
+    from meltano.core.settings.edits import set_setting as set_value
+    from meltano.core.settings.stores import Store
+    from meltano.core.settings.subject import shown
+
+    if interactive or not setting:
+        raise MeltanoError(
+            "Interactive configuration is not available in this version",
+            f"Pass a name and a value: `meltano config set {plugin} NAME VALUE`",
+        )
+    if from_file is not None:
+        parts, value = setting, from_file.read_text(encoding="utf-8").strip()
+    elif len(setting) < 2:
+        raise click.UsageError("Missing VALUE: pass NAME... VALUE, or --from-file FILE")
+    else:
+        parts, value = setting[:-1], setting[-1]
+    change = set_value(
+        project, plugin, parts, value, store=Store(store), plugin_type=_plugin_type(plugin_type)
+    )
+    definition = change.definition
+    assert definition is not None  # set always names one setting
+    if not change.stores:
+        click.echo(
+            f"{change.subject.descriptor} setting '{definition.name}' was not changed: "
+            "the value is the redaction marker"
+        )
+        return
+    label = change.stores[0].label(project, change.subject.plugin)
+    click.echo(
+        f"{change.subject.descriptor} setting '{definition.name}' was set in {label}: "
+        f"{shown(definition, change.value, unsafe=_unsafe())}"
+    )
+    current = change.current
+    if current is not None and _overridden(project, change):
+        click.echo(
+            f"Current value is still: {shown(definition, current.value, unsafe=_unsafe())} "
+            f"({current.label()})"
+        )
+
+
+def _overridden(project: Any, change: Any) -> bool:
+    """Does a store of higher precedence than the one just written still win?"""
+    from meltano.core.settings.resolve import Source
+    from meltano.core.settings.stores import Store
+
+    in_environment = project.environment is not None and change.subject.plugin is not None
+    written = {
+        Store.DOTENV: Source.DOTENV,
+        Store.MELTANO_YML: Source.ENVIRONMENT if in_environment else Source.MELTANO_YML,
+        Store.DB: Source.SYSTEM_DB,
+    }[change.stores[0]]
+    return bool(change.current.source < written)
+
+
+@command.command("unset")
+@click.argument("plugin")
+@click.argument("setting", nargs=-1, required=True)
+@store_option
+@plugin_type_option
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+def unset_setting(
+    project: Any, plugin: str, setting: tuple[str, ...], *, store: str, plugin_type: str | None
+) -> None:
+    """Remove the value of NAME... from the store (auto: from every writable store)."""
+    from meltano.core.settings.edits import unset_setting as unset_value
+    from meltano.core.settings.stores import Store
+    from meltano.core.settings.subject import shown
+
+    change = unset_value(
+        project, plugin, setting, store=Store(store), plugin_type=_plugin_type(plugin_type)
+    )
+    definition = change.definition
+    assert definition is not None  # unset always names one setting
+    prefix = f"{change.subject.descriptor} setting '{definition.name}'"
+    if change.stores:
+        labels = _join([s.label(project, change.subject.plugin) for s in change.stores])
+        click.echo(f"{prefix} in {labels} was unset")
+    else:
+        click.echo(f"{prefix} had no value in the store(s) that could be changed")
+    current = change.current
+    if current is not None and current.value is not None:
+        click.echo(
+            f"Current value is now: {shown(definition, current.value, unsafe=_unsafe())} "
+            f"({current.label()})"
+        )
+
+
+@command.command("reset")
+@click.argument("plugin")
+@store_option
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask for confirmation.")
+@plugin_type_option
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+def reset_settings(
+    project: Any, plugin: str, *, store: str, assume_yes: bool, plugin_type: str | None
+) -> None:
+    """Clear every value of PLUGIN in the store(s)."""
+    from meltano.core.settings.edits import reset_settings as reset_values
+    from meltano.core.settings.stores import Store
+
+    if not assume_yes:
+        click.confirm("Do you want to continue?", abort=True)
+    change = reset_values(
+        project, plugin, store=Store(store), plugin_type=_plugin_type(plugin_type)
+    )
+    labels = _join([s.label(project, change.subject.plugin) for s in change.stores])
+    click.echo(f"{change.subject.descriptor} settings in {labels} were reset")
+
+
+def _join(labels: list[str]) -> str:
+    if len(labels) <= 2:
+        return " and ".join(labels)
+    return ", ".join(labels[:-1]) + f", and {labels[-1]}"

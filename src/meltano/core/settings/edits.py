@@ -1,0 +1,124 @@
+"""`config set/unset/reset`: validate first, then write one store, then re-read the winner."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from meltano.core.errors import MeltanoError
+from meltano.core.settings import stores
+from meltano.core.settings.cast import cast
+from meltano.core.settings.definitions import SettingDefinition, find_definition
+from meltano.core.settings.names import canonical, join_name
+from meltano.core.settings.resolve import Resolved
+from meltano.core.settings.subject import REDACTED, ConfigSubject, load_subject
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.types import PluginType
+    from meltano.core.project.project import Project
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a set/unset/reset did, and the value that is in effect afterwards."""
+
+    subject: ConfigSubject
+    definition: SettingDefinition | None
+    value: Any
+    stores: tuple[stores.Store, ...]
+    current: Resolved | None
+
+
+def setting_name(parts: Sequence[str]) -> str:
+    """`("auth.token",)` or `("auth", "token")` -> `auth.token` (`\\.` stays literal)."""
+    if not parts or not all(parts):
+        raise MeltanoError("No setting name given", "Pass NAME... VALUE, e.g. `auth.token abc`")
+    if len(parts) == 1:
+        return canonical(parts[0])
+    return join_name(parts)
+
+
+def _definition(subject: ConfigSubject, name: str) -> tuple[SettingDefinition, bool]:
+    found = find_definition(subject.definitions, name)
+    if found is not None and not found.custom:
+        return found, False
+    if subject.plugin is None:
+        raise MeltanoError(
+            f"Unknown Meltano setting '{name}'", "List them with `meltano config list meltano`"
+        )
+    return found or SettingDefinition.custom_for(name, None), True
+
+
+def set_setting(
+    project: Project,
+    name: str,
+    parts: Sequence[str],
+    raw_value: str,
+    *,
+    store: stores.Store = stores.Store.AUTO,
+    plugin_type: PluginType | None = None,
+) -> Change:
+    """Cast `raw_value` by the setting's kind and write it; nothing is written if it fails."""
+    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    setting = setting_name(parts)
+    definition, unknown = _definition(subject, setting)
+    if unknown:
+        log.warning("unknown setting, storing value as text", setting=setting)
+    if raw_value == REDACTED:
+        log.warning("value is the redaction marker, nothing written", setting=setting)
+        return Change(
+            subject, definition, None, (), _current(project, name, plugin_type, definition)
+        )
+    value = raw_value if unknown else cast(definition, raw_value)
+    used = stores.set_value(project, subject.plugin, definition, value, store)
+    return Change(
+        subject, definition, value, (used,), _current(project, name, plugin_type, definition)
+    )
+
+
+def unset_setting(
+    project: Project,
+    name: str,
+    parts: Sequence[str],
+    *,
+    store: stores.Store = stores.Store.AUTO,
+    plugin_type: PluginType | None = None,
+) -> Change:
+    """Remove a setting's value from the store (auto: from every writable store)."""
+    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    definition, _ = _definition(subject, setting_name(parts))
+    changed = stores.unset_value(project, subject.plugin, definition, store)
+    current = _current(project, name, plugin_type, definition)
+    return Change(subject, definition, None, tuple(changed), current)
+
+
+def reset_settings(
+    project: Project,
+    name: str,
+    *,
+    store: stores.Store = stores.Store.AUTO,
+    plugin_type: PluginType | None = None,
+) -> Change:
+    """Clear every value of `name` in the store(s)."""
+    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    changed = stores.reset(project, subject.plugin, subject.definitions, store)
+    project.refresh()
+    return Change(subject, None, None, tuple(changed), None)
+
+
+def _current(
+    project: Project, name: str, plugin_type: PluginType | None, definition: SettingDefinition
+) -> Resolved | None:
+    """The value in effect now, or None when another stored value cannot be read."""
+    project.refresh()
+    try:
+        subject = load_subject(project, name, plugin_type=plugin_type)
+    except MeltanoError as error:
+        log.warning("cannot read the current value", reason=error.reason)
+        return None
+    return subject.values.get(definition.name)

@@ -1,0 +1,128 @@
+"""What `meltano config` addresses: Meltano itself or one project plugin, with its values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from meltano.core.settings import project_settings
+from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.names import nest
+from meltano.core.settings.plugin_settings import all_definitions, plugin_settings, read_names
+from meltano.core.settings.process_env import meltano_settings_env
+from meltano.core.settings.resolve import Resolved, Source
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.plugins.types import PluginType
+    from meltano.core.project.project import Project
+
+MASK = "*****"  # how `config print` shows a secret
+REDACTED = "(redacted)"  # how `config list` and `config set` show one
+
+
+@dataclass(frozen=True)
+class ConfigSubject:
+    """Meltano (plugin None) or a plugin, its definitions and resolved values."""
+
+    plugin: ProjectPlugin | None
+    definitions: tuple[SettingDefinition, ...]
+    values: Mapping[str, Resolved]
+
+    @property
+    def descriptor(self) -> str:
+        """`Meltano` or `Extractor 'tap-x'`, as messages start."""
+        if self.plugin is None:
+            return "Meltano"
+        return f"{self.plugin.type.descriptor} '{self.plugin.name}'"
+
+    @property
+    def docs_label(self) -> str:
+        if self.plugin is None:
+            return "Meltano"
+        return self.plugin.label or self.plugin.name
+
+    @property
+    def docs_url(self) -> str | None:
+        return project_settings.DOCS_URL if self.plugin is None else self.plugin.docs
+
+    def read_names(self, definition: SettingDefinition) -> list[str]:
+        if self.plugin is None:
+            return project_settings.env_names(definition)
+        return read_names(self.plugin, definition)
+
+    def config(self, *, unsafe: bool) -> dict[str, Any]:
+        """`config print` JSON: nested by dots; plugins drop nulls, Meltano keeps them."""
+        return nest(
+            {
+                d.name: _masked(d, self.values[d.name].value, unsafe)
+                for d in self.definitions
+                if not d.is_extra and (self.plugin is None or self.values[d.name].value is not None)
+            }
+        )
+
+    def extras(self, *, unsafe: bool) -> dict[str, Any]:
+        return {
+            d.name: _masked(d, self.values[d.name].value, unsafe)
+            for d in self.definitions
+            if d.is_extra
+        }
+
+    def env(self, *, extras: bool, unsafe: bool) -> dict[str, str]:
+        """`config print --format=env`: every variable the values are written to."""
+        from meltano.core.settings.process_env import settings_env
+
+        if self.plugin is None:
+            return meltano_settings_env(
+                {
+                    n: Resolved(_masked(d, self.values[n].value, unsafe), Source.DEFAULT)
+                    for d in self.definitions
+                    if (n := d.name) in self.values
+                }
+            )
+        chosen = tuple(d for d in self.definitions if d.is_extra == extras)
+        values = {d.name: _masked(d, self.values[d.name].value, unsafe) for d in chosen}
+        return settings_env(self.plugin, chosen, values)
+
+
+def _masked(definition: SettingDefinition, value: Any, unsafe: bool) -> Any:
+    return MASK if definition.sensitive and value is not None and not unsafe else value
+
+
+def shown(definition: SettingDefinition, value: Any, *, unsafe: bool) -> str:
+    """A value as `config list`/`config set` print it: Python repr, secrets `(redacted)`."""
+    if definition.sensitive and value is not None and not unsafe:
+        return REDACTED
+    return repr(value)
+
+
+def load_subject(
+    project: Project,
+    name: str,
+    *,
+    plugin_type: PluginType | None = None,
+    with_values: bool = True,
+) -> ConfigSubject:
+    """Resolve the settings of `meltano` or of the project plugin called `name`.
+
+    `with_values=False` skips reading values, so a bad stored value cannot stop a fix.
+    """
+    if name == "meltano" and plugin_type is None:
+        values = project_settings.meltano_settings(project) if with_values else {}
+        return ConfigSubject(None, project_settings.definitions(), values)
+    from meltano.core.plugins.project_plugin import find_plugin
+
+    plugin = find_plugin(project, name, plugin_type=plugin_type)
+    if not with_values:
+        configs = [a.config for a in plugin.lineage()]
+        return ConfigSubject(plugin, all_definitions(plugin, configs, []), {})
+    settings = plugin_settings(project, plugin)
+    return ConfigSubject(plugin, settings.definitions, settings.values)
+
+
+def env_var_lines(values: Mapping[str, str]) -> list[str]:
+    """Dotenv lines with single-quoted values."""
+    from meltano.core.settings.dotenv import quote
+
+    return [f"{name}={quote(value)}" for name, value in values.items()]
