@@ -88,9 +88,7 @@ def parse_json_object(text: str | bytes, *, what: str = "state") -> Document:
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidStateError(f"Invalid JSON provided for {what}: {error}") from error
     if not isinstance(value, dict):
-        raise InvalidStateError(
-            f"Invalid {what}: expected a JSON object, got {_json_type(value)}"
-        )
+        raise InvalidStateError(f"Invalid {what}: expected a JSON object, got {_json_type(value)}")
     return value
 
 

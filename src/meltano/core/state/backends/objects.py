@@ -78,6 +78,18 @@ class StateLockedError(MeltanoError):
         )
 
 
+class StateStorageError(MeltanoError):
+    """The storage service refused or could not be reached (credentials kept out)."""
+
+    def __init__(self, location: str, detail: str) -> None:
+        from meltano.core.state.redact import redact
+
+        super().__init__(
+            f"Cannot use the state storage {redact(location)}: {redact(detail)}",
+            "Check the state backend URI, its credentials and that the service is reachable",
+        )
+
+
 def check_state_id(state_id: str) -> str:
     """A state ID usable as one path component."""
     if not state_id or "/" in state_id or "\\" in state_id or state_id in (".", ".."):

@@ -58,9 +58,7 @@ class SystemDbBackend:
                 values: dict[str, Any] = {
                     "completed_state": json.dumps(dict(new.completed)),
                     "partial_state": json.dumps(dict(new.partial)),
-                    "updated_at": datetime.datetime.now(datetime.timezone.utc).replace(
-                        tzinfo=None
-                    ),
+                    "updated_at": datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
                 }
                 if exists:
                     connection.execute(update(table).where(where).values(**values))

@@ -1,0 +1,123 @@
+"""The contract every state backend passes: subclass `StateBackendContract` and provide the
+`backend` fixture (a fresh, empty backend), `corrupt` (store unreadable bytes for an ID) and
+`stale_lock` (leave a lock behind as a dead writer would)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from meltano.core.state import store
+from meltano.core.state.backend import StateBackend
+from meltano.core.state.model import CorruptStateError, StoredState
+
+ID = "dev:tap-a-to-target_b"
+
+
+class StateBackendContract:
+    def test_unknown_id_reads_as_empty(self, backend: StateBackend) -> None:
+        assert backend.read("nope") == StoredState()
+        assert store.read_state(backend, "nope") == {}
+
+    def test_complete_write_then_read(self, backend: StateBackend) -> None:
+        store.save_singer_state(backend, ID, {"bookmarks": {"users": {"id": 4}}}, complete=True)
+        assert store.read_state(backend, ID) == {
+            "singer_state": {"bookmarks": {"users": {"id": 4}}}
+        }
+        assert backend.ids() == [ID]
+
+    def test_partial_merges_and_complete_clears_it(self, backend: StateBackend) -> None:
+        store.save_singer_state(backend, ID, {"users": {"id": 4}, "keep": 1}, complete=True)
+        store.save_singer_state(backend, ID, {"users": {"id": 2}}, complete=False)
+        assert store.read_state(backend, ID)["singer_state"] == {"users": {"id": 2}, "keep": 1}
+        assert backend.read(ID).completed == {"singer_state": {"users": {"id": 4}, "keep": 1}}
+        store.save_singer_state(backend, ID, {"users": {"id": 9}}, complete=True)
+        assert backend.read(ID) == StoredState({"singer_state": {"users": {"id": 9}}}, {})
+
+    def test_list_with_glob_keeps_underscore_literal(self, backend: StateBackend) -> None:
+        for state_id in ("dev:a_b", "dev:axb", "prod:a_b"):
+            store.save_state(backend, state_id, {"singer_state": {"x": 1}}, complete=True)
+        assert backend.ids() == ["dev:a_b", "dev:axb", "prod:a_b"]
+        assert backend.ids("dev:a_*") == ["dev:a_b"]
+        assert backend.ids("*:a_b") == ["dev:a_b", "prod:a_b"]
+        assert backend.ids("DEV:*") == []
+
+    def test_clear_one_and_all(self, backend: StateBackend) -> None:
+        for state_id in ("one", "two"):
+            store.save_state(backend, state_id, {"singer_state": {"x": 1}}, complete=True)
+        store.clear_state(backend, "one")
+        store.clear_state(backend, "never-existed")
+        assert backend.ids() == ["two"]
+        assert store.clear_all(backend) == 1
+        assert backend.ids() == []
+
+    def test_failed_change_writes_nothing(self, backend: StateBackend) -> None:
+        store.save_state(backend, ID, {"singer_state": {"x": 1}}, complete=True)
+
+        def explode(_: StoredState) -> StoredState:
+            raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            backend.update(ID, explode)
+        assert store.read_state(backend, ID) == {"singer_state": {"x": 1}}
+        store.save_state(backend, ID, {"singer_state": {"x": 2}}, complete=True)  # lock freed
+        assert store.read_state(backend, ID) == {"singer_state": {"x": 2}}
+
+    def test_concurrent_updates_lose_nothing(self, backend: StateBackend) -> None:
+        errors: list[BaseException] = []
+
+        def merge(index: int) -> None:
+            try:
+                store.save_singer_state(backend, ID, {f"stream{index}": index}, complete=False)
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=merge, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        assert store.read_state(backend, ID)["singer_state"] == {f"stream{i}": i for i in range(8)}
+
+    def test_export_import_round_trip(self, backend: StateBackend) -> None:
+        store.save_state(backend, "a", {"singer_state": {"x": 1}}, complete=True)
+        store.save_state(backend, "a", {"singer_state": {"y": 2}}, complete=False)
+        exported = store.export_states(backend)
+        assert exported == {
+            "a": {"completed": {"singer_state": {"x": 1}}, "partial": {"singer_state": {"y": 2}}}
+        }
+        store.clear_all(backend)
+        from meltano.core.state.model import parse_export
+
+        assert store.import_states(backend, parse_export(exported)) == 1
+        assert store.export_states(backend) == exported
+
+    def test_copy_and_move(self, backend: StateBackend) -> None:
+        store.save_state(backend, "src", {"singer_state": {"x": 1}}, complete=True)
+        store.save_state(backend, "src", {"singer_state": {"y": 2}}, complete=False)
+        store.copy_state(backend, "src", "copy")
+        assert backend.read("copy") == StoredState({"singer_state": {"x": 1, "y": 2}}, {})
+        store.move_state(backend, "src", "moved")
+        assert backend.ids() == ["copy", "moved"]
+        with pytest.raises(store.StateNotFoundError):
+            store.copy_state(backend, "src", "other")
+
+    def test_corrupt_state_fails_closed(
+        self, backend: StateBackend, corrupt: Callable[[str], None]
+    ) -> None:
+        store.save_state(backend, ID, {"singer_state": {"x": 1}}, complete=True)
+        corrupt(ID)
+        with pytest.raises(CorruptStateError):
+            store.read_state(backend, ID)
+        with pytest.raises(CorruptStateError):  # and a partial write does not paper over it
+            store.save_singer_state(backend, ID, {"y": 1}, complete=False)
+
+    def test_stale_lock_is_taken_over(
+        self, backend: StateBackend, stale_lock: Callable[[str], None]
+    ) -> None:
+        stale_lock(ID)
+        store.save_singer_state(backend, ID, {"x": 1}, complete=True)
+        assert store.read_state(backend, ID) == {"singer_state": {"x": 1}}
