@@ -11,10 +11,14 @@ import ctypes
 import fcntl
 import functools
 import os
+import select
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from inspect import isawaitable
+
+from meltano.core.blocks.lines import LineSplitter, Tail
 
 _PR_SET_PDEATHSIG = 1
 _F_SETPIPE_SZ = 1031  # Linux: resize a pipe's kernel buffer
@@ -162,3 +166,37 @@ def _restore(loop: asyncio.AbstractEventLoop, previous: dict[int, object]) -> No
         loop.remove_signal_handler(signum)
         if before is not None:
             signal.signal(signum, before)  # type: ignore[arg-type]  # getsignal's own result
+
+
+async def pump(fd: int, splitter: LineSplitter, handle: Callable[[bytes], object], *,
+                tail: Tail | None = None) -> None:
+    """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async)."""
+    while True:
+        chunk = await read_chunk(fd)
+        lines = splitter.feed(chunk) if chunk else splitter.finish()
+        for line in lines:
+            result = handle(line)
+            if result is not None and isawaitable(result):
+                await result
+        if tail is not None and lines:
+            tail.extend(lines)
+        if not chunk:
+            return
+        await asyncio.sleep(0)  # a flood of output must not starve the other readers
+
+
+async def finish(readers: Sequence[asyncio.Future[None]], timeout: float) -> None:
+    """Let readers reach the end of their pipes, but not wait forever on a leaked writer."""
+    _done, pending = await asyncio.wait(readers, timeout=timeout)
+    for reader in pending:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+
+
+def has_unread_input(read_end: int) -> bool:
+    """Whether a pipe still holds data, or still has a writer that may send more."""
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    events = poller.poll(0)
+    flags = events[0][1] if events else 0
+    return bool(flags & select.POLLIN) or not flags & select.POLLHUP

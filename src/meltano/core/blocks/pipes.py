@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import select
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from inspect import isawaitable
 from pathlib import Path
 
 from meltano.core.blocks import children
@@ -230,7 +228,10 @@ class _Pipeline:
                     for reader in readers:
                         reader.cancel()
                     raise
-                await _finish(readers)
+                for timer in self.timers:  # every process ended: no timeout any more
+                    timer.cancel()
+                self._kill_leftovers()  # so no leaked grandchild keeps our pipes open
+                await children.finish(readers, DRAIN_TIMEOUT)
         except BaseException:  # cancelled or interrupted: no plugin outlives us
             self._kill_everything()
             raise
@@ -238,7 +239,6 @@ class _Pipeline:
             for timer in self.timers:
                 timer.cancel()
             self._close_fds()
-        self._kill_leftovers()
         if self.handler_error is not None:
             raise self.handler_error
         results = tuple(child.result() for child in self.children)
@@ -286,7 +286,7 @@ class _Pipeline:
         child.returncode = await children.wait_exit(child.process)
         if child.feed is None:
             return
-        child.unread_input = _has_unread_input(child.feed)
+        child.unread_input = children.has_unread_input(child.feed)
         if child.unread_input and self.stop_reason is None and self.handler_error is None:
             for upstream in self.children[:index]:
                 if children.send(upstream.process, signal.SIGTERM):
@@ -299,7 +299,7 @@ class _Pipeline:
         assert self.stdout is not None  # set by _spawn
         splitter = LineSplitter(self.line_limit, truncate=False)
         try:
-            await _pump(self.stdout, splitter, on_state)
+            await children.pump(self.stdout, splitter, on_state)
         except LineTooLongError as error:
             self.overflow = Overflow(len(self.children) - 1, error.size, error.limit)
             self.stop(StopReason.OUTPUT_TOO_LONG)
@@ -314,7 +314,7 @@ class _Pipeline:
             return on_log(index, line)
 
         try:
-            await _pump(child.stderr, splitter, handle, tail=child.tail)
+            await children.pump(child.stderr, splitter, handle, tail=child.tail)
         except Exception as error:
             self._handler_failed(error)
 
@@ -366,37 +366,3 @@ class _Pipeline:
             children.close_quietly(child.feed)
             child.feed = None
         children.close_quietly(self.stdout)
-
-
-async def _pump(fd: int, splitter: LineSplitter, handle: Callable[[bytes], object], *,
-                tail: Tail | None = None) -> None:
-    """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async)."""
-    while True:
-        chunk = await children.read_chunk(fd)
-        lines = splitter.feed(chunk) if chunk else splitter.finish()
-        for line in lines:
-            result = handle(line)
-            if result is not None and isawaitable(result):
-                await result
-        if tail is not None and lines:
-            tail.extend(lines)
-        if not chunk:
-            return
-        await asyncio.sleep(0)  # a flood of output must not starve the other readers
-
-
-async def _finish(readers: Sequence[asyncio.Future[None]]) -> None:
-    """Let readers reach the end of their pipes, but not wait forever on a leaked writer."""
-    _done, pending = await asyncio.wait(readers, timeout=DRAIN_TIMEOUT)
-    for reader in pending:
-        reader.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
-
-
-def _has_unread_input(read_end: int) -> bool:
-    """Whether a pipe still holds data, or still has a writer that may send more."""
-    poller = select.poll()
-    poller.register(read_end, select.POLLIN)
-    events = poller.poll(0)
-    flags = events[0][1] if events else 0
-    return bool(flags & select.POLLIN) or not flags & select.POLLHUP
