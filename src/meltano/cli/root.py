@@ -19,6 +19,7 @@ from meltano.core.errors import ExitCode, MeltanoError
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("meltano.cli.init", "Create a new Meltano project."),
     "environment": ("meltano.cli.environment", "Manage environments."),
+    "hub": ("meltano.cli.hub", "Browse Meltano Hub and check the connection to it."),
     "config": ("meltano.cli.config", "Show and change plugin and Meltano settings."),
     "state": ("meltano.cli.state", "Manage Singer state for pipelines."),
     "upgrade": ("meltano.cli.upgrade", "Upgrade the system database."),

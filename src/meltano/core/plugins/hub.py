@@ -209,6 +209,39 @@ class HubClient:
             pass  # the cache is an optimisation; an unwritable cache dir is not an error
 
 
+@dataclass(frozen=True)
+class HubRow:
+    """One variant of one plugin, as `meltano hub list` shows it."""
+
+    plugin_type: str  # plural
+    name: str
+    variant: str
+    default: bool
+    variant_count: int  # how many variants the plugin has on the Hub
+
+
+def list_plugins(client: HubClient, plugin_types: tuple[str, ...], *, pattern: str | None = None,
+                 all_variants: bool = False, refresh: bool = False) -> tuple[list[HubRow], int]:
+    """Rows by type, then name; default variant first. Also how many matching rows are hidden
+    because they are not default variants (shown with `all_variants`).
+
+    `pattern` is a case-insensitive substring of the plugin name or the variant name.
+    """
+    needle = (pattern or "").lower()
+    rows: list[HubRow] = []
+    for plugin_type in plugin_types:
+        for name, entry in sorted(client.index(plugin_type, refresh=refresh).items()):
+            variants = sorted(entry.variants, key=lambda v: v != entry.default_variant)
+            rows += [HubRow(plugin_type, name, variant, variant == entry.default_variant,
+                            len(variants))
+                     for variant in variants
+                     if needle in name.lower() or needle in variant.lower()]
+    if all_variants:
+        return rows, 0
+    shown = [row for row in rows if row.default]
+    return shown, len(rows) - len(shown)
+
+
 def hub_client_for(project: Project, command: str) -> HubClient:
     """A client configured from the project's settings (hub_api_root, hub_url, hub_url_auth)."""
     from meltano.core.settings import meltano_settings
@@ -252,6 +285,3 @@ def _descriptor(plugin_type: str) -> str:
     except ValueError:
         return plugin_type.capitalize()
 
-
-__all__ = ["HUB_TYPES", "HubClient", "HubError", "IndexEntry", "PluginNotFoundError",
-           "VariantNotFoundError", "api_root_for", "default_cache_dir", "hub_client_for"]
