@@ -61,9 +61,10 @@ def run(commands: list[PluginCommand], *, limit: float = 60, **options: object) 
     started = time.monotonic()
 
     async def main() -> PipelineOutcome:
+        options.setdefault("on_state", collected.state)
         return await asyncio.wait_for(
-            run_pipeline(commands, on_state=collected.state, on_log=collected.log,
-                         forward_signals=False, **options),  # type: ignore[arg-type]
+            run_pipeline(commands, on_log=collected.log, forward_signals=False,
+                         **options),  # type: ignore[arg-type]
             timeout=limit)
 
     outcome = asyncio.run(main())
@@ -307,3 +308,42 @@ def test_a_million_small_records_complete(plugin: Plugin, tmp_path: Path) -> Non
     assert len(collected.states) == 10
     with output.open("rb") as file:
         assert sum(1 for _ in file) == 1_000_000
+
+
+def test_stderr_flood_arrives_line_by_line(plugin: Plugin, tmp_path: Path) -> None:
+    outcome, collected, _ = run([plugin("tap-counter", records=1000, stderr_lines=200_000),
+                                 plugin("target-jsonl", path=str(tmp_path / "o"))])
+    assert outcome.ok, outcome.error
+    assert len(collected.logs) == 200_000
+    assert {line for _, line in collected.logs} == {
+        b"INFO tap-counter wrote record %d of the counter stream, all is well" % record
+        for record in range(1, 1001)}
+
+
+def test_command_block_stdout_is_logged_not_parsed(tmp_path: Path) -> None:
+    script = "print('x' * 5000); print('done'); raise SystemExit(2)"
+    command = PluginCommand("dbt", [sys.executable, "-c", script], plugin_type="utility")
+
+    async def main() -> tuple[PipelineOutcome, list[tuple[int, bytes]]]:
+        logs: list[tuple[int, bytes]] = []
+        outcome = await asyncio.wait_for(run_pipeline(
+            [command], on_state=None, on_log=lambda index, line: logs.append((index, line)),
+            log_line_limit=100, forward_signals=False), 30)
+        return outcome, logs
+
+    outcome, logs = asyncio.run(main())
+    assert logs == [(0, b"x" * 100 + b" [... line truncated, 5000 bytes in total]"),
+                    (0, b"done")]
+    assert outcome.error is not None
+    assert outcome.error.reason == "Utility dbt failed with exit code 2"
+    assert "    done" in (outcome.error.instruction or "")
+
+
+def test_grandchild_left_behind_is_killed_and_does_not_hold_the_run(tmp_path: Path) -> None:
+    leak = (f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', "
+            f"'import time; time.sleep(60)', {str(tmp_path)!r}])")
+    command = PluginCommand("leaky", [sys.executable, "-c", leak], plugin_type="utility")
+    outcome, _, elapsed = run([command], on_state=None)
+    assert outcome.ok, outcome.error
+    assert elapsed < 1.5
+    assert wait_until_gone(tmp_path, 2) == []

@@ -165,3 +165,14 @@ def test_run_command_forwards_sigterm(command: Command, driver: Driver, tmp_path
     process.communicate(timeout=10)
     assert process.returncode == 143
     assert alive(tmp_path) == []
+
+
+def test_200_mb_line_on_target_stdout_fails_fast_with_bounded_memory(
+        command: Command, driver: Driver, tmp_path: Path) -> None:
+    process = driver([command("tap-counter", records=3),
+                      command("target-jsonl", path=str(tmp_path / "o"),
+                              huge_stdout=200_000_000)], line_limit=10_000_000)
+    code, report = finish(process, 30)
+    assert code == 1
+    assert "loader target-jsonl wrote a line of at least" in report["reason"]
+    assert report["peak_rss_kb"] < 100_000

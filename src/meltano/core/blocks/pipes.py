@@ -70,7 +70,7 @@ class PluginStartError(MeltanoError):
 async def run_pipeline(
     commands: Sequence[PluginCommand],
     *,
-    on_state: StateHandler,
+    on_state: StateHandler | None,
     on_log: LogHandler,
     timeout: float | None = None,
     line_limit: int = DEFAULT_LINE_LIMIT,
@@ -82,7 +82,9 @@ async def run_pipeline(
 
     `on_state(line)` gets each line of the last process's stdout, in order; `on_log(index,
     line)` each stderr line of process `index` (bytes, without the newline; use
-    `lines.decode_line`). An exception from a handler stops the pipeline and is re-raised.
+    `lines.decode_line`). With `on_state=None` (a command block such as `dbt:run`) the last
+    stdout is a log like stderr: lines go to `on_log`, cut at `log_line_limit`, never fatal.
+    An exception from a handler stops the pipeline and is re-raised.
     SIGINT/SIGTERM to us and `timeout` stop every process; the outcome says why.
     """
     if not commands:
@@ -208,7 +210,8 @@ class _Pipeline:
         self.timers: list[asyncio.TimerHandle] = []
         self.grace = DEFAULT_GRACE_PERIOD
 
-    async def run(self, on_state: StateHandler, on_log: LogHandler, *, timeout: float | None,
+    async def run(self, on_state: StateHandler | None, on_log: LogHandler, *,
+                  timeout: float | None,
                   grace: float, forward_signals: bool) -> PipelineOutcome:
         self.grace = grace
         loop = asyncio.get_running_loop()
@@ -217,7 +220,13 @@ class _Pipeline:
             if timeout is not None:
                 self.timers.append(loop.call_later(timeout, self.stop, StopReason.TIMEOUT))
             with children.signals_handled(self._on_signal, enabled=forward_signals):
-                readers = [asyncio.ensure_future(self._read_state(on_state))]
+                assert self.stdout is not None  # set by _spawn
+                last = len(self.children) - 1
+                readers = [
+                    asyncio.ensure_future(self._read_state(on_state))
+                    if on_state is not None
+                    else asyncio.ensure_future(self._read_log(last, on_log, self.stdout))
+                ]
                 readers += [
                     asyncio.ensure_future(self._read_log(index, on_log))
                     for index in range(len(self.children))
@@ -306,7 +315,8 @@ class _Pipeline:
         except Exception as error:  # a handler failed: stop and let the caller see why
             self._handler_failed(error)
 
-    async def _read_log(self, index: int, on_log: LogHandler) -> None:
+    async def _read_log(self, index: int, on_log: LogHandler, fd: int | None = None) -> None:
+        """Hand one process's stderr (or `fd`, its stdout) to `on_log`, line by line."""
         child = self.children[index]
         splitter = LineSplitter(self.log_line_limit, truncate=True)
 
@@ -314,7 +324,8 @@ class _Pipeline:
             return on_log(index, line)
 
         try:
-            await children.pump(child.stderr, splitter, handle, tail=child.tail)
+            await children.pump(child.stderr if fd is None else fd, splitter, handle,
+                                tail=child.tail)
         except Exception as error:
             self._handler_failed(error)
 
