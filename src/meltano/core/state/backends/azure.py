@@ -44,13 +44,11 @@ class AzureStore:
         return Versioned(downloader.readall(), str(downloader.properties.etag))
 
     def put(self, key: str, data: bytes) -> None:
-        self._call(self.container.upload_blob, join(self.prefix, key), data, overwrite=True)
+        self._call(self._blob(key).upload_blob, data, overwrite=True)
 
     def create(self, key: str, data: bytes) -> str | None:
         try:
-            result = self._call(
-                self.container.upload_blob, join(self.prefix, key), data, overwrite=False
-            )
+            result = self._call(self._blob(key).upload_blob, data, overwrite=False)
         except _Lost:
             return None
         return str(result["etag"])
@@ -60,8 +58,7 @@ class AzureStore:
 
         try:
             result = self._call(
-                self.container.upload_blob,
-                join(self.prefix, key),
+                self._blob(key).upload_blob,
                 data,
                 overwrite=True,
                 etag=version,
@@ -87,6 +84,9 @@ class AzureStore:
         names = self._call(lambda: list(self.container.list_blob_names(name_starts_with=start)))
         for name in names:
             yield str(name)[len(start) :]
+
+    def _blob(self, key: str) -> Any:
+        return self.container.get_blob_client(join(self.prefix, key))
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         from azure.core import exceptions
