@@ -62,7 +62,8 @@ class PluginStartError(MeltanoError):
 
     def __init__(self, command: PluginCommand, error: OSError) -> None:
         super().__init__(
-            f"Could not start {command.name}: {command.argv[0]}: {error.strerror or error}",
+            f"Could not start {command.name}: {error.filename or command.argv[0]}: "
+            f"{error.strerror or error}",
             "Check that the plugin is installed (`meltano install`) and its executable is right",
         )
 
@@ -101,7 +102,11 @@ async def run_command(
     grace_period: float = DEFAULT_GRACE_PERIOD,
     forward_signals: bool = True,
 ) -> int:
-    """Run one plugin on our stdin/stdout/stderr; return its shell-style exit status."""
+    """Run one plugin on our stdin/stdout/stderr; return its shell-style exit status.
+
+    The plugin stays in our process group so it can use the terminal. SIGTERM is passed on
+    (SIGKILL after the grace period); SIGINT too, unless the terminal already delivered it.
+    """
     try:
         process = _popen(command, children.child_setup(group=None))
     except OSError as error:
