@@ -1,0 +1,92 @@
+"""The env a plugin process gets, and how `env:` blocks stack (settings.md §9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.project.project import Project
+from meltano.core.settings.plugin_env import plugin_process_env
+from meltano.core.settings.plugin_settings import plugin_settings
+from meltano.core.settings.resolve import Source
+
+YML = """
+env:
+  STACKED: ${STACKED}2
+  TOP: top
+plugins:
+  extractors:
+  - name: tap-x
+    namespace: tap_x
+    settings:
+    - {name: port, kind: integer, value: 5432}
+    - {name: password, sensitive: true}
+    config:
+      path: $MELTANO_PROJECT_ROOT/out
+    env:
+      STACKED: ${STACKED}4
+      PLUG: plug-$TOP
+environments:
+- name: prod
+  env:
+    STACKED: ${STACKED}3
+  config:
+    plugins:
+      extractors:
+      - name: tap-x
+        config: {port: 6000}
+        env:
+          STACKED: ${STACKED}5
+"""
+
+
+def _project(project_dir: Path, environment: str | None, **environ: str) -> Project:
+    (project_dir / "meltano.yml").write_text(YML)
+    project = Project(project_dir, environ=environ)
+    project.environment = environment
+    return project
+
+
+def test_env_blocks_stack_along_the_documented_chain(project_dir: Path) -> None:
+    with_env = plugin_process_env(*_with(project_dir, "prod", STACKED="1"))
+    assert with_env["STACKED"] == "12345"
+    without = plugin_process_env(*_with(project_dir, None, STACKED="1"))
+    assert without["STACKED"] == "124"
+    assert without["PLUG"] == "plug-top"
+
+
+def _with(project_dir: Path, environment: str | None, **environ: str) -> tuple[Project, object]:
+    project = _project(project_dir, environment, **environ)
+    return project, find_plugin(project, "tap-x")
+
+
+def test_process_env_has_settings_extras_identity_and_project_vars(project_dir: Path) -> None:
+    project, plugin = _with(project_dir, "prod", TAP_X_PASSWORD="pw")
+    env = plugin_process_env(project, plugin)  # type: ignore[arg-type]
+    assert env["TAP_X_PORT"] == env["MELTANO_EXTRACT_PORT"] == "6000"
+    assert env["TAP_X_PASSWORD"] == "pw"
+    assert env["TAP_X__SELECT"] == '["*.*"]'
+    assert env["MELTANO_EXTRACTOR_NAME"] == "tap-x"
+    assert env["MELTANO_EXTRACTOR_NAMESPACE"] == "tap_x"
+    assert env["MELTANO_EXTRACTOR_VARIANT"] == "default"
+    assert env["MELTANO_PROJECT_ROOT"] == str(project_dir)
+    assert env["MELTANO_ENVIRONMENT"] == "prod"
+    assert env["MELTANO_STATE_BACKEND_URI"] == "systemdb"
+    assert env["TAP_X_PATH"] == f"{project_dir}/out"
+    assert env["TAP_X__LOAD_SCHEMA"] == "tap_x"
+
+
+def test_environment_config_overrides_root_config(project_dir: Path) -> None:
+    project, plugin = _with(project_dir, "prod")
+    settings = plugin_settings(project, plugin)  # type: ignore[arg-type]
+    assert settings.values["port"].source is Source.ENVIRONMENT
+    assert settings.config()["port"] == 6000
+    project, plugin = _with(project_dir, None)
+    assert plugin_settings(project, plugin).config()["port"] == 5432  # type: ignore[arg-type]
+
+
+def test_yml_env_counts_as_environment_for_settings(project_dir: Path) -> None:
+    (project_dir / "meltano.yml").write_text(YML.replace("TOP: top", "TAP_X_PORT: '77'"))
+    project = Project(project_dir, environ={})
+    settings = plugin_settings(project, find_plugin(project, "tap-x"))
+    assert (settings.value("port"), settings.values["port"].source) == (77, Source.ENV)
