@@ -412,3 +412,22 @@ def test_no_secret_in_any_safe_output(invoke, tap_project) -> None:
     for result in outputs:
         assert result.exit_code == 0, result.output
         assert SECRET not in result.output
+
+
+def test_unparsable_dotenv_line_warns_with_line_number_only(invoke, tap_project) -> None:
+    (tap_project / ".env").write_text(f"GOOD=1\nnot a statement {SECRET}\nTAP_X_PORT=5\n")
+    result = invoke("config", "print", "tap-x")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["port"] == 5
+    assert "line 2" in result.stderr
+    assert SECRET not in result.output
+
+
+def test_object_setting_assembled_from_dotted_children(invoke, tap_project) -> None:
+    text = yml(tap_project).replace(
+        "- {name: path}", "- {name: path}\n    - {name: opts, kind: object, value: {}}"
+    )
+    text = text.replace("port: 1234", "port: 1234\n      opts.a: 1")
+    (tap_project / "meltano.yml").write_text(text)
+    invoke("config", "set", "tap-x", "opts.b", "2", "--store=db")
+    assert json.loads(invoke("config", "print", "tap-x").stdout)["opts"] == {"a": 1, "b": "2"}

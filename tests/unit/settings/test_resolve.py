@@ -65,3 +65,14 @@ def test_conflict_message_hides_secret_values() -> None:
     with pytest.raises(ConflictingValuesError) as caught:
         pick_spelling({"A": "hunter2", "B": "x"}, ["A", "B"], store_label="env", secret=True)
     assert "hunter2" not in caught.value.reason
+
+
+def test_object_at_default_is_assembled_from_children_in_other_stores() -> None:
+    from meltano.core.settings.definitions import Kind
+    from meltano.core.settings.resolve import assemble_objects
+
+    obj = SettingDefinition(name="obj", kind=Kind.OBJECT, value={})
+    layers = {Source.MELTANO_YML: {"obj.a": 1}, Source.SYSTEM_DB: {"obj.a": 0, "obj.b.c": 2}}
+    resolved = assemble_objects([obj], layers, resolve([obj], layers))["obj"]
+    assert resolved.value == {"a": 1, "b": {"c": 2}}
+    assert resolved.source is Source.MELTANO_YML

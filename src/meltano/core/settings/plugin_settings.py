@@ -6,12 +6,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from meltano.core.settings import process_env
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.names import flatten, leaves, nest, to_env_var
 from meltano.core.settings.project_settings import get_setting, project_env
-from meltano.core.settings.resolve import Found, Resolved, Source, pick_spelling, resolve
+from meltano.core.settings.resolve import (
+    Found,
+    Resolved,
+    Source,
+    assemble_objects,
+    pick_spelling,
+    resolve,
+)
 from meltano.core.settings.values import finish
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -125,7 +136,7 @@ def plugin_settings(
     for source, entry in ((Source.ENVIRONMENT, env_entry), (Source.MELTANO_YML, plugin.entry)):
         flat = yml_values(entry, definitions)
         label = "`meltano.yml`"
-        layers[source] = {}
+        layers[source] = {k: v for k, v in flat.items() if _is_child(k, definitions)}
         for d in definitions:
             found = pick_spelling(flat, [d.name, *d.aliases], store_label=label, secret=d.sensitive)
             if found is not None:
@@ -138,7 +149,7 @@ def plugin_settings(
             for name, item in parent.values.items()
             if item.source is not Source.DEFAULT
         }
-    resolved = resolve(definitions, layers)
+    resolved = assemble_objects(definitions, layers, resolve(definitions, layers))
     env = {
         **process_env.terminal_env(project),
         **project_env(project),
@@ -147,10 +158,18 @@ def plugin_settings(
     }
     strict = bool(get_setting(project, "ff.strict_env_var_mode"))
     plain = tuple(d for d in definitions if not d.is_extra)
-    values = finish(plain, resolved, env, strict=strict)
+    missing: list[str] = []
+    values = finish(plain, resolved, env, strict=strict, missing=missing)
     extras = tuple(d for d in definitions if d.is_extra)
     settings_env = process_env.settings_env(
         plugin, plain, {name: item.value for name, item in values.items()}
     )
-    values.update(finish(extras, resolved, {**env, **settings_env}, strict=strict))
+    values.update(finish(extras, resolved, {**env, **settings_env}, strict=strict, missing=missing))
+    for name in dict.fromkeys(missing):
+        log.debug("variable referenced but not set, using empty text", variable=name)
     return PluginSettings(plugin, definitions, values)
+
+
+def _is_child(name: str, definitions: Sequence[SettingDefinition]) -> bool:
+    """`obj.a` under an object setting `obj`: kept so `assemble_objects` can find it."""
+    return any(d.kind is Kind.OBJECT and name.startswith(f"{d.name}.") for d in definitions)

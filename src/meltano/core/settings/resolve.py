@@ -112,3 +112,37 @@ def pick_spelling(
             "Keep only one of these spellings",
         )
     return Found(first_value, present[0][0])
+
+
+def assemble_objects(
+    definitions: Sequence[SettingDefinition],
+    layers: Mapping[Source, Layer],
+    resolved: Mapping[str, Resolved],
+) -> dict[str, Resolved]:
+    """Object settings left at their default/inherited value take children set elsewhere.
+
+    `obj.a: 1` in meltano.yml plus `obj.b` in the system DB make `obj` = {a: 1, b: ...};
+    each child comes from its highest-precedence store, and the best store names the source.
+    """
+    from meltano.core.settings.definitions import Kind
+    from meltano.core.settings.names import nest
+
+    result = dict(resolved)
+    for definition in definitions:
+        current = resolved[definition.name]
+        if definition.kind is not Kind.OBJECT or current.source < Source.INHERITED:
+            continue
+        prefix = f"{definition.name}."
+        children: dict[str, Any] = {}
+        best: Source | None = None
+        for source, values in sorted(layers.items()):
+            for key, entry in values.items():
+                found = _found(entry)
+                if found is None or not key.startswith(prefix) or key[len(prefix) :] in children:
+                    continue
+                children[key[len(prefix) :]] = found.value
+                best = source if best is None else min(best, source)
+        if children and best is not None:
+            base = current.value if isinstance(current.value, Mapping) else {}
+            result[definition.name] = Resolved({**base, **nest(children)}, best)
+    return result
