@@ -109,3 +109,33 @@ def test_definition_source_is_a_seam(project_dir: Path) -> None:
 def test_unknown_plugin(project_dir: Path) -> None:
     with pytest.raises(PluginNotFoundError, match="'nope' is not known"):
         find_plugin(Project(project_dir, environ={}), "nope")
+
+
+def test_mapping_is_addressable_and_inherits_its_mapper(project_dir: Path) -> None:
+    project = _project(
+        project_dir,
+        "plugins:\n  mappers:\n"
+        "  - name: meltano-map-transformer\n    namespace: mmt\n    executable: mapper-bin\n"
+        "    settings: [{name: stream_maps, kind: object}]\n"
+        "    config: {shared: 1, over: 1}\n"
+        "    mappings:\n    - {name: hide-emails, config: {over: 2, stream_maps: {a: null}}}\n",
+    )
+    mapping = find_plugin(project, "hide-emails")
+    assert mapping.parent is not None and mapping.parent.name == "meltano-map-transformer"
+    assert mapping.executable == "mapper-bin"
+    assert mapping.extras["_mapping_name"] == "hide-emails"
+    from meltano.core.settings.plugin_settings import plugin_settings
+
+    config = plugin_settings(project, mapping).config()
+    assert config == {"shared": 1, "over": 2, "stream_maps": {"a": None}}
+
+
+def test_ambiguous_mapping_name(project_dir: Path) -> None:
+    project = _project(
+        project_dir,
+        "plugins:\n  mappers:\n"
+        "  - {name: m1, namespace: m1, mappings: [{name: dup}]}\n"
+        "  - {name: m2, namespace: m2, mappings: [{name: dup}]}\n",
+    )
+    with pytest.raises(MeltanoError, match="Ambiguous mapping name dup"):
+        find_plugin(project, "dup")

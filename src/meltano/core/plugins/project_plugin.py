@@ -143,10 +143,10 @@ def from_entry(
     settings = merge_definitions(merge_definitions(inherited, own), type_extras + custom_extras)
 
     def pick(key: str) -> Any:
-        for source in (entry, definition, parent.entry if parent else {}):
+        for source in (entry, definition):
             if source.get(key) is not None:
                 return source[key]
-        return None
+        return getattr(parent, key, None)
 
     namespace = entry.get("namespace") or (
         name.replace("-", "_") if entry.get("inherit_from") else definition.get("namespace")
@@ -239,7 +239,41 @@ def find_plugin(
     for plugin_key in entries:
         if plugin_key[1] == name and plugin_type in (None, plugin_key[0]):
             return _build(project, *plugin_key, entries, definitions, ())
+    if plugin_type in (None, PluginType.MAPPERS):
+        mapping = _find_mapping(project, name, entries, definitions)
+        if mapping is not None:
+            return mapping
     raise PluginNotFoundError(name, plugin_type)
+
+
+def _find_mapping(
+    project: Project,
+    name: str,
+    entries: Mapping[tuple[PluginType, str], Mapping[str, Any]],
+    definitions: DefinitionSource,
+) -> ProjectPlugin | None:
+    """A mapper's `mappings:` entry, addressed by its name like a plugin of its own.
+
+    It inherits everything from its mapper; its `config` goes over the mapper's per key.
+    """
+    found = [
+        (mapper_name, mapping)
+        for (plugin_type, mapper_name), entry in entries.items()
+        if plugin_type is PluginType.MAPPERS
+        for mapping in entry.get("mappings") or ()
+        if isinstance(mapping, Mapping) and mapping.get("name") == name
+    ]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise MeltanoError(
+            f"Ambiguous mapping name {name}, found multiple matches",
+            "Give each mapping a name that is unique across mappers",
+        )
+    mapper_name, mapping = found[0]
+    mapper = _build(project, PluginType.MAPPERS, mapper_name, entries, definitions, ())
+    entry = {"name": name, "config": mapping.get("config") or {}, "mapping_name": name}
+    return from_entry(PluginType.MAPPERS, entry, parent=mapper)
 
 
 def _entries(project: Project) -> dict[tuple[PluginType, str], Mapping[str, Any]]:
