@@ -30,11 +30,15 @@ def run_hello(venv: Path, *args: str) -> str:
 
 
 def test_uv_installs_the_package_and_writes_the_fingerprint(tmp_path: Path) -> None:
-    result = asyncio.run(install_plugin(request(tmp_path)))
+    run_dir = tmp_path / "run" / "hello"
+    (run_dir / "old").mkdir(parents=True)
+    (run_dir / "tap.properties.json").write_text("{}")
+    result = asyncio.run(install_plugin(request(tmp_path, run_dir=run_dir)))
     venv = result.request.venv_dir
     assert result.status is InstallStatus.INSTALLED, result.reason
     assert run_hello(venv, "a") == "hello from hello-plugin a"
     assert (venv / FINGERPRINT_FILE).read_text() == hashlib.sha256(PACKAGE.encode()).hexdigest()
+    assert run_dir.is_dir() and list(run_dir.iterdir()) == []  # stale generated files are gone
 
 
 def test_auto_install_skips_an_up_to_date_venv_and_explicit_install_reuses_it(

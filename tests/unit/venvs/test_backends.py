@@ -50,3 +50,21 @@ def test_install_error_shows_the_last_output_lines() -> None:
     assert "error: no version 9" in instruction and "line 11" in instruction
     assert "line 10\n" not in instruction  # only the last 20 lines
     assert "meltano install --plugin-type loaders target-x" in instruction
+
+
+def test_paths_under_the_system_directory(tmp_path: Path) -> None:
+    from meltano.core.venvs import install_log_file, venv_dir, venv_executable
+
+    venv = venv_dir(tmp_path, "loaders", "target-x")
+    assert venv == tmp_path / "loaders" / "target-x" / "venv"
+    assert venv_executable(venv, "target-x") == venv / "bin" / "target-x"
+    assert install_log_file(tmp_path, "loaders", "target-x") == \
+        tmp_path / "logs" / "pip" / "loaders" / "target-x" / "install.log"
+
+
+@pytest.mark.parametrize("name", ["..", "a/b", "../../etc", ""])
+def test_plugin_names_cannot_escape_the_system_directory(tmp_path: Path, name: str) -> None:
+    from meltano.core.venvs import venv_dir
+
+    with pytest.raises(MeltanoError, match="cannot be used as a directory name"):
+        venv_dir(tmp_path, "loaders", name)

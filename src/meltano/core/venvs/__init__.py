@@ -11,6 +11,7 @@ from meltano.core.venvs.install import (
     install_plugin,
     install_plugins,
 )
+from meltano.core.venvs.paths import install_log_file, venv_dir, venv_executable
 from meltano.core.venvs.python import choose_python, resolve_python
 
 __all__ = [
@@ -20,9 +21,12 @@ __all__ = [
     "InstallStatus",
     "choose_python",
     "fingerprint",
+    "install_log_file",
     "install_plugin",
     "install_plugins",
     "pip_args",
     "requires_install",
     "resolve_python",
+    "venv_dir",
+    "venv_executable",
 ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import enum
 import os
+import shutil
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class InstallRequest:
     auto: bool = False  # automatic install (run/invoke): do nothing if the venv is up to date
     env: Mapping[str, str] | None = None  # installer environment; None: this process's
     log_file: Path | None = None  # pip's own log (virtualenv backend)
+    run_dir: Path | None = None  # emptied before installing (cached catalog, generated files)
 
     @property
     def args(self) -> list[str]:
@@ -160,6 +162,8 @@ async def _install_locked(request: InstallRequest) -> tuple[InstallStatus, str]:
         request.log_file.parent.mkdir(parents=True, exist_ok=True)
     if venv_dir.exists():
         clear_fingerprint(venv_dir)
+    if request.run_dir is not None:
+        _empty(request.run_dir)
     log.info("installing plugin", plugin_type=request.plugin_type, name=request.name,
              backend=backend.name, clean=clean)
     for step in steps:
@@ -214,6 +218,17 @@ async def _venv_lock(venv_dir: Path) -> AsyncIterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _empty(directory: Path) -> None:
+    """Delete what is inside `directory` (not the directory itself)."""
+    if not directory.is_dir():
+        return
+    for entry in directory.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _singular(plugin_type: str) -> str:
