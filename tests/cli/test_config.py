@@ -431,3 +431,27 @@ def test_object_setting_assembled_from_dotted_children(invoke, tap_project) -> N
     (tap_project / "meltano.yml").write_text(text)
     invoke("config", "set", "tap-x", "opts.b", "2", "--store=db")
     assert json.loads(invoke("config", "print", "tap-x").stdout)["opts"] == {"a": 1, "b": "2"}
+
+
+def test_expanded_default_shows_its_raw_text_once(invoke, project_dir) -> None:
+    listed = invoke("config", "list", "meltano", "--filter", "database_uri").stdout
+    assert listed.splitlines()[1] == (
+        f"database_uri [env: MELTANO_DATABASE_URI] current value: "
+        f"'sqlite:///{project_dir}/.meltano/meltano.db' "
+        "(default: 'sqlite:///$MELTANO_SYS_DIR_ROOT/meltano.db')"
+    )
+
+
+def test_interactive_set_by_number(invoke, tap_project) -> None:
+    result = invoke("config", "set", "tap-x", "--interactive", input="3\n77\n77\ne\n")
+    assert result.exit_code == 0, result.output
+    assert "1. port (current value: 1234)" in result.stdout
+    assert "Extractor 'tap-x' setting 'auth.token' was set in `.env`: (redacted)" in result.stdout
+    assert "TAP_X_AUTH_TOKEN='77'" in (tap_project / ".env").read_text()
+
+
+def test_interactive_secret_is_hidden_and_confirmed(invoke, tap_project) -> None:
+    result = invoke("config", "set", "tap-x", input=f"2\n{SECRET}\n{SECRET}\ne\n")
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.output
+    assert f"TAP_X_PASSWORD='{SECRET}'" in (tap_project / ".env").read_text()

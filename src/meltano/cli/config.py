@@ -156,13 +156,10 @@ def set_setting(
     """Set NAME... to VALUE (`auth.token VALUE` or `auth token VALUE`)."""
     from meltano.core.settings.edits import set_setting as set_value
     from meltano.core.settings.stores import Store
-    from meltano.core.settings.subject import shown
 
     if interactive or not setting:
-        raise MeltanoError(
-            "Interactive configuration is not available in this version",
-            f"Pass a name and a value: `meltano config set {plugin} NAME VALUE`",
-        )
+        _interactive(project, plugin, store=Store(store), plugin_type=_plugin_type(plugin_type))
+        return
     if from_file is not None:
         parts, value = setting, from_file.read_text(encoding="utf-8").strip()
     elif len(setting) < 2:
@@ -172,8 +169,13 @@ def set_setting(
     change = set_value(
         project, plugin, parts, value, store=Store(store), plugin_type=_plugin_type(plugin_type)
     )
+    _report_set(project, change)
+
+
+def _report_set(project: Any, change: Any) -> None:
+    from meltano.core.settings.subject import shown
+
     definition = change.definition
-    assert definition is not None  # set always names one setting
     if not change.stores:
         click.echo(
             f"{change.subject.descriptor} setting '{definition.name}' was not changed: "
@@ -191,6 +193,64 @@ def set_setting(
             f"Current value is still: {shown(definition, current.value, unsafe=_unsafe())} "
             f"({current.label()})"
         )
+
+
+def _interactive(project: Any, plugin: str, *, store: Any, plugin_type: Any) -> None:
+    """Prompt for settings one by one: pick a number, `all`, or `e` to exit."""
+    from meltano.core.settings.edits import set_setting as set_value
+    from meltano.core.settings.subject import load_subject, shown
+
+    while True:
+        subject = load_subject(project, plugin, plugin_type=plugin_type)
+        chosen = [d for d in subject.definitions if not d.is_extra]
+        click.echo(f"{subject.descriptor} settings:")
+        for number, definition in enumerate(chosen, start=1):
+            value = shown(definition, subject.values[definition.name].value, unsafe=_unsafe())
+            click.echo(f"  {number}. {definition.name} (current value: {value})")
+        answer = (
+            click.prompt(
+                f"Loop through all settings (all), select a setting by number (1 - {len(chosen)}), "
+                "or exit (e)?",
+                default="all",
+            )
+            .strip()
+            .lower()
+        )
+        if answer in ("e", "exit", "q"):
+            return
+        if answer == "all":
+            picked = chosen
+        elif answer.isdigit() and 1 <= int(answer) <= len(chosen):
+            picked = [chosen[int(answer) - 1]]
+        else:
+            click.echo(f"'{answer}' is not a choice")
+            continue
+        for definition in picked:
+            if definition.description:
+                click.echo(definition.description)
+            if definition.options:
+                values = [str(o.get("value")) for o in definition.options]
+                click.echo(f"Choices: {', '.join(values)}")
+            value = click.prompt(
+                f"New value for {definition.name} (empty to skip)",
+                default="",
+                show_default=False,
+                hide_input=definition.sensitive,
+                confirmation_prompt=definition.sensitive,
+            )
+            if value == "":
+                continue
+            parts = (definition.name,)
+            try:
+                change = set_value(
+                    project, plugin, parts, value, store=store, plugin_type=plugin_type
+                )
+            except MeltanoError as error:
+                click.secho(f"{error.reason}.", err=True, fg="red")
+                continue
+            _report_set(project, change)
+        if answer == "all":
+            return
 
 
 def _overridden(project: Any, change: Any) -> bool:

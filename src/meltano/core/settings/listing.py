@@ -34,7 +34,8 @@ def describe(
     names = subject.read_names(definition)
     if names:
         line += f" [env: {', '.join(names)}]"
-    if definition.value is not None and resolved.value != definition.value:
+    at_default = resolved.source is Source.DEFAULT
+    if definition.value is not None and not at_default and resolved.value != definition.value:
         line += f" (default: {shown(definition, definition.value, unsafe=unsafe)})"
     label = resolved.label()
     if resolved.raw is not None:
