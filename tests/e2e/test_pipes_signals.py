@@ -24,7 +24,7 @@ Driver = Callable[..., subprocess.Popen[str]]
 def command(tmp_path: Path) -> Command:
     def make(name: str, **config: object) -> dict:
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(config))
+        path.write_text(json.dumps({"ready_file": str(tmp_path / f"{name}.ready"), **config}))
         return {"name": name, "argv": [sys.executable, str(PLUGINS / SCRIPTS[name]), "--config",
                                        str(path)]}
 
@@ -74,9 +74,13 @@ def wait_for(predicate: Callable[[], object], seconds: float) -> bool:
     return True
 
 
-def wait_started(marker: Path, count: int) -> None:
-    assert wait_for(lambda: len(alive(marker)) >= count, 10), "plugins did not start"
-    time.sleep(0.3)  # let the interpreters reach their sleep and set their signal handlers
+def wait_started(directory: Path, count: int) -> None:
+    """Wait until `count` plugins have set up their signal handling."""
+
+    def ready() -> bool:
+        return len(list(directory.glob("*.ready"))) >= count
+
+    assert wait_for(ready, 20), "plugins did not start"
 
 
 def finish(process: subprocess.Popen[str], seconds: float) -> tuple[int, dict]:

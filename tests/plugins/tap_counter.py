@@ -11,6 +11,7 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   kill_at                 SIGKILL ourselves before record `kill_at`
   sleep_at / sleep        sleep `sleep` seconds before record `sleep_at` (0: before the first)
   ignore_sigterm          ignore SIGTERM (and SIGINT)
+  ready_file              create this file once signal handling is set up
   huge_line               first write one record line of this many bytes
   non_json_at             write a line that is not JSON before record N
   stderr_lines            write this many log lines on stderr, spread over the run
@@ -75,6 +76,8 @@ def main() -> int:
     if config.get("ignore_sigterm"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.get("ready_file"):  # tests wait for this before sending signals
+        Path(config["ready_file"]).touch()
     out = sys.stdout.buffer
     err = sys.stderr.buffer
     log_left = int(config.get("stderr_lines", 0))

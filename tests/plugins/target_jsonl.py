@@ -9,6 +9,7 @@ Settings come from `--config FILE` (JSON), then `TARGET_JSONL_<NAME>` environmen
   crash_at                raise an exception (traceback, exit 1) at record number N
   sleep_at / sleep        sleep `sleep` seconds when record number `sleep_at` arrives
   ignore_sigterm          ignore SIGTERM (and SIGINT)
+  ready_file              create this file once signal handling is set up
   huge_stdout             first write one line of this many bytes on stdout
   stdout_garbage          at the end write a line on stdout that is not JSON
   invalid_utf8            write invalid UTF-8 on stderr
@@ -48,6 +49,8 @@ def main() -> int:
     if config.get("ignore_sigterm"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.get("ready_file"):  # tests wait for this before sending signals
+        Path(config["ready_file"]).touch()
     if config.get("exit_early"):
         return 0
     out = sys.stdout.buffer

@@ -9,6 +9,7 @@ from meltano.core.blocks.lines import (
     LineTooLongError,
     Tail,
     decode_line,
+    line_limit,
     truncation_marker,
 )
 
@@ -102,3 +103,8 @@ def test_tail_shortens_very_long_lines() -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least one byte"):
         LineSplitter(0, truncate=True)
+
+
+def test_line_limit_is_half_of_elt_buffer_size() -> None:
+    assert line_limit(104_857_600) == 52_428_800
+    assert line_limit(1) == 1

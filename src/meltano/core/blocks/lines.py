@@ -18,6 +18,11 @@ DEFAULT_LINE_LIMIT = DEFAULT_BUFFER_SIZE // 2
 DEFAULT_LOG_LINE_LIMIT = 1_048_576
 
 
+def line_limit(buffer_size: int) -> int:
+    """The longest line we read from a plugin's stdout for a given `elt.buffer_size`."""
+    return max(1, buffer_size // 2)
+
+
 class LineTooLongError(Exception):
     """A line grew past the limit of a reader that must not truncate (internal signal)."""
 
