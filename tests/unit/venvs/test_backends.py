@@ -29,6 +29,7 @@ def test_virtualenv_upgrades_pip_and_logs_the_install(tmp_path: Path) -> None:
     (install,) = VirtualenvBackend().install(VENV, ["a", "b"], force=True, log_file=log)
     assert create.argv[:3] == (sys.executable, "-m", "virtualenv")
     assert upgrade.argv[-3:] == ("install", "--upgrade", "pip")
+    assert upgrade.optional and not create.optional and not install.optional
     assert install.argv[1:] == ("-m", "pip", "install", "--log", str(log),
                                 "--ignore-requires-python", "a", "b")
 

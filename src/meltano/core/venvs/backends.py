@@ -18,6 +18,7 @@ class Step:
 
     purpose: str
     argv: tuple[str, ...]
+    optional: bool = False  # a failure is logged, and the install goes on
 
 
 class Backend(Protocol):
@@ -75,8 +76,9 @@ class VirtualenvBackend:
         return [Step("create the virtual environment",
                      (sys.executable, "-m", "virtualenv", "--clear", f"--python={python}",
                       str(venv_dir))),
+                # Without network access the bundled pip is kept; that is not worth failing.
                 Step("upgrade pip", (str(venv_python(venv_dir)), "-m", "pip", "install",
-                                     "--upgrade", "pip"))]
+                                     "--upgrade", "pip"), optional=True)]
 
     def install(self, venv_dir: Path, args: Sequence[str], *, force: bool,
                 log_file: Path | None) -> list[Step]:

@@ -168,6 +168,10 @@ async def _install_locked(request: InstallRequest) -> tuple[InstallStatus, str]:
              backend=backend.name, clean=clean)
     for step in steps:
         code, output = await _run(step, request)
+        if code != 0 and step.optional:
+            log.warning("optional installer step failed", name=request.name, step=step.purpose,
+                        exit_code=code, output=output[-2000:])
+            continue
         if code != 0:
             raise InstallError(request, f"could not {step.purpose} (exit code {code})", output)
         log.debug("installer step finished", name=request.name, step=step.purpose,
