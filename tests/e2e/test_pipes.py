@@ -353,5 +353,5 @@ def test_grandchild_left_behind_is_killed_and_does_not_hold_the_run(tmp_path: Pa
     command = PluginCommand("leaky", [sys.executable, "-c", leak], plugin_type="utility")
     outcome, _, elapsed = run([command], on_state=None)
     assert outcome.ok, outcome.error
-    assert elapsed < 1.5
-    assert wait_until_gone(tmp_path, 2) == []
+    assert elapsed < 1.9  # below the 2 s we would wait for its pipes to close
+    assert wait_until_gone(tmp_path, 0.5) == []  # killed with the run, not after
