@@ -18,13 +18,24 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition, variant_labels
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from meltano.core.plugins.types import PluginType
     from meltano.core.project.project import Project
 
 DEFAULT_HUB_URL = "https://hub.meltano.com"
 API_PATH = "/meltano/api/v1"
 # Plugin types the Hub lists (`mappings` is a virtual type and is never requested).
-HUB_TYPES = ("extractors", "loaders", "transforms", "orchestrators", "transformers", "files",
-             "utilities", "mappers")
+HUB_TYPES = (
+    "extractors",
+    "loaders",
+    "transforms",
+    "orchestrators",
+    "transformers",
+    "files",
+    "utilities",
+    "mappers",
+)
 INDEX_TTL_SECONDS = 3600
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 _SETTINGS_HINT = "Check the `hub_url` / `hub_api_root` settings and your network connection"
@@ -85,8 +96,11 @@ class HubClient:
 
     def headers(self) -> dict[str, str]:
         """The request headers Meltano sends to the Hub."""
-        headers = {"Accept": "application/json", "User-Agent": f"Meltano/{__version__}",
-                   "X-Meltano-Command": self.command}
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"Meltano/{__version__}",
+            "X-Meltano-Command": self.command,
+        }
         if self.project_id:
             headers["X-Project-ID"] = self.project_id
         if self.auth:
@@ -105,10 +119,15 @@ class HubClient:
             data = self._get_json(url, plugin_type=plugin_type, what="index")
             self._store(url, data)
         if not isinstance(data, dict):
-            raise HubError(f"Meltano Hub sent an index for {plugin_type} that is not a JSON object",
-                           _SETTINGS_HINT)
-        return {name: _index_entry(name, entry) for name, entry in data.items()
-                if isinstance(entry, dict)}
+            raise HubError(
+                f"Meltano Hub sent an index for {plugin_type} that is not a JSON object",
+                _SETTINGS_HINT,
+            )
+        return {
+            name: _index_entry(name, entry)
+            for name, entry in data.items()
+            if isinstance(entry, dict)
+        }
 
     def find(self, plugin_type: str, name: str, *, refresh: bool = False) -> IndexEntry:
         """The index entry of one plugin, or PluginNotFoundError with close names."""
@@ -116,14 +135,16 @@ class HubClient:
         if name in entries:
             return entries[name]
         close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.6)
-        hint = (f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else "")
+        hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
         raise PluginNotFoundError(
             f"{_descriptor(plugin_type)} '{name}' is not known to Meltano",
             hint + f"List the Hub's {plugin_type} with `meltano hub list --plugin-type "
-            f"{plugin_type}`, or add a custom plugin with `meltano add --custom`")
+            f"{plugin_type}`, or add a custom plugin with `meltano add --custom`",
+        )
 
-    def definition(self, plugin_type: str, name: str, variant: str | None = None, *,
-                   refresh: bool = True) -> PluginDefinition:
+    def definition(
+        self, plugin_type: str, name: str, variant: str | None = None, *, refresh: bool = True
+    ) -> PluginDefinition:
         """One variant's definition (the default variant for None, `default` or `original`)."""
         entry = self.find(plugin_type, name, refresh=refresh)
         chosen = entry.resolve_variant(variant)
@@ -131,14 +152,19 @@ class HubClient:
             labels = ", ".join(variant_labels(list(entry.variants), entry.default_variant))
             raise VariantNotFoundError(
                 f"{_descriptor(plugin_type)} '{name}' variant '{variant}' is not known to "
-                f"Meltano. Variants: {labels}", "Pick one of those with `--variant`")
+                f"Meltano. Variants: {labels}",
+                "Pick one of those with `--variant`",
+            )
         data = self._get_json(entry.variants[chosen], plugin_type=plugin_type, what=name)
         try:
-            return PluginDefinition.from_dict(data, plugin_type=plugin_type,
-                                              is_default_variant=chosen == entry.default_variant)
+            return PluginDefinition.from_dict(
+                data, plugin_type=plugin_type, is_default_variant=chosen == entry.default_variant
+            )
         except DefinitionError as error:
-            raise HubError(f"Meltano Hub sent an unusable definition for {plugin_type} "
-                           f"'{name}' variant '{chosen}': {error.reason}") from error
+            raise HubError(
+                f"Meltano Hub sent an unusable definition for {plugin_type} "
+                f"'{name}' variant '{chosen}': {error.reason}"
+            ) from error
 
     def _get_json(self, url: str, *, plugin_type: str, what: str) -> Any:
         request = urllib.request.Request(url, headers=self.headers())
@@ -155,32 +181,42 @@ class HubClient:
                 raise self._http_error(error, url, plugin_type=plugin_type, what=what) from error
             except (urllib.error.URLError, OSError) as error:
                 cause = getattr(error, "reason", None) or error
-                raise HubError(f"Could not connect to Meltano Hub at {url}: {cause}",
-                               _SETTINGS_HINT) from error
+                raise HubError(
+                    f"Could not connect to Meltano Hub at {url}: {cause}", _SETTINGS_HINT
+                ) from error
         try:
             return json.loads(body)
         except ValueError as error:
-            raise HubError(f"Meltano Hub at {url} sent a response that is not JSON",
-                           _SETTINGS_HINT) from error
+            raise HubError(
+                f"Meltano Hub at {url} sent a response that is not JSON", _SETTINGS_HINT
+            ) from error
 
-    def _http_error(self, error: urllib.error.HTTPError, url: str, *, plugin_type: str,
-                    what: str) -> HubError:
+    def _http_error(
+        self, error: urllib.error.HTTPError, url: str, *, plugin_type: str, what: str
+    ) -> HubError:
         message = _server_message(error)
         if error.code == 401:
             if self.auth:
-                return HubError(f"Meltano Hub refused the credentials in `hub_url_auth` ({url}): "
-                                f"{message or 'unauthorized'}",
-                                "Check the value of `hub_url_auth` (MELTANO_HUB_URL_AUTH)")
-            return HubError(message or "Meltano Hub requires authentication",
-                            "Set `hub_url_auth` (MELTANO_HUB_URL_AUTH) to the Authorization "
-                            "header the Hub expects, or add the plugin with `--from-ref`")
+                return HubError(
+                    f"Meltano Hub refused the credentials in `hub_url_auth` ({url}): "
+                    f"{message or 'unauthorized'}",
+                    "Check the value of `hub_url_auth` (MELTANO_HUB_URL_AUTH)",
+                )
+            return HubError(
+                message or "Meltano Hub requires authentication",
+                "Set `hub_url_auth` (MELTANO_HUB_URL_AUTH) to the Authorization "
+                "header the Hub expects, or add the plugin with `--from-ref`",
+            )
         if error.code == 404 and what == "index":
-            return HubError(f"Plugin type '{plugin_type}' is not available from Meltano Hub "
-                            f"at {self.api_root}",
-                            f"Meltano Hub lists these plugin types: {', '.join(HUB_TYPES)}")
+            return HubError(
+                f"Plugin type '{plugin_type}' is not available from Meltano Hub at {self.api_root}",
+                f"Meltano Hub lists these plugin types: {', '.join(HUB_TYPES)}",
+            )
         subject = f"plugins of type '{plugin_type}'" if what == "index" else f"plugin '{what}'"
-        return HubError(f"{message or error.reason} ({error.code}): could not retrieve {subject} "
-                        f"from {url}", _SETTINGS_HINT)
+        return HubError(
+            f"{message or error.reason} ({error.code}): could not retrieve {subject} from {url}",
+            _SETTINGS_HINT,
+        )
 
     def _cache_file(self, url: str) -> Path | None:
         if self.cache_dir is None:
@@ -220,8 +256,14 @@ class HubRow:
     variant_count: int  # how many variants the plugin has on the Hub
 
 
-def list_plugins(client: HubClient, plugin_types: tuple[str, ...], *, pattern: str | None = None,
-                 all_variants: bool = False, refresh: bool = False) -> tuple[list[HubRow], int]:
+def list_plugins(
+    client: HubClient,
+    plugin_types: tuple[str, ...],
+    *,
+    pattern: str | None = None,
+    all_variants: bool = False,
+    refresh: bool = False,
+) -> tuple[list[HubRow], int]:
     """Rows by type, then name; default variant first. Also how many matching rows are hidden
     because they are not default variants (shown with `all_variants`).
 
@@ -232,10 +274,11 @@ def list_plugins(client: HubClient, plugin_types: tuple[str, ...], *, pattern: s
     for plugin_type in plugin_types:
         for name, entry in sorted(client.index(plugin_type, refresh=refresh).items()):
             variants = sorted(entry.variants, key=lambda v: v != entry.default_variant)
-            rows += [HubRow(plugin_type, name, variant, variant == entry.default_variant,
-                            len(variants))
-                     for variant in variants
-                     if needle in name.lower() or needle in variant.lower()]
+            rows += [
+                HubRow(plugin_type, name, variant, variant == entry.default_variant, len(variants))
+                for variant in variants
+                if needle in name.lower() or needle in variant.lower()
+            ]
     if all_variants:
         return rows, 0
     shown = [row for row in rows if row.default]
@@ -250,8 +293,9 @@ def hub_client_for(project: Project, command: str) -> HubClient:
     stats_on = bool(values.get("send_anonymous_usage_stats")) and not values.get("disable_tracking")
     project_id = values.get("project_id") if stats_on else None
     return HubClient(
-        api_root=api_root_for(hub_api_root=values.get("hub_api_root"),
-                              hub_url=values.get("hub_url")),
+        api_root=api_root_for(
+            hub_api_root=values.get("hub_api_root"), hub_url=values.get("hub_url")
+        ),
         auth=values.get("hub_url_auth") or None,
         project_id=str(project_id) if project_id else None,
         command=command if command.startswith("meltano") else f"meltano {command}",
@@ -259,13 +303,50 @@ def hub_client_for(project: Project, command: str) -> HubClient:
     )
 
 
+def locked_or_fetched(
+    command: str,
+) -> Callable[[Project, PluginType, str, str | None], Mapping[str, Any] | None]:
+    """A definition source for project plugins: the lock file, else the Hub.
+
+    A definition fetched from the Hub is written to its lock file (unless the project is
+    read-only), so the next command works offline. A plugin unknown to the Hub gives None;
+    an unreachable Hub is an error.
+    """
+
+    def source(project: Project, plugin_type: PluginType, name: str,
+               variant: str | None) -> Mapping[str, Any] | None:
+        from meltano.core.plugins.lockfile import write_lock
+        from meltano.core.plugins.project_plugin import read_lock_file
+
+        locked = read_lock_file(project, plugin_type, name, variant)
+        if locked is not None:
+            return locked
+        try:
+            definition = hub_client_for(project, command).definition(plugin_type.value, name,
+                                                                     variant)
+        except PluginNotFoundError:
+            return None
+        if not project.readonly:
+            write_lock(project.root, definition)
+        return definition.to_lock()
+
+    return source
+
+
 def _index_entry(name: str, data: Mapping[str, Any]) -> IndexEntry:
     variants = data.get("variants") or {}
-    refs = {str(v): str(info.get("ref")) for v, info in variants.items()
-            if isinstance(info, dict) and info.get("ref")}
+    refs = {
+        str(v): str(info.get("ref"))
+        for v, info in variants.items()
+        if isinstance(info, dict) and info.get("ref")
+    }
     default = data.get("default_variant")
-    return IndexEntry(name=name, default_variant=str(default) if default else None,
-                      variants=refs, logo_url=data.get("logo_url"))
+    return IndexEntry(
+        name=name,
+        default_variant=str(default) if default else None,
+        variants=refs,
+        logo_url=data.get("logo_url"),
+    )
 
 
 def _server_message(error: urllib.error.HTTPError) -> str | None:
@@ -284,4 +365,3 @@ def _descriptor(plugin_type: str) -> str:
         return PluginType(plugin_type).descriptor
     except ValueError:
         return plugin_type.capitalize()
-
