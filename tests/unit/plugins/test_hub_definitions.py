@@ -76,3 +76,40 @@ def test_a_read_only_project_gets_the_definition_without_a_lock_file(project_dir
                    PluginType.LOADERS, "target-jsonl", None)
     assert found is not None and found["variant"] == "andyh1203"
     assert not (project_dir / "plugins").exists()
+
+
+MIXED = """\
+plugins:
+  extractors:
+  - name: tap-github
+    variant: singer-io
+  - name: tap-custom
+    namespace: tap_custom
+  - name: tap-github-2
+    inherit_from: tap-github
+"""
+
+
+def test_lock_plugin_writes_updates_and_skips(project_dir: Path, hub: HubServer,
+                                              write_meltano_yml: Callable[[str], Path]) -> None:
+    from meltano.core.plugins.hub import HubClient
+    from meltano.core.plugins.lockfile import LockStatus, lock_plugin
+    from meltano.core.plugins.project_plugin import project_plugins
+
+    write_meltano_yml(MIXED)
+    lock = project_dir / "plugins" / "extractors" / "tap-github--singer-io.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("{}")  # stale on purpose
+    proj = project(project_dir, hub.api_root)
+    client = HubClient(api_root=hub.api_root)
+    plugins = {p.name: p for p in project_plugins(proj, definitions=lambda *_: None)}
+
+    kept = lock_plugin(project_dir, plugins["tap-github"], client)
+    assert (kept.status, kept.path) == (LockStatus.EXISTS, lock)
+    assert lock.read_text() == "{}"
+    updated = lock_plugin(project_dir, plugins["tap-github"], client, update=True)
+    assert updated.status is LockStatus.LOCKED
+    assert lock.read_text() == (HUB / "locks" / "tap-github--singer-io.lock").read_text()
+    assert lock_plugin(project_dir, plugins["tap-custom"], client).status is LockStatus.CUSTOM
+    assert lock_plugin(project_dir, plugins["tap-github-2"],
+                       client).status is LockStatus.INHERITED

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.hub import HubClient
+    from meltano.core.plugins.project_plugin import ProjectPlugin
 
 LOCK_DIR = "plugins"
 _FORBIDDEN = ("/", "\\", "\0")
@@ -20,8 +27,10 @@ def lock_path(project_root: Path, plugin_type: str, name: str, variant: str | No
     """Where the lock file of this definition lives (no `--<variant>` part without a variant)."""
     for part in (plugin_type, name, variant or ""):
         if part in (".", "..") or any(c in part for c in _FORBIDDEN):
-            raise MeltanoError(f"{part!r} cannot be part of a lock file name",
-                               "Plugin names and variants must not contain path separators")
+            raise MeltanoError(
+                f"{part!r} cannot be part of a lock file name",
+                "Plugin names and variants must not contain path separators",
+            )
     filename = f"{name}--{variant}.lock" if variant else f"{name}.lock"
     return project_root / LOCK_DIR / plugin_type / filename
 
@@ -46,22 +55,27 @@ def read_lock(path: Path, *, plugin_type: str) -> PluginDefinition:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise LockFileError(f"Could not read lock file {path}: {error.strerror}",
-                            "Check its permissions, or recreate it with `meltano lock --update`"
-                            ) from error
+        raise LockFileError(
+            f"Could not read lock file {path}: {error.strerror}",
+            "Check its permissions, or recreate it with `meltano lock --update`",
+        ) from error
     except json.JSONDecodeError as error:
-        raise LockFileError(f"Lock file {path} is not valid JSON (line {error.lineno}: "
-                            f"{error.msg})",
-                            "Recreate it with `meltano lock --update`") from error
+        raise LockFileError(
+            f"Lock file {path} is not valid JSON (line {error.lineno}: {error.msg})",
+            "Recreate it with `meltano lock --update`",
+        ) from error
     try:
         return PluginDefinition.from_dict(data, plugin_type=plugin_type)
     except DefinitionError as error:
-        raise LockFileError(f"Lock file {path} is not a plugin definition: {error.reason}",
-                            "Recreate it with `meltano lock --update`") from error
+        raise LockFileError(
+            f"Lock file {path} is not a plugin definition: {error.reason}",
+            "Recreate it with `meltano lock --update`",
+        ) from error
 
 
-def find_lock(project_root: Path, plugin_type: str, name: str,
-              variant: str | None) -> PluginDefinition | None:
+def find_lock(
+    project_root: Path, plugin_type: str, name: str, variant: str | None
+) -> PluginDefinition | None:
     """The locked definition of `name` (and `variant`), or None when there is no lock file."""
     path = lock_path(project_root, plugin_type, name, variant)
     if not path.is_file():
@@ -74,6 +88,44 @@ def own_lock_files(project_root: Path, plugin_type: str, name: str) -> list[Path
     directory = lock_path(project_root, plugin_type, name, None).parent
     if not directory.is_dir():
         return []
-    return sorted(path for path in directory.glob("*.lock")
-                  if path.name == f"{name}.lock"
-                  or (path.name.startswith(f"{name}--") and "--" not in path.name[len(name) + 2:]))
+    return sorted(
+        path
+        for path in directory.glob("*.lock")
+        if path.name == f"{name}.lock"
+        or (path.name.startswith(f"{name}--") and "--" not in path.name[len(name) + 2 :])
+    )
+
+
+class LockStatus(enum.Enum):
+    LOCKED = "locked"  # written from the Hub
+    EXISTS = "exists"  # a lock file is already there and no update was asked for
+    CUSTOM = "custom"  # custom plugins have no Hub definition to lock
+    INHERITED = "inherited"  # inheriting plugins use their parent's lock
+
+
+@dataclass(frozen=True)
+class LockOutcome:
+    plugin_type: str
+    name: str
+    status: LockStatus
+    path: Path | None = None
+
+
+def lock_plugin(project_root: Path, plugin: ProjectPlugin, client: HubClient, *,
+                update: bool = False) -> LockOutcome:
+    """Write a project plugin's lock file from the Hub (`meltano lock`); skip what has none."""
+    plugin_type = plugin.type.value
+    if plugin.is_custom:
+        return LockOutcome(plugin_type, plugin.name, LockStatus.CUSTOM)
+    if plugin.inherit_from:
+        return LockOutcome(plugin_type, plugin.name, LockStatus.INHERITED)
+    if plugin.variant is not None:
+        path = lock_path(project_root, plugin_type, plugin.name, plugin.variant)
+        if path.is_file() and not update:
+            return LockOutcome(plugin_type, plugin.name, LockStatus.EXISTS, path)
+    definition = client.definition(plugin_type, plugin.name, plugin.variant)
+    path = lock_path(project_root, plugin_type, definition.name, definition.variant)
+    if path.is_file() and not update:
+        return LockOutcome(plugin_type, plugin.name, LockStatus.EXISTS, path)
+    return LockOutcome(plugin_type, plugin.name, LockStatus.LOCKED,
+                       write_lock(project_root, definition))
