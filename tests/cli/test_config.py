@@ -455,3 +455,19 @@ def test_interactive_secret_is_hidden_and_confirmed(invoke, tap_project) -> None
     assert result.exit_code == 0, result.output
     assert SECRET not in result.output
     assert f"TAP_X_PASSWORD='{SECRET}'" in (tap_project / ".env").read_text()
+
+
+def test_unknown_setting_kind_is_a_clear_error(invoke, tap_project) -> None:
+    (tap_project / "meltano.yml").write_text(
+        yml(tap_project).replace("kind: integer", "kind: float")
+    )
+    result = invoke("config", "list", "tap-x")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Setting 'port' of extractor 'tap-x' has unknown kind 'float'" in result.stderr
+
+
+def test_plugin_type_option(invoke, tap_project) -> None:
+    assert invoke("config", "print", "tap-x", "--plugin-type", "extractor").exit_code == 0
+    wrong = invoke("config", "print", "tap-x", "--plugin-type", "loaders")
+    assert wrong.exit_code == ExitCode.FAILED
+    assert "Loader 'tap-x' is not known" in wrong.stderr

@@ -90,3 +90,17 @@ def test_yml_env_counts_as_environment_for_settings(project_dir: Path) -> None:
     project = Project(project_dir, environ={})
     settings = plugin_settings(project, find_plugin(project, "tap-x"))
     assert (settings.value("port"), settings.values["port"].source) == (77, Source.ENV)
+
+
+def test_negated_env_alias_inverts_a_boolean(project_dir: Path) -> None:
+    text = YML.replace(
+        "    - {name: password, sensitive: true}",
+        "    - {name: password, sensitive: true}\n"
+        "    - {name: verify, kind: boolean, value: true, env_aliases: ['!NO_VERIFY', 'VERIFY_IT']}",
+    )
+    (project_dir / "meltano.yml").write_text(text)
+    project = Project(project_dir, environ={"NO_VERIFY": "true"})
+    settings = plugin_settings(project, find_plugin(project, "tap-x"))
+    assert settings.value("verify") is False
+    env = plugin_process_env(project, find_plugin(project, "tap-x"), settings=settings)
+    assert env["VERIFY_IT"] == "false" and env["NO_VERIFY"] == "true"  # `!` names are read-only

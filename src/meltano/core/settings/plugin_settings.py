@@ -132,7 +132,7 @@ def plugin_settings(
                 store, read_names(plugin, d), store_label=label, secret=d.sensitive
             )
             if found is not None:
-                layers[source][d.name] = found
+                layers[source][d.name] = _negated(d, found)
     for source, entry in ((Source.ENVIRONMENT, env_entry), (Source.MELTANO_YML, plugin.entry)):
         flat = yml_values(entry, definitions)
         label = "`meltano.yml`"
@@ -173,3 +173,12 @@ def plugin_settings(
 def _is_child(name: str, definitions: Sequence[SettingDefinition]) -> bool:
     """`obj.a` under an object setting `obj`: kept so `assemble_objects` can find it."""
     return any(d.kind is Kind.OBJECT and name.startswith(f"{d.name}.") for d in definitions)
+
+
+def _negated(definition: SettingDefinition, found: Found) -> Found:
+    """An `env_aliases` entry `!NAME` holds the opposite boolean of the setting."""
+    if f"!{found.where}" not in definition.env_aliases:
+        return found
+    from meltano.core.settings.cast import TRUE_WORDS
+
+    return Found(str(found.value).strip().lower() not in TRUE_WORDS, found.where)
