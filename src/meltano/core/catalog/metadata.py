@@ -1,0 +1,147 @@
+"""Metadata entries of a catalog stream, and the pass that writes rules into them.
+
+A Singer stream carries a `metadata` list of `{"breadcrumb": [...], "metadata": {...}}` entries:
+breadcrumb `[]` describes the stream, `["properties", "a", "properties", "b"]` the nested
+property `a.b`. Rules are applied in passes that walk each stream's keys in their order, the way
+Meltano 4.4.1 does: the stream entry is made first, entries for properties are made when the
+`schema` key is reached, and rules are written when the `metadata` key is reached. So a stream
+whose `schema` comes after its `metadata` (e.g. one added by a schema rule) gets its property
+entries during a pass but not that pass's rules; 4.4.1 catalogs show the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Catalog = dict[str, Any]
+Stream = dict[str, Any]
+Entry = dict[str, Any]
+
+AUTOMATIC = "automatic"
+AVAILABLE = "available"
+UNSUPPORTED = "unsupported"
+
+
+def streams(catalog: Catalog) -> list[Stream]:
+    """The catalog's stream objects (validated catalogs always have a `streams` list)."""
+    found = catalog.get("streams")
+    if not isinstance(found, list):
+        return []
+    return [stream for stream in found if isinstance(stream, dict)]
+
+
+def stream_id(stream: Stream) -> str:
+    """The name rules match against: `tap_stream_id`, as Meltano does (not `stream`)."""
+    return str(stream.get("tap_stream_id", ""))
+
+
+def breadcrumb(path: Sequence[str]) -> tuple[str, ...]:
+    """`("a", "b")` → `("properties", "a", "properties", "b")`."""
+    return tuple(part for name in path for part in ("properties", name))
+
+
+def property_path(crumbs: Sequence[str]) -> tuple[str, ...] | None:
+    """The inverse of `breadcrumb`; None for a breadcrumb that does not name a property."""
+    if len(crumbs) % 2 or any(crumbs[index] != "properties" for index in range(0, len(crumbs), 2)):
+        return None
+    return tuple(crumbs[1::2])
+
+
+def property_paths(schema: object, parent: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every property of a JSON schema, nested objects included, parents first.
+
+    Only `properties` of objects are followed (not `items`, `anyOf`...), and a property whose
+    schema is empty (`{}`) is skipped, as in 4.4.1.
+    """
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return
+    for name, child in properties.items():
+        if not child:
+            continue
+        yield (*parent, str(name))
+        yield from property_paths(child, (*parent, str(name)))
+
+
+def entries(stream: Stream) -> list[Entry]:
+    """The stream's metadata entries that have a breadcrumb list and a metadata mapping."""
+    found = stream.get("metadata")
+    if not isinstance(found, list):
+        return []
+    return [
+        entry
+        for entry in found
+        if isinstance(entry, dict)
+        and isinstance(entry.get("breadcrumb"), list)
+        and isinstance(entry.get("metadata"), dict)
+    ]
+
+
+def stream_entry(stream: Stream) -> Entry | None:
+    """The entry with breadcrumb `[]`, if any."""
+    return next((entry for entry in entries(stream) if entry["breadcrumb"] == []), None)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a rule is offered: one stream and one of its entries."""
+
+    stream: Stream
+    entry: Entry
+
+    @property
+    def stream_id(self) -> str:
+        return stream_id(self.stream)
+
+    @property
+    def path(self) -> tuple[str, ...] | None:
+        """The property path, `()` for the stream entry, None for odd breadcrumbs."""
+        return property_path(self.entry["breadcrumb"])
+
+    def set(self, key: str, value: object) -> None:
+        """Write one metadata key; stream-level keys also go on the stream object."""
+        metadata: dict[str, Any] = self.entry["metadata"]
+        if key == "selected" and value is True and metadata.get("inclusion") == UNSUPPORTED:
+            if self.path == ():
+                self.stream["selected"] = True  # 4.4.1 marks the stream object all the same
+            return
+        metadata[key] = value
+        if self.path == ():
+            self.stream[key.replace("-", "_")] = value
+
+
+Rule = Callable[[Target], None]
+
+
+def run_pass(catalog: Catalog, rules: Sequence[Rule]) -> None:
+    """Offer every entry of every stream to each rule, in order, making missing entries."""
+    for stream in streams(catalog):
+        _visit_stream(stream, rules)
+
+
+def _visit_stream(stream: Stream, rules: Sequence[Rule]) -> None:
+    if not isinstance(stream.get("metadata"), list):
+        stream["metadata"] = []
+    if stream_entry(stream) is None:
+        stream["metadata"].append({"breadcrumb": [], "metadata": {"inclusion": AUTOMATIC}})
+    for key in list(stream):
+        if key == "schema":
+            _add_property_entries(stream)
+        elif key == "metadata":
+            for entry in entries(stream):
+                target = Target(stream, entry)
+                for rule in rules:
+                    rule(target)
+
+
+def _add_property_entries(stream: Stream) -> None:
+    known = {tuple(entry["breadcrumb"]) for entry in entries(stream)}
+    for path in property_paths(stream.get("schema")):
+        crumbs = breadcrumb(path)
+        if crumbs not in known:
+            inclusion = AUTOMATIC if len(path) == 1 else AVAILABLE
+            entry = {"breadcrumb": list(crumbs), "metadata": {"inclusion": inclusion}}
+            stream["metadata"].append(entry)
+            known.add(crumbs)

@@ -1,0 +1,87 @@
+"""The `metadata` extra: a nested map of stream pattern → [property path →] metadata key → value.
+
+```yaml
+metadata:
+  users:
+    replication-method: INCREMENTAL   # stream level
+    name: {is-pii: true}              # property `name`
+    address: {city: {custom: x}}      # nested property `address.city`
+  '*':
+    id: {custom: x}                   # property `id` of every stream
+```
+The map is flattened by dots: the first segment is the stream glob, the last the metadata key,
+and the segments between are the property path (a glob over the dotted path). The explicit form
+`users.properties.name.is-pii` names the same property as `users.name.is-pii`; 4.4.1 matches
+nothing with it (quirk 16), we accept both.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from meltano.core.catalog.metadata import Rule, Target
+
+
+@dataclass(frozen=True)
+class MetadataSetting:
+    """One leaf of the `metadata` extra."""
+
+    stream: str
+    property_glob: str | None  # dotted property glob; None for a stream-level key
+    key: str
+    value: object
+
+    @property
+    def short_property(self) -> str | None:
+        """The property glob with an explicit `properties.` form reduced to the short form."""
+        if self.property_glob is None:
+            return None
+        parts = self.property_glob.split(".")
+        if len(parts) % 2 == 0 and all(part == "properties" for part in parts[::2]):
+            return ".".join(parts[1::2])
+        return self.property_glob
+
+
+def flatten(extra: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
+    """`{"a": {"b": 1}}` → `("a.b", 1)`; a non-mapping value is a leaf."""
+    for key, value in extra.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            yield from flatten(value, dotted)
+        else:
+            yield dotted, value
+
+
+def metadata_settings(extra: Mapping[str, object]) -> list[MetadataSetting]:
+    """Read the nested `metadata` extra; keys with fewer than two segments are ignored."""
+    found = []
+    for dotted, value in flatten(extra):
+        parts = dotted.split(".")
+        if len(parts) < 2:
+            continue
+        prop = ".".join(parts[1:-1]) or None
+        found.append(MetadataSetting(parts[0], prop, parts[-1], value))
+    return found
+
+
+def metadata_rules(extra: Mapping[str, object]) -> list[Rule]:
+    """One rule per leaf of the `metadata` extra, in the order they are written."""
+    return [_rule(setting) for setting in metadata_settings(extra)]
+
+
+def _rule(setting: MetadataSetting) -> Rule:
+    globs = {glob for glob in (setting.property_glob, setting.short_property) if glob}
+
+    def apply(target: Target) -> None:
+        path = target.path
+        if path is None or not fnmatch.fnmatchcase(target.stream_id, setting.stream):
+            return
+        if setting.property_glob is None:
+            if path == ():
+                target.set(setting.key, setting.value)
+        elif path and any(fnmatch.fnmatchcase(".".join(path), glob) for glob in globs):
+            target.set(setting.key, setting.value)
+
+    return apply

@@ -1,0 +1,50 @@
+"""Selection patterns such as `users.*`, `!orders.total` or `public\\.accounts.id`.
+
+A pattern has an optional leading `!` (exclude), a stream glob, and an optional property glob
+after the first unescaped dot. Globs are case-sensitive shell globs (`*`, `?`, `[abc]`); a
+property glob is matched against the dotted path of a property (`address.city`), so `*` also
+reaches nested properties.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+_FIRST_UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One parsed `select` or `select_filter` pattern."""
+
+    text: str
+    stream: str
+    property: str | None
+    negated: bool
+
+    def matches_stream(self, stream_id: str) -> bool:
+        """Whether the stream glob matches this stream ID."""
+        return fnmatch.fnmatchcase(stream_id, self.stream)
+
+    def matches_property(self, path: str) -> bool:
+        """Whether the property glob matches this dotted property path."""
+        return self.property is not None and fnmatch.fnmatchcase(path, self.property)
+
+
+def parse_pattern(text: str) -> Pattern:
+    """Split `[!]STREAM[.PROPERTY]` into its parts; `\\.` in the stream part is a literal dot."""
+    negated = text.startswith("!")
+    body = text[1:] if negated else text
+    split = _FIRST_UNESCAPED_DOT.search(body)
+    if split is None:
+        stream, prop = body, None
+    else:
+        stream, prop = body[: split.start()], body[split.end() :]
+    return Pattern(text=text, stream=stream.replace("\\.", "."), property=prop, negated=negated)
+
+
+def pattern_text(stream: str, prop: str, *, exclude: bool) -> str:
+    """The pattern `meltano select TAP STREAM PROP [--exclude]` stores."""
+    return f"{'!' if exclude else ''}{stream}.{prop}"

@@ -1,0 +1,96 @@
+"""`select` and `select_filter` patterns turned into metadata rules.
+
+`select` first deselects everything, then applies include patterns, then exclude patterns, so an
+exclusion always wins over an inclusion whatever their order in `meltano.yml`. `select_filter`
+(and `el --select/--exclude`) only ever deselects whole streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from meltano.core.catalog.metadata import Rule, Target
+from meltano.core.catalog.patterns import Pattern, parse_pattern
+
+DESELECT_ALL = "!*.*"
+
+
+def select_rules(patterns: Sequence[str]) -> list[Rule]:
+    """The rules for the `select` extra: deselect all, then includes, then excludes."""
+    parsed = [parse_pattern(text) for text in patterns]
+    includes = [pattern for pattern in parsed if not pattern.negated]
+    excludes = [pattern for pattern in parsed if pattern.negated]
+    return [
+        _exclude_rule(parse_pattern(DESELECT_ALL)),
+        *(_include_rule(pattern) for pattern in includes),
+        *(_exclude_rule(pattern) for pattern in excludes),
+    ]
+
+
+def _ancestor_globs(prop: str) -> list[str]:
+    """`a.b.c` → `["a", "a.b"]`: the objects that must be selected for `a.b.c` to arrive."""
+    parts = prop.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+def _include_rule(pattern: Pattern) -> Rule:
+    prop = pattern.property or "*"
+    as_include = Pattern(pattern.text, pattern.stream, prop, negated=False)
+    ancestors = [
+        Pattern(pattern.text, pattern.stream, glob, negated=False) for glob in _ancestor_globs(prop)
+    ]
+
+    def include(target: Target) -> None:
+        path = target.path
+        if path is None or not pattern.matches_stream(target.stream_id):
+            return
+        if path == ():
+            target.set("selected", True)
+            return
+        dotted = ".".join(path)
+        if any(glob.matches_property(dotted) for glob in (as_include, *ancestors)):
+            target.set("selected", True)
+
+    return include
+
+
+def _exclude_rule(pattern: Pattern) -> Rule:
+    prop = pattern.property or "*"
+    as_exclude = Pattern(pattern.text, pattern.stream, prop, negated=True)
+
+    def exclude(target: Target) -> None:
+        path = target.path
+        if path is None or not pattern.matches_stream(target.stream_id):
+            return
+        if path == ():
+            if prop == "*":
+                target.set("selected", False)
+            return
+        if as_exclude.matches_property(".".join(path)):
+            target.set("selected", False)
+
+    return exclude
+
+
+def filter_rules(patterns: Sequence[str]) -> list[Rule]:
+    """The rule for `select_filter`: deselect streams no include names or an exclude names."""
+    parsed = [parse_pattern(text) for text in patterns]
+    includes = [pattern for pattern in parsed if not pattern.negated]
+    excludes = [pattern for pattern in parsed if pattern.negated]
+    if not parsed:
+        return []
+
+    def select_filter(target: Target) -> None:
+        if target.path != ():
+            return
+        name = target.stream_id
+        missed = bool(includes) and not any(pattern.matches_stream(name) for pattern in includes)
+        if missed or any(pattern.matches_stream(name) for pattern in excludes):
+            target.set("selected", False)
+
+    return [select_filter]
+
+
+def runtime_filter(select: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The `select_filter` that `el --select X --exclude Y` uses for one run: `[X, !Y]`."""
+    return [*select, *(f"!{name}" for name in exclude)]
