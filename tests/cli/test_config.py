@@ -471,3 +471,22 @@ def test_plugin_type_option(invoke, tap_project) -> None:
     wrong = invoke("config", "print", "tap-x", "--plugin-type", "loaders")
     assert wrong.exit_code == ExitCode.FAILED
     assert "Loader 'tap-x' is not known" in wrong.stderr
+
+
+def test_plugin_without_lock_file_gets_its_definition_from_the_hub(
+    invoke, project_dir, monkeypatch
+) -> None:
+    from tests.fixtures.hub.server import serve_hub
+
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write("plugins:\n  extractors:\n  - name: tap-github\n    variant: meltanolabs\n")
+    with serve_hub() as hub:
+        monkeypatch.setenv("MELTANO_HUB_API_ROOT", hub.api_root)
+        result = invoke("config", "list", "tap-github", "--filter", "auth_token")
+    assert result.exit_code == 0, result.output
+    assert "auth_token [env: TAP_GITHUB_AUTH_TOKEN] current value: None (default)" in (
+        result.stdout
+    )
+    assert (project_dir / "plugins" / "extractors" / "tap-github--meltanolabs.lock").is_file()
+    offline = invoke("config", "list", "tap-github", "--filter", "auth_token")
+    assert "auth_token [env: TAP_GITHUB_AUTH_TOKEN]" in offline.stdout

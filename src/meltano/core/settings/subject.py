@@ -111,9 +111,12 @@ def load_subject(
     if name == "meltano" and plugin_type is None:
         values = project_settings.meltano_settings(project) if with_values else {}
         return ConfigSubject(None, project_settings.definitions(), values)
+    from meltano.core.plugins.hub import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
 
-    plugin = find_plugin(project, name, plugin_type=plugin_type)
+    # Like 4.4.1, a plugin without a lock file gets its definition from the Hub (and locked).
+    source = locked_or_fetched("config")
+    plugin = find_plugin(project, name, plugin_type=plugin_type, definitions=source)
     if not with_values:
         configs = [a.config for a in plugin.lineage()]
         return ConfigSubject(plugin, all_definitions(plugin, configs, []), {})
