@@ -12,6 +12,7 @@ from meltano.core.venvs.install import (
     install_plugins,
 )
 from meltano.core.venvs.paths import install_log_file, venv_dir, venv_executable
+from meltano.core.venvs.plan import PlannedInstall, plan_installs, plugin_dir_name
 from meltano.core.venvs.python import choose_python, resolve_python
 
 __all__ = [
@@ -19,12 +20,15 @@ __all__ = [
     "InstallRequest",
     "InstallResult",
     "InstallStatus",
+    "PlannedInstall",
     "choose_python",
     "fingerprint",
     "install_log_file",
     "install_plugin",
     "install_plugins",
     "pip_args",
+    "plan_installs",
+    "plugin_dir_name",
     "requires_install",
     "resolve_python",
     "venv_dir",

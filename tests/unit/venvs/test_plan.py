@@ -1,0 +1,82 @@
+"""From project plugins to install requests."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.project.project import Project
+from meltano.core.venvs import PlannedInstall, plan_installs
+
+PROJECT = """\
+python: {python}
+env:
+  ROOT_VAR: from-root
+plugins:
+  utilities:
+  - name: hello
+    namespace: hello
+    pip_url: hello==${{HELLO_VERSION}}
+  - name: hello-child
+    inherit_from: hello
+  - name: hello-own
+    inherit_from: hello
+    pip_url: other
+    python: /opt/python3.12
+  - name: nothing
+    namespace: nothing
+    executable: echo
+"""
+
+
+def plans(project_dir: Path, write: Callable[[str], Path], environ: dict[str, str],
+          **options: bool) -> dict[str, PlannedInstall]:
+    write(PROJECT.format(python=sys.executable))
+    project = Project(project_dir, environ=environ)
+    plugins = project_plugins(project, definitions=lambda *_: None)
+    return {p.plugin.name: p for p in plan_installs(project, plugins, **options)}
+
+
+def test_requests_share_venvs_expand_vars_and_pick_python(
+        project_dir: Path, write_meltano_yml: Callable[[str], Path]) -> None:
+    (project_dir / ".env").write_text("HELLO_VERSION=1.0\n")
+    planned = plans(project_dir, write_meltano_yml, {"PATH": "/usr/bin"}, clean=True)
+    hello = planned["hello"].request
+    assert hello is not None and hello.env is not None
+    assert hello.pip_url == "hello==1.0"
+    assert hello.venv_dir == project_dir / ".meltano" / "utilities" / "hello" / "venv"
+    assert hello.python == sys.executable  # the project's `python` setting
+    assert hello.backend == "uv" and hello.clean
+    assert hello.env["ROOT_VAR"] == "from-root"  # root `env:` reaches the installer
+    assert hello.env["HELLO_VERSION"] == "1.0"  # and so does `.env`
+    assert hello.run_dir == project_dir / ".meltano" / "run" / "hello"
+    child = planned["hello-child"]
+    assert child.request is None
+    assert child.skip_reason == (
+        "Plugin 'hello-child' does not require installation: reusing parent virtualenv")
+    own = planned["hello-own"].request
+    assert own is not None
+    assert own.venv_dir.parent.name == "hello-own" and own.python == "/opt/python3.12"
+    assert planned["nothing"].skip_reason == "Plugin is not installable"
+
+
+def test_unset_variable_fails_an_explicit_install_and_skips_an_automatic_one(
+        project_dir: Path, write_meltano_yml: Callable[[str], Path]) -> None:
+    explicit = plans(project_dir, write_meltano_yml, {})["hello"]
+    assert explicit.error is not None
+    assert "refers to unset variables: HELLO_VERSION" in explicit.error.reason
+    auto = plans(project_dir, write_meltano_yml, {}, auto=True)["hello"]
+    assert auto.request is None and auto.error is None
+
+
+def test_venv_backend_setting_is_used(project_dir: Path,
+                                      write_meltano_yml: Callable[[str], Path]) -> None:
+    planned = plans(project_dir, write_meltano_yml,
+                    {"MELTANO_VENV_BACKEND": "virtualenv", "HELLO_VERSION": "2"})
+    request = planned["hello"].request
+    assert request is not None
+    assert request.backend == "virtualenv" and request.pip_url == "hello==2"
+    assert request.log_file == (project_dir / ".meltano" / "logs" / "pip" / "utilities"
+                                / "hello" / "install.log")
