@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upgrade": ("meltano.cli.upgrade", "Upgrade the system database."),
     "logs": ("meltano.cli.logs", "Show run history and run log files."),
     "plugin": ("meltano.cli.plugin", "List the project's plugins."),
+    "invoke": ("meltano.cli.invoke", "Run a plugin with its configuration."),
+    "install": ("meltano.cli.install", "Install the project's plugins."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

@@ -1,0 +1,86 @@
+"""`meltano invoke PLUGIN[:COMMAND] [ARGS...]`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from meltano.cli.install_switch import install_switch
+from meltano.cli.options import pass_project
+from meltano.core.project.environments import Policy
+
+
+@click.command(
+    "invoke",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option("--plugin-type", help="Type of the plugin, when several share the name.")
+@click.option("--dump", type=click.Choice(["config"]), help="Print the generated config file.")
+@click.option("--list-commands", is_flag=True, help="List the plugin's commands.")
+@click.option(
+    "--print-var",
+    multiple=True,
+    metavar="NAME",
+    help="Print a variable of the plugin's environment first (repeatable).",
+)
+@install_switch
+@click.argument("plugin_name", metavar="PLUGIN[:COMMAND]")
+@click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
+@pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
+def command(
+    project: Any,
+    plugin_name: str,
+    plugin_args: tuple[str, ...],
+    *,
+    plugin_type: str | None,
+    dump: str | None,
+    list_commands: bool,
+    print_var: tuple[str, ...],
+    install_mode: str | None,
+) -> None:
+    """Run a plugin with its configuration; arguments after the name go to the plugin."""
+    import asyncio
+
+    from meltano.core.blocks.pipes import PluginCommand, run_command
+    from meltano.core.plugins.hub import locked_or_fetched
+    from meltano.core.plugins.installer import ensure_installed
+    from meltano.core.plugins.invocation import describe_commands, prepare
+    from meltano.core.plugins.project_plugin import find_plugin
+    from meltano.core.plugins.types import PluginType
+
+    name, _, plugin_command = plugin_name.partition(":")
+    wanted_type = PluginType.parse(plugin_type) if plugin_type else None
+    plugin = find_plugin(
+        project, name, plugin_type=wanted_type, definitions=locked_or_fetched("invoke")
+    )
+    if list_commands:
+        rows = describe_commands(plugin)
+        if not rows:
+            click.echo(f"Plugin '{plugin.name}' does not define any commands.")
+        width = max((len(label) for label, _ in rows), default=0) + 2
+        for label, description in rows:
+            click.echo(f"{label:<{width}}{description}".rstrip())
+        return
+    if not ensure_installed(project, [plugin], mode=install_mode):
+        return
+    with prepare(project, plugin, command=plugin_command or None, args=plugin_args) as invocation:
+        for variable in print_var:
+            click.echo(f"{variable}={invocation.env.get(variable)}")
+        if dump == "config":
+            click.echo(json.dumps(invocation.settings.config(), indent=2, default=str))
+            return
+        code = asyncio.run(
+            run_command(
+                PluginCommand(
+                    name=plugin.name,
+                    argv=invocation.argv,
+                    env=invocation.env,
+                    cwd=invocation.cwd,
+                    plugin_type=plugin.type.singular,
+                )
+            )
+        )
+    sys.exit(code)

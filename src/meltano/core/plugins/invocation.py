@@ -1,0 +1,256 @@
+"""Prepare one plugin process: its argv, environment, working directory and config files.
+
+Config files hold secrets, so they are written 0600 inside a 0700 run directory under unique
+names (two runs of one plugin never share a file) and deleted when the invocation ends,
+whether it succeeded, failed or was interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.types import PluginType
+from meltano.core.settings.expand import references
+from meltano.core.venvs.paths import venv_dir
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.project.project import Project
+    from meltano.core.settings.plugin_settings import PluginSettings
+
+SINGER_TYPES = (PluginType.EXTRACTORS, PluginType.LOADERS, PluginType.MAPPERS)
+_FILE_PREFIX = {
+    PluginType.EXTRACTORS: "tap",
+    PluginType.LOADERS: "target",
+    PluginType.MAPPERS: "mapper",
+}
+
+
+class ExecutableNotFoundError(MeltanoError):
+    def __init__(self, plugin: ProjectPlugin, executable: str) -> None:
+        super().__init__(
+            f"Executable '{executable}' could not be found for "
+            f"{plugin.type.singular} '{plugin.name}'",
+            f"Install it with `meltano install --plugin-type {plugin.type.singular} "
+            f"{plugin.name}`, or fix `executable` in meltano.yml",
+        )
+
+
+class UnknownCommandError(MeltanoError):
+    def __init__(self, plugin: ProjectPlugin, command: str) -> None:
+        known = ", ".join(sorted(plugin.commands)) or "none"
+        super().__init__(
+            f"Command '{command}' could not be found. {plugin.type.descriptor} "
+            f"'{plugin.name}' supports the following commands: {known}",
+            f"List them with `meltano invoke --list-commands {plugin.name}`",
+        )
+
+
+class UnsetCommandVariableError(MeltanoError):
+    def __init__(self, command: str, name: str) -> None:
+        super().__init__(
+            f"Command '{command}' referenced unset environment variable '${name}' in an argument",
+            f"Set {name} in the environment, `.env`, or an `env:` block of meltano.yml",
+        )
+
+
+def is_installable(plugin: ProjectPlugin) -> bool:
+    return bool(plugin.pip_url)
+
+
+def plugin_dir_name(plugin: ProjectPlugin) -> str:
+    """The folder of the plugin's venv: an inheriting plugin with its parent's pip_url shares it."""
+    parent = plugin.parent
+    if parent is not None and (not plugin.entry.get("pip_url") or plugin.pip_url == parent.pip_url):
+        return plugin_dir_name(parent)
+    if plugin.entry.get("mapping_name") and parent is not None:
+        return plugin_dir_name(parent)
+    if plugin.inherit_from and parent is None and not plugin.entry.get("pip_url"):
+        return plugin.inherit_from
+    return plugin.name
+
+
+def plugin_venv(project: Project, plugin: ProjectPlugin) -> Path:
+    return venv_dir(project.sys_dir, plugin.type.value, plugin_dir_name(plugin))
+
+
+def executable_path(
+    project: Project,
+    plugin: ProjectPlugin,
+    executable: str | None = None,
+    *,
+    path: str | None = None,
+) -> str:
+    """Where the plugin's program is: its venv, a project-relative path, or PATH."""
+    name = executable or plugin.executable or plugin.name
+    if is_installable(plugin):
+        candidate = plugin_venv(project, plugin) / "bin" / name
+        if candidate.exists():
+            return str(candidate)
+        if "/" not in name:
+            raise ExecutableNotFoundError(plugin, name)
+    if "/" in name:
+        candidate = Path(name) if Path(name).is_absolute() else project.root / name
+        if candidate.exists():
+            return str(candidate)
+        raise ExecutableNotFoundError(plugin, name)
+    found = shutil.which(name, path=path)
+    if found is None:
+        raise ExecutableNotFoundError(plugin, name)
+    return found
+
+
+def command_argv(
+    plugin: ProjectPlugin, command: str, env: Mapping[str, str]
+) -> tuple[str | None, list[str]]:
+    """A plugin command's executable override and its `$VAR`-expanded arguments."""
+    if command not in plugin.commands:
+        raise UnknownCommandError(plugin, command)
+    spec = plugin.commands[command]
+    if isinstance(spec, str):
+        args_text, executable = spec, None
+    else:
+        args_text, executable = str(spec.get("args") or ""), spec.get("executable")
+    args: list[str] = []
+    for arg in shlex.split(args_text):
+        for name in references(arg):
+            if not env.get(name):
+                raise UnsetCommandVariableError(command, name)
+        from meltano.core.settings.expand import expand_text
+
+        args.append(expand_text(arg, env) or "")
+    return (str(executable) if executable else None), args
+
+
+@dataclass
+class Invocation:
+    """A plugin ready to start; files listed in `generated` are removed when it is done."""
+
+    plugin: ProjectPlugin
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    settings: PluginSettings
+    run_dir: Path
+    config_path: Path | None = None
+    generated: list[Path] = field(default_factory=list)
+
+
+def secure_dir(path: Path) -> Path:
+    """Create `path` (and parents) and make it private to the user."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write a file only its owner can read (it may hold secrets)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def _venv_env(project: Project, plugin: ProjectPlugin, env: dict[str, str]) -> None:
+    if not is_installable(plugin):
+        return
+    venv = plugin_venv(project, plugin)
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)])
+
+
+def _singer_logging(run_dir: Path, prefix: str, level: str) -> dict[str, Path]:
+    """Logging files Singer SDK and pipelinewise plugins read from env variables."""
+    sdk = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": {"format": "%(message)s"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+    }
+    pipelinewise = (
+        "[loggers]\nkeys=root\n\n[handlers]\nkeys=stderr\n\n[formatters]\nkeys=default\n\n"
+        f"[logger_root]\nlevel={level.upper()}\nhandlers=stderr\n\n"
+        "[handler_stderr]\nclass=StreamHandler\nformatter=default\nargs=(sys.stderr,)\n\n"
+        "[formatter_default]\nformat=%(message)s\n"
+    )
+    sdk_path = write_private(run_dir / f"{prefix}.singer_sdk_logging.json", json.dumps(sdk))
+    ini_path = write_private(run_dir / f"{prefix}.pipelinewise_logging.conf", pipelinewise)
+    return {"SINGER_SDK_LOG_CONFIG": sdk_path, "LOGGING_CONF_FILE": ini_path}
+
+
+@contextlib.contextmanager
+def prepare(
+    project: Project,
+    plugin: ProjectPlugin,
+    *,
+    command: str | None = None,
+    args: Sequence[str] = (),
+    base_env: Mapping[str, str] | None = None,
+    run_dir: Path | None = None,
+    extra_args: Sequence[str] = (),
+    log_level: str = "info",
+) -> Iterator[Invocation]:
+    """Resolve settings, write the config file, build argv and env; clean up afterwards."""
+    from meltano.core.settings.plugin_env import plugin_process_env
+    from meltano.core.settings.plugin_settings import plugin_settings
+
+    settings = plugin_settings(project, plugin)
+    env = plugin_process_env(project, plugin, settings=settings, base=base_env)
+    _venv_env(project, plugin, env)
+    directory = secure_dir(run_dir or project.run_dir / plugin.name)
+    invocation = Invocation(
+        plugin=plugin, argv=[], env=env, cwd=Path.cwd(), settings=settings, run_dir=directory
+    )
+    try:
+        if plugin.type in SINGER_TYPES:
+            prefix = _FILE_PREFIX[plugin.type]
+            for name, path in _singer_logging(directory, prefix, log_level).items():
+                env[name] = str(path)
+                invocation.generated.append(path)
+        if command is not None:
+            executable, command_args = command_argv(plugin, command, env)
+            invocation.argv = [
+                executable_path(project, plugin, executable, path=env.get("PATH")),
+                *command_args,
+                *args,
+            ]
+        else:
+            argv = [executable_path(project, plugin, path=env.get("PATH"))]
+            if plugin.type in SINGER_TYPES:
+                config_path = directory / f"{_FILE_PREFIX[plugin.type]}.{uuid.uuid4()}.config.json"
+                write_private(config_path, json.dumps(settings.config(), indent=2, default=str))
+                invocation.config_path = config_path
+                invocation.generated.append(config_path)
+                argv += ["--config", str(config_path)]
+            invocation.argv = [*argv, *extra_args, *args]
+        yield invocation
+    finally:
+        for path in invocation.generated:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def describe_commands(plugin: ProjectPlugin) -> list[tuple[str, str]]:
+    """`plugin:command` and description pairs for `--list-commands`."""
+    rows = []
+    for name, spec in plugin.commands.items():
+        description = spec.get("description") if isinstance(spec, Mapping) else None
+        rows.append((f"{plugin.name}:{name}", str(description or "")))
+    return rows

@@ -1,0 +1,78 @@
+"""Install a local plugin package into its own venv, then invoke it (auto-install included)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from meltano.core.errors import ExitCode
+
+PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "packages" / "hello-plugin"
+
+
+@pytest.fixture
+def project(project_dir: Path) -> Path:
+    path = project_dir / "meltano.yml"
+    path.write_text(
+        path.read_text()
+        + f"""
+plugins:
+  utilities:
+  - name: hello
+    namespace: hello
+    pip_url: {PACKAGE}
+    executable: hello-plugin
+  - name: hello-child
+    inherit_from: hello
+  - name: no-pip
+    namespace: no_pip
+    executable: echo
+"""
+    )
+    return project_dir
+
+
+def test_install_then_invoke(invoke, project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    result = invoke("install")
+    assert result.exit_code == 0, result.output
+    venv = project / ".meltano" / "utilities" / "hello" / "venv"
+    assert (venv / "bin" / "hello-plugin").exists()
+    fingerprint = (venv / ".meltano_plugin_fingerprint").read_text()
+    assert fingerprint == hashlib.sha256(str(PACKAGE).encode()).hexdigest()
+    assert not (project / ".meltano" / "utilities" / "hello-child").exists()
+    capfd.readouterr()
+    assert invoke("invoke", "hello-child", "x").exit_code == 0
+    assert capfd.readouterr().out == "hello from hello-plugin x\n"
+
+
+def test_invoke_installs_automatically(
+    invoke, project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert invoke("invoke", "hello", "a").exit_code == 0
+    assert "hello from hello-plugin a" in capfd.readouterr().out
+
+
+def test_no_install_and_auto_install_false(invoke, project: Path) -> None:
+    result = invoke("invoke", "--no-install", "hello")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Executable 'hello-plugin' could not be found" in result.stderr
+    result = invoke("invoke", "hello", env={"MELTANO_AUTO_INSTALL": "false"})
+    assert result.exit_code == ExitCode.FAILED
+    assert not (project / ".meltano" / "utilities" / "hello" / "venv").exists()
+
+
+def test_only_install(invoke, project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert invoke("invoke", "--only-install", "hello").exit_code == 0
+    assert "hello from" not in capfd.readouterr().out
+    assert (project / ".meltano" / "utilities" / "hello" / "venv" / "bin" / "hello-plugin").exists()
+
+
+def test_failed_install_is_clear(invoke, project: Path) -> None:
+    path = project / "meltano.yml"
+    path.write_text(path.read_text().replace(f"pip_url: {PACKAGE}", "pip_url: /no/such/package"))
+    result = invoke("install", "hello")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Failed to install 1 of 1 plugins: hello" in result.stderr
+    assert "Traceback" not in result.output
