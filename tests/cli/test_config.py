@@ -490,3 +490,23 @@ def test_plugin_without_lock_file_gets_its_definition_from_the_hub(
     assert (project_dir / "plugins" / "extractors" / "tap-github--meltanolabs.lock").is_file()
     offline = invoke("config", "list", "tap-github", "--filter", "auth_token")
     assert "auth_token [env: TAP_GITHUB_AUTH_TOKEN]" in offline.stdout
+
+
+def test_list_extras_all_matches_441_layout(invoke, tap_project) -> None:
+    text = yml(tap_project).replace("namespace: tap_x", "namespace: custom_ns")
+    (tap_project / "meltano.yml").write_text(text)
+    lines = invoke("config", "list", "tap-x", "--extras", "--all").stdout.splitlines()
+    assert (
+        lines[0]
+        == "_catalog [env: TAP_X__CATALOG, CUSTOM_NS__CATALOG] current value: None (default)"
+    )
+    assert (
+        "_load_schema [env: TAP_X__LOAD_SCHEMA, CUSTOM_NS__LOAD_SCHEMA] current value: "
+        "'custom_ns' (default: '$MELTANO_EXTRACTOR_NAMESPACE')" in lines
+    )
+    assert (
+        "_metadata [env: TAP_X__METADATA, CUSTOM_NS__METADATA, TAP_X_METADATA, CUSTOM_NS_METADATA]"
+        " current value: {} (default)" in lines
+    )
+    env = invoke("config", "print", "tap-x", "--format=env").stdout.splitlines()
+    assert env[:3] == ["TAP_X_PORT='1234'", "CUSTOM_NS_PORT='1234'", "MELTANO_EXTRACT_PORT='1234'"]

@@ -115,7 +115,8 @@ def list_settings(
     for index, (title, lines) in enumerate(listing.sections):
         if index:
             click.echo()
-        click.secho(title, bold=True)
+        if title:
+            click.secho(title, bold=True)
         for line in lines:
             click.echo(line)
     if listing.hidden_count:

@@ -85,7 +85,7 @@ EXTRAS: dict[PluginType, tuple[dict[str, Any], ...]] = {
         {"name": "_state", "kind": "string"},
         {"name": "_load_schema", "kind": "string", "value": "$MELTANO_EXTRACTOR_NAMESPACE"},
         {"name": "_select", "kind": "array", "value": ["*.*"]},
-        {"name": "_metadata", "kind": "object", "value": {}},
+        {"name": "_metadata", "aliases": ["metadata"], "kind": "object", "value": {}},
         {"name": "_schema", "kind": "object", "value": {}},
         {"name": "_select_filter", "kind": "array", "value": []},
         {"name": "_use_cached_catalog", "kind": "boolean", "value": True},

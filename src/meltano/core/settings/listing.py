@@ -14,7 +14,7 @@ class Listing:
     """What `config list` prints, top to bottom."""
 
     header: list[str] = field(default_factory=list)
-    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)  # ("" = no title)
     hidden_count: int = 0
     no_match: str | None = None
 
@@ -115,5 +115,6 @@ def build_listing(
             for d in sorted(definitions, key=lambda d: d.name)
             for text in describe(subject, d, unsafe=unsafe, groups=in_group if many else None)
         ]
-        sections.append((titles[key], lines))
+        untitled = extras and key == "Optional" and not buckets["Configured"]
+        sections.append(("" if untitled else titles[key], lines))
     return Listing(header=header, sections=sections, hidden_count=hidden)
