@@ -76,6 +76,6 @@ def command(
         first = failed[0].error
         raise MeltanoError(
             f"Failed to install {len(failed)} of {len(results)} plugins: "
-            + ", ".join(r.request.name for r in failed),
+            + ", ".join(r.plugin.name for r in failed),
             first.instruction if first is not None else "Rerun with --log-level=debug",
         )

@@ -1,71 +1,41 @@
-"""Install project plugins into their venvs: build install requests and report results."""
+"""Install project plugins into their venvs and report each outcome in the log."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
 
-from meltano.core.plugins.invocation import is_installable, plugin_dir_name, plugin_venv
+from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
-from meltano.core.venvs.install import InstallRequest, InstallResult, InstallStatus
+from meltano.core.venvs.install import InstallStatus
+from meltano.core.venvs.plan import plan_installs
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.project.project import Project
 
 log = structlog.get_logger("meltano")
-NOT_INSTALLABLE = "Plugin is not installable"
 
 
-def install_request(
-    project: Project,
-    plugin: ProjectPlugin,
-    *,
-    clean: bool = False,
-    force: bool = False,
-    auto: bool = False,
-) -> InstallRequest:
-    """What to install for `plugin`: `$VAR`-expanded pip_url, interpreter, backend."""
-    from meltano.core.settings.expand import expand_text
-    from meltano.core.settings.process_env import terminal_env, yml_env
-    from meltano.core.settings.project_settings import get_setting
-    from meltano.core.venvs.paths import install_log_file
-    from meltano.core.venvs.python import choose_python
+@dataclass(frozen=True)
+class InstallOutcome:
+    """What happened to one plugin."""
 
-    env = {**terminal_env(project), **yml_env(project, None)}
-    pip_url = expand_text(plugin.pip_url or "", env) or ""
-    python = choose_python(
-        plugin_python=plugin.python,
-        project_python=get_setting(project, "python"),
-        project_root=project.root,
-    )
-    return InstallRequest(
-        plugin_type=plugin.type.value,
-        name=plugin.name,
-        venv_dir=plugin_venv(project, plugin),
-        pip_url=pip_url,
-        python=python,
-        backend=str(get_setting(project, "venv.backend") or "uv"),
-        clean=clean,
-        force=force,
-        auto=auto,
-        env=env,
-        log_file=install_log_file(project.sys_dir, plugin.type.value, plugin.name),
-        run_dir=project.run_dir / plugin_dir_name(plugin),
-    )
+    plugin: ProjectPlugin
+    status: InstallStatus
+    reason: str = ""
+    error: MeltanoError | None = None
 
 
-def skipped(plugin: ProjectPlugin) -> str | None:
-    """Why a plugin is not installed by pip at all, or None when it is."""
+def _not_pip_installed(plugin: ProjectPlugin) -> str | None:
     if plugin.entry.get("mapping_name"):
         return "Mappings are installed with their mapper"
     if plugin.type is PluginType.TRANSFORMS:
         return "Transforms are wired into the dbt project when added"
-    if not is_installable(plugin):
-        return NOT_INSTALLABLE
     return None
 
 
@@ -77,45 +47,50 @@ def install_plugins(
     force: bool = False,
     auto: bool = False,
     parallelism: int | None = None,
-) -> list[InstallResult]:
-    """Install each plugin (venvs shared by inheriting plugins are installed once)."""
-    requests: list[InstallRequest] = []
-    results: dict[str, InstallResult] = {}
-    for plugin in plugins:
-        reason = skipped(plugin)
-        request = install_request(project, plugin, clean=clean, force=force, auto=auto)
-        if reason is not None:
-            results[plugin.name] = InstallResult(request, InstallStatus.SKIPPED, reason=reason)
-            continue
-        if not auto:
-            log.info("installing plugin", plugin_type=plugin.type.singular, name=plugin.name)
-        requests.append(request)
-    from meltano.core.venvs.install import install_plugins as install_requests
+) -> list[InstallOutcome]:
+    """Install each plugin (a venv shared by inheriting plugins is installed once)."""
+    from meltano.core.venvs.install import install_plugins as run_requests
 
-    for result in asyncio.run(install_requests(requests, parallelism=parallelism)):
-        results[result.request.name] = result
-        _report(result, auto=auto)
-    return [results[plugin.name] for plugin in plugins]
+    outcomes: dict[int, InstallOutcome] = {}
+    candidates = []
+    for index, plugin in enumerate(plugins):
+        reason = _not_pip_installed(plugin)
+        if reason is None:
+            candidates.append((index, plugin))
+        else:
+            outcomes[index] = InstallOutcome(plugin, InstallStatus.SKIPPED, reason)
+    planned = plan_installs(
+        project, [plugin for _, plugin in candidates], clean=clean, force=force, auto=auto
+    )
+    to_run = []
+    for (index, plugin), plan in zip(candidates, planned, strict=True):
+        if plan.error is not None:
+            outcomes[index] = InstallOutcome(
+                plugin, InstallStatus.FAILED, plan.error.reason, plan.error
+            )
+        elif plan.request is None:
+            outcomes[index] = InstallOutcome(plugin, InstallStatus.SKIPPED, plan.skip_reason or "")
+        else:
+            if not auto:
+                log.info("installing plugin", plugin_type=plugin.type.singular, name=plugin.name)
+            to_run.append((index, plugin, plan.request))
+    results = asyncio.run(run_requests([r for _, _, r in to_run], parallelism=parallelism))
+    for (index, plugin, _), result in zip(to_run, results, strict=True):
+        outcomes[index] = InstallOutcome(plugin, result.status, result.reason, result.error)
+    ordered = [outcomes[index] for index in range(len(plugins))]
+    for outcome in ordered:
+        _report(outcome, auto=auto)
+    return ordered
 
 
-def _report(result: InstallResult, *, auto: bool) -> None:
-    request = result.request
-    kind = PluginType(request.plugin_type).singular
-    if result.status is InstallStatus.INSTALLED:
-        log.info(
-            "installed plugin",
-            plugin_type=kind,
-            name=request.name,
-            seconds=round(result.seconds, 1),
-        )
-    elif result.status is InstallStatus.FAILED:
-        log.error(
-            "plugin installation failed", plugin_type=kind, name=request.name, reason=result.reason
-        )
+def _report(outcome: InstallOutcome, *, auto: bool) -> None:
+    kind, name = outcome.plugin.type.singular, outcome.plugin.name
+    if outcome.status is InstallStatus.INSTALLED:
+        log.info("installed plugin", plugin_type=kind, name=name)
+    elif outcome.status is InstallStatus.FAILED:
+        log.error("plugin installation failed", plugin_type=kind, name=name, reason=outcome.reason)
     elif not auto:
-        log.info(
-            "skipped installing plugin", plugin_type=kind, name=request.name, reason=result.reason
-        )
+        log.info("skipped installing plugin", plugin_type=kind, name=name, reason=outcome.reason)
 
 
 def ensure_installed(
@@ -129,14 +104,7 @@ def ensure_installed(
 
     if mode == "no-install" or (mode is None and not get_setting(project, "auto_install")):
         return True
-    explicit = mode in ("install", "only-install")
-    wanted = [p for p in plugins if skipped(p) is None]
-    results = install_plugins(project, wanted, auto=True) if wanted else []
-    failed = [r for r in results if r.status is InstallStatus.FAILED]
-    if failed:
-        error = failed[0].error
-        if error is not None:
-            raise error
-    if explicit and mode == "only-install":
-        return False
-    return True
+    for outcome in install_plugins(project, plugins, auto=True):
+        if outcome.status is InstallStatus.FAILED and outcome.error is not None:
+            raise outcome.error
+    return mode != "only-install"

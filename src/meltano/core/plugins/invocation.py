@@ -22,6 +22,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
 from meltano.core.settings.expand import references
 from meltano.core.venvs.paths import venv_dir
+from meltano.core.venvs.plan import plugin_dir_name
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -66,18 +67,6 @@ class UnsetCommandVariableError(MeltanoError):
 
 def is_installable(plugin: ProjectPlugin) -> bool:
     return bool(plugin.pip_url)
-
-
-def plugin_dir_name(plugin: ProjectPlugin) -> str:
-    """The folder of the plugin's venv: an inheriting plugin with its parent's pip_url shares it."""
-    parent = plugin.parent
-    if parent is not None and (not plugin.entry.get("pip_url") or plugin.pip_url == parent.pip_url):
-        return plugin_dir_name(parent)
-    if plugin.entry.get("mapping_name") and parent is not None:
-        return plugin_dir_name(parent)
-    if plugin.inherit_from and parent is None and not plugin.entry.get("pip_url"):
-        return plugin.inherit_from
-    return plugin.name
 
 
 def plugin_venv(project: Project, plugin: ProjectPlugin) -> Path:
