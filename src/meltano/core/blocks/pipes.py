@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -324,10 +325,7 @@ class _Pipeline:
         """Hand one process's stderr (or `fd`, its stdout) to `on_log`, line by line."""
         child = self.children[index]
         splitter = LineSplitter(self.log_line_limit, truncate=True)
-
-        def handle(line: bytes) -> object:
-            return on_log(index, line)
-
+        handle = functools.partial(on_log, index)
         try:
             await children.pump(child.stderr if fd is None else fd, splitter, handle,
                                 tail=child.tail)
