@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugin": ("meltano.cli.plugin", "List the project's plugins."),
     "invoke": ("meltano.cli.invoke", "Run a plugin with its configuration."),
     "install": ("meltano.cli.install", "Install the project's plugins."),
+    "remove": ("meltano.cli.remove", "Remove plugins from the project."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

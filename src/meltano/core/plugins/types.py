@@ -108,3 +108,12 @@ EXTRAS: dict[PluginType, tuple[dict[str, Any], ...]] = {
     PluginType.TRANSFORMERS: (),
     PluginType.UTILITIES: (),
 }
+
+
+def infer_type(name: str) -> PluginType:
+    """The type a bare plugin name implies: `tap-*` extractor, `target-*` loader, else utility."""
+    if name.startswith("tap-"):
+        return PluginType.EXTRACTORS
+    if name.startswith("target-"):
+        return PluginType.LOADERS
+    return PluginType.UTILITIES
