@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from meltano.core.plugins.hub import HubError, locked_or_fetched
+from meltano.core.plugins.hub import HubError
+from meltano.core.plugins.lockfile import locked_or_fetched
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.project import Project

@@ -18,9 +18,6 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition, variant_labels
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from meltano.core.plugins.types import PluginType
     from meltano.core.project.project import Project
 
 DEFAULT_HUB_URL = "https://hub.meltano.com"
@@ -301,36 +298,6 @@ def hub_client_for(project: Project, command: str) -> HubClient:
         command=command if command.startswith("meltano") else f"meltano {command}",
         cache_dir=default_cache_dir(project.environ),
     )
-
-
-def locked_or_fetched(
-    command: str,
-) -> Callable[[Project, PluginType, str, str | None], Mapping[str, Any] | None]:
-    """A definition source for project plugins: the lock file, else the Hub.
-
-    A definition fetched from the Hub is written to its lock file (unless the project is
-    read-only), so the next command works offline. A plugin unknown to the Hub gives None;
-    an unreachable Hub is an error.
-    """
-
-    def source(project: Project, plugin_type: PluginType, name: str,
-               variant: str | None) -> Mapping[str, Any] | None:
-        from meltano.core.plugins.lockfile import write_lock
-        from meltano.core.plugins.project_plugin import read_lock_file
-
-        locked = read_lock_file(project, plugin_type, name, variant)
-        if locked is not None:
-            return locked
-        try:
-            definition = hub_client_for(project, command).definition(plugin_type.value, name,
-                                                                     variant)
-        except PluginNotFoundError:
-            return None
-        if not project.readonly:
-            write_lock(project.root, definition)
-        return definition.to_lock()
-
-    return source
 
 
 def _index_entry(name: str, data: Mapping[str, Any]) -> IndexEntry:

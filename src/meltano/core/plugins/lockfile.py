@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition
@@ -14,6 +15,8 @@ from meltano.core.plugins.definition import DefinitionError, PluginDefinition
 if TYPE_CHECKING:
     from meltano.core.plugins.hub import HubClient
     from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.plugins.types import PluginType
+    from meltano.core.project.project import Project
 
 LOCK_DIR = "plugins"
 _FORBIDDEN = ("/", "\\", "\0")
@@ -129,3 +132,33 @@ def lock_plugin(project_root: Path, plugin: ProjectPlugin, client: HubClient, *,
         return LockOutcome(plugin_type, plugin.name, LockStatus.EXISTS, path)
     return LockOutcome(plugin_type, plugin.name, LockStatus.LOCKED,
                        write_lock(project_root, definition))
+
+
+def locked_or_fetched(
+    command: str,
+) -> Callable[[Project, PluginType, str, str | None], Mapping[str, Any] | None]:
+    """A definition source for project plugins: the lock file, else the Hub.
+
+    A definition fetched from the Hub is written to its lock file (unless the project is
+    read-only), so the next command works offline. A plugin unknown to the Hub gives None;
+    an unreachable Hub is an error.
+    """
+
+    def source(project: Project, plugin_type: PluginType, name: str,
+               variant: str | None) -> Mapping[str, Any] | None:
+        from meltano.core.plugins.hub import PluginNotFoundError, hub_client_for
+        from meltano.core.plugins.project_plugin import read_lock_file
+
+        locked = read_lock_file(project, plugin_type, name, variant)
+        if locked is not None:
+            return locked
+        try:
+            definition = hub_client_for(project, command).definition(plugin_type.value, name,
+                                                                     variant)
+        except PluginNotFoundError:
+            return None
+        if not project.readonly:
+            write_lock(project.root, definition)
+        return definition.to_lock()
+
+    return source
