@@ -1,23 +1,23 @@
-"""A plugin's settings: read each store into a mapping, resolve, expand, cast."""
+"""A plugin's settings: load each store, resolve, expand `$VAR`s, cast."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from meltano.core.settings import process_env
-from meltano.core.settings.definitions import Kind, SettingDefinition
-from meltano.core.settings.names import flatten, leaves, nest, to_env_var
+from meltano.core.settings import loaders, process_env
+from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.names import nest
 from meltano.core.settings.project_settings import get_setting, project_env
 from meltano.core.settings.resolve import (
     Found,
     Resolved,
     Source,
     assemble_objects,
-    pick_spelling,
     resolve,
 )
 from meltano.core.settings.values import finish
@@ -61,47 +61,11 @@ class PluginSettings:
         return process_env.settings_env(self.plugin, chosen, values)
 
 
-def read_names(plugin: ProjectPlugin, definition: SettingDefinition) -> list[str]:
-    """Env vars a setting is read from: `<NAME>_<S>`, `<NAMESPACE>_<S>`, aliases, env_aliases."""
-    names = [
-        to_env_var(prefix, name)
-        for name in (definition.name, *definition.aliases)
-        for prefix in plugin.env_prefixes
-    ]
-    names += [a.lstrip("!") for a in definition.env_aliases]
-    return list(dict.fromkeys(names))
-
-
-def _kept(definitions: Sequence[SettingDefinition]) -> list[str]:
-    return [d.name for d in definitions if d.kind in (Kind.OBJECT, Kind.ARRAY)]
-
-
-def yml_values(
-    entry: Mapping[str, Any], definitions: Sequence[SettingDefinition]
-) -> dict[str, Any]:
-    """A meltano.yml entry's `config` (every path) and extras, keyed by dotted name."""
-    config = entry.get("config") or {}
-    values = flatten(config, keep=_kept(definitions)) if isinstance(config, Mapping) else {}
-    extra_names = {d.name for d in definitions if d.is_extra}
-    values.update({f"_{k}": v for k, v in entry.items() if f"_{k}" in extra_names})
-    return values
-
-
 def all_definitions(
     plugin: ProjectPlugin, configs: Sequence[Mapping[str, Any]], db_names: Sequence[str]
 ) -> tuple[SettingDefinition, ...]:
     """The plugin's definitions plus implicit ones for undeclared config keys and DB rows."""
-    declared = [n for d in plugin.settings for n in (d.name, *d.aliases)]
-    custom: dict[str, SettingDefinition] = {}
-    candidates = [
-        item for config in configs for item in leaves(config, keep=_kept(plugin.settings)).items()
-    ]
-    candidates += [(name, None) for name in db_names]
-    for name, value in candidates:
-        covered = any(name == n or name.startswith(f"{n}.") for n in declared)
-        if not covered and name not in custom:
-            custom[name] = SettingDefinition.custom_for(name, value)
-    return (*plugin.settings, *custom.values())
+    return (*plugin.settings, *loaders.custom_definitions(plugin.settings, configs, db_names))
 
 
 def plugin_settings(
@@ -119,29 +83,23 @@ def plugin_settings(
     configs = [a.config for a in plugin.lineage()] + [env_entry.get("config") or {}]
     definitions = all_definitions(plugin, configs, list(db_values))
     yml_env = process_env.yml_env(project, plugin)
-    stores: dict[Source, Mapping[str, Any]] = {
-        Source.ENV: {**project.environ, **yml_env},
-        Source.DOTENV: project.dotenv,
+    names_of = functools.partial(loaders.read_names, plugin)
+    layers: dict[Source, dict[str, Any]] = {
+        Source.OVERRIDE: dict(overrides or {}),
+        Source.ENV: loaders.env_layer(
+            {**project.environ, **yml_env}, definitions, names_of, label=loaders.ENV_LABEL
+        ),
+        Source.DOTENV: loaders.env_layer(
+            project.dotenv, definitions, names_of, label=loaders.DOTENV_LABEL
+        ),
+        Source.ENVIRONMENT: loaders.yml_layer(
+            loaders.plugin_entry_values(env_entry, definitions), definitions
+        ),
+        Source.MELTANO_YML: loaders.yml_layer(
+            loaders.plugin_entry_values(plugin.entry, definitions), definitions
+        ),
+        Source.SYSTEM_DB: db_values,
     }
-    layers: dict[Source, dict[str, Any]] = {Source.OVERRIDE: dict(overrides or {})}
-    for source, store in stores.items():
-        label = "the environment" if source is Source.ENV else "`.env`"
-        layers[source] = {}
-        for d in definitions:
-            found = pick_spelling(
-                store, read_names(plugin, d), store_label=label, secret=d.sensitive
-            )
-            if found is not None:
-                layers[source][d.name] = _negated(d, found)
-    for source, entry in ((Source.ENVIRONMENT, env_entry), (Source.MELTANO_YML, plugin.entry)):
-        flat = yml_values(entry, definitions)
-        label = "`meltano.yml`"
-        layers[source] = {k: v for k, v in flat.items() if _is_child(k, definitions)}
-        for d in definitions:
-            found = pick_spelling(flat, [d.name, *d.aliases], store_label=label, secret=d.sensitive)
-            if found is not None:
-                layers[source][d.name] = found.value
-    layers[Source.SYSTEM_DB] = db_values
     if plugin.parent is not None:
         parent = plugin_settings(project, plugin.parent, use_db=use_db)
         layers[Source.INHERITED] = {
@@ -168,17 +126,3 @@ def plugin_settings(
     for name in dict.fromkeys(missing):
         log.debug("variable referenced but not set, using empty text", variable=name)
     return PluginSettings(plugin, definitions, values)
-
-
-def _is_child(name: str, definitions: Sequence[SettingDefinition]) -> bool:
-    """`obj.a` under an object setting `obj`: kept so `assemble_objects` can find it."""
-    return any(d.kind is Kind.OBJECT and name.startswith(f"{d.name}.") for d in definitions)
-
-
-def _negated(definition: SettingDefinition, found: Found) -> Found:
-    """An `env_aliases` entry `!NAME` holds the opposite boolean of the setting."""
-    if f"!{found.where}" not in definition.env_aliases:
-        return found
-    from meltano.core.settings.cast import TRUE_WORDS
-
-    return Found(str(found.value).strip().lower() not in TRUE_WORDS, found.where)

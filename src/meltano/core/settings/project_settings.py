@@ -6,8 +6,9 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings.definitions import Kind, SettingDefinition
+from meltano.core.settings.loaders import DOTENV_LABEL, ENV_LABEL, env_layer
 from meltano.core.settings.names import flatten, to_env_var
-from meltano.core.settings.resolve import Resolved, Source, pick_spelling, resolve
+from meltano.core.settings.resolve import Resolved, Source, resolve
 from meltano.core.settings.values import finish
 
 if TYPE_CHECKING:
@@ -115,20 +116,10 @@ def layers(project: Project) -> dict[Source, dict[str, Any]]:
     yml = flatten(project.meltano, keep=keep)
     result: dict[Source, dict[str, Any]] = {
         Source.OVERRIDE: {"database_uri": project.database_uri_override},
-        Source.ENV: {},
-        Source.DOTENV: {},
         Source.MELTANO_YML: {d.name: yml.get(d.name) for d in defs},
     }
-    for source, store, label in (
-        (Source.ENV, project.environ, "the environment"),
-        (Source.DOTENV, project.dotenv, "`.env`"),
-    ):
-        for definition in defs:
-            found = pick_spelling(
-                store, env_names(definition), store_label=label, secret=definition.sensitive
-            )
-            if found is not None:
-                result[source][definition.name] = found
+    result[Source.ENV] = env_layer(project.environ, defs, env_names, label=ENV_LABEL)
+    result[Source.DOTENV] = env_layer(project.dotenv, defs, env_names, label=DOTENV_LABEL)
     return result
 
 

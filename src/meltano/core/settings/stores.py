@@ -11,8 +11,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from meltano.core.errors import MeltanoError, ProjectReadOnlyError
 from meltano.core.settings import dotenv, project_settings, systemdb
 from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.loaders import read_names
 from meltano.core.settings.names import canonical, split_name
-from meltano.core.settings.plugin_settings import read_names
 from meltano.core.settings.process_env import env_value
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings import project_settings
 from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.loaders import read_names
 from meltano.core.settings.names import nest
-from meltano.core.settings.plugin_settings import all_definitions, plugin_settings, read_names
+from meltano.core.settings.plugin_settings import all_definitions, plugin_settings
 from meltano.core.settings.process_env import meltano_settings_env
 from meltano.core.settings.resolve import Resolved, Source
 
