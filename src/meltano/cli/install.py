@@ -41,8 +41,8 @@ def command(
     """Install the project's plugins, each into its own virtual environment."""
     import structlog
 
-    from meltano.core.plugins.hub import locked_or_fetched
     from meltano.core.plugins.installer import install_plugins
+    from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import project_plugins
     from meltano.core.plugins.types import PluginType
     from meltano.core.venvs.install import InstallStatus

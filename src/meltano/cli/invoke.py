@@ -45,9 +45,9 @@ def command(
     import asyncio
 
     from meltano.core.blocks.pipes import PluginCommand, run_command
-    from meltano.core.plugins.hub import locked_or_fetched
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import describe_commands, prepare
+    from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
     from meltano.core.plugins.types import PluginType
 
