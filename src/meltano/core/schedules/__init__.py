@@ -1,0 +1,1 @@
+"""Jobs (named task lists for `meltano run`) and schedules (when to run a job or an ELT pair)."""
