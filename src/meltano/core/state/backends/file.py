@@ -73,6 +73,8 @@ class FileBackend:
                 path.parent.rmdir()
 
     def ids(self, pattern: str | None = None) -> list[str]:
+        if not self.root.is_dir():
+            return []
         return sorted(
             entry.name
             for entry in self.root.iterdir()

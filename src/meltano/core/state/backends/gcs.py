@@ -36,9 +36,14 @@ class GcsStore:
         self.location = f"gs://{bucket}/{prefix}".rstrip("/")
 
     def get(self, key: str) -> Versioned | None:
-        blob = self.bucket.blob(join(self.prefix, key))
-        data = self._call(blob.download_as_bytes)
-        return None if data is None else Versioned(data, str(blob.generation))
+        blob = self._call(self.bucket.get_blob, join(self.prefix, key))
+        if blob is None:
+            return None
+        # Download exactly the generation whose number we return.
+        data = self._call(blob.download_as_bytes, if_generation_match=blob.generation)
+        if data is None or data is _LOST:
+            return self.get(key)  # replaced or deleted in between: look again
+        return Versioned(data, str(blob.generation))
 
     def put(self, key: str, data: bytes) -> None:
         self._call(self.bucket.blob(join(self.prefix, key)).upload_from_string, data)
@@ -47,10 +52,11 @@ class GcsStore:
         return self._conditional_upload(key, data, 0)
 
     def replace(self, key: str, data: bytes, version: str) -> str | None:
-        return self._conditional_upload(key, data, int(version))
+        return self._conditional_upload(key, data, _generation(version))
 
     def delete(self, key: str, version: str | None = None) -> None:
-        extra = {"if_generation_match": int(version)} if version else {}
+        generation = _generation(version)
+        extra = {} if generation is None else {"if_generation_match": generation}
         self._call(self.bucket.delete_blob, join(self.prefix, key), **extra)
 
     def list_keys(self) -> Iterator[str]:
@@ -59,9 +65,11 @@ class GcsStore:
         for blob in blobs or []:
             yield str(blob.name)[len(start) :]
 
-    def _conditional_upload(self, key: str, data: bytes, generation: int) -> str | None:
+    def _conditional_upload(self, key: str, data: bytes, generation: int | None) -> str | None:
+        """Upload if the object is at `generation` (0: absent; None: unknown, so always)."""
         blob = self.bucket.blob(join(self.prefix, key))
-        done = self._call(blob.upload_from_string, data, if_generation_match=generation)
+        extra = {} if generation is None else {"if_generation_match": generation}
+        done = self._call(blob.upload_from_string, data, **extra)
         return None if done is _LOST else str(blob.generation)
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
@@ -84,6 +92,12 @@ class GcsStore:
 
 
 _LOST = object()
+
+
+def _generation(version: str | None) -> int | None:
+    """The generation number behind a version token; None when the server gave none
+    (real GCS always does; some emulators do not)."""
+    return int(version) if version and version.isdigit() else None
 
 
 def open_gcs(

@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 STATE_FILE = "state.json"
 LOCK_FILE = "lock"
 MAX_WAIT_MARGIN_SECONDS = 60.0
+MAX_CONFLICTS = 5
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,32 @@ class ObjectStoreBackend:
         return decode_stored(found.data, origin=f"{self.store.location}/{key}")
 
     def update(self, state_id: str, change: Change) -> None:
+        """Under the lock, and conditioned on the version read, so that even a writer whose
+        lock was taken over (it held it past lock_timeout_seconds) cannot lose an update."""
+        key = f"{check_state_id(state_id)}/{STATE_FILE}"
         with self.lock(state_id):
-            new = change(self.read(state_id))
-            key = f"{state_id}/{STATE_FILE}"
-            if new is None:
-                self.store.delete(key)
-            else:
-                self.store.put(key, encode_stored(new))
+            for _ in range(MAX_CONFLICTS):
+                found = self.store.get(key)
+                current = (
+                    StoredState()
+                    if found is None
+                    else decode_stored(found.data, origin=f"{self.store.location}/{key}")
+                )
+                new = change(current)
+                if new is None:
+                    self.store.delete(key, found.version if found else None)
+                    return
+                data = encode_stored(new)
+                if found is None:
+                    written = self.store.create(key, data)
+                else:
+                    written = self.store.replace(key, data, found.version)
+                if written is not None:
+                    return
+                log.warning("state changed while we held its lock; retrying", state_id=state_id)
+        raise StateStorageError(
+            self.store.location, f"the state of {state_id!r} kept changing under its lock"
+        )
 
     def ids(self, pattern: str | None = None) -> list[str]:
         found = (state_id_of(key) for key in self.store.list_keys())
