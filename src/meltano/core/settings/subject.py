@@ -112,7 +112,7 @@ def load_subject(
     if name == "meltano" and plugin_type is None:
         values = project_settings.meltano_settings(project) if with_values else {}
         return ConfigSubject(None, project_settings.definitions(), values)
-    from meltano.core.plugins.hub import locked_or_fetched
+    from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
 
     # Like 4.4.1, a plugin without a lock file gets its definition from the Hub (and locked).
