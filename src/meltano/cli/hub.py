@@ -49,9 +49,10 @@ def list_hub_plugins(project: Any, pattern: str | None, *, plugin_type: str | No
                                 refresh=refresh)
     log = structlog.get_logger("meltano")
     report = log.info if rows else log.warning
-    report("hub plugins listed", count=len(rows), pattern=pattern,
-           plugin_type=plugin_type, hidden_variants=hidden,
-           hint="show them with --all" if hidden else None)
+    fields = {"count": len(rows), "pattern": pattern, "plugin_type": plugin_type}
+    if hidden:
+        fields.update(hidden_variants=hidden, hint="show them with --all")
+    report("hub plugins listed", **{k: v for k, v in fields.items() if v is not None})
     if output_format == "json":
         click.echo(render.as_json([{"type": _type_label(r.plugin_type), "name": r.name,
                                     "variant": r.variant, "default": r.default} for r in rows]))
