@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,18 @@ def test_list_with_a_type_typo_is_a_clear_error(invoke: Invoke, hub_env: HubServ
     result = invoke("hub", "list", "--plugin-type", "extractr")
     assert result.exit_code == ExitCode.FAILED
     assert "Unknown plugin type 'extractr'" in result.stderr
+
+
+def test_hub_works_outside_a_project(hub: HubServer, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from meltano.cli.root import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MELTANO_HUB_API_ROOT", hub.api_root)
+    result = CliRunner().invoke(cli, ["hub", "list", "--plugin-type", "loader", "--format",
+                                      "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert [row["name"] for row in json.loads(result.stdout)] == ["target-csv", "target-jsonl"]
+    assert "x-project-id" not in hub.requests[0][1]

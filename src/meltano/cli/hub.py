@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from meltano.cli.options import pass_project
+from meltano.cli.options import CliState, load_project
 from meltano.core.project.environments import Policy
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.hub import HubClient
 
 
 @click.group("hub")
@@ -15,13 +19,21 @@ def command() -> None:
     """Talk to Meltano Hub, the index of discoverable plugins."""
 
 
-@command.command("ping")
-@pass_project(environment_policy=Policy.USE_DEFAULT)
-def ping(project: Any) -> None:
-    """Check that the configured Hub answers."""
-    from meltano.core.plugins.hub import hub_client_for
+def _client(command_name: str) -> HubClient:
+    """Configured from the project's settings, or from MELTANO_HUB_* outside a project."""
+    from meltano.core.plugins.hub import hub_client_for, hub_client_from_environ
 
-    client = hub_client_for(project, "meltano hub ping")
+    state = click.get_current_context().find_object(CliState) or CliState(cwd=Path.cwd())
+    if state.project_root() is None:
+        return hub_client_from_environ(state.environ, command_name)
+    project = load_project(state, "hub", environment_policy=Policy.USE_DEFAULT)
+    return hub_client_for(project, command_name)
+
+
+@command.command("ping")
+def ping() -> None:
+    """Check that the configured Hub answers."""
+    client = _client("meltano hub ping")
     client.ping()
     click.echo(f"Successfully connected to the Hub at '{client.api_root}'")
 
@@ -34,17 +46,16 @@ def ping(project: Any) -> None:
               show_default=True, help="Output format.")
 @click.option("--refresh", is_flag=True, help="Fetch the indexes again instead of using the "
               "one-hour cache.")
-@pass_project(environment_policy=Policy.USE_DEFAULT)
-def list_hub_plugins(project: Any, pattern: str | None, *, plugin_type: str | None,
+def list_hub_plugins(pattern: str | None, *, plugin_type: str | None,
                      all_variants: bool, output_format: str, refresh: bool) -> None:
     """List Hub plugins whose name or variant contains PATTERN (case-insensitive)."""
     import structlog
 
     from meltano.cli import render
-    from meltano.core.plugins.hub import HUB_TYPES, hub_client_for, list_plugins
+    from meltano.core.plugins.hub import HUB_TYPES, list_plugins
 
     types = HUB_TYPES if plugin_type is None else _hub_types(plugin_type)
-    client = hub_client_for(project, "meltano hub list")
+    client = _client("meltano hub list")
     rows, hidden = list_plugins(client, types, pattern=pattern, all_variants=all_variants,
                                 refresh=refresh)
     log = structlog.get_logger("meltano")
