@@ -52,14 +52,14 @@ def property_path(crumbs: Sequence[str]) -> tuple[str, ...] | None:
 def property_paths(schema: object, parent: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Every property of a JSON schema, nested objects included, parents first.
 
-    Only `properties` of objects are followed (not `items`, `anyOf`...), and a property whose
-    schema is empty (`{}`) is skipped, as in 4.4.1.
+    Only `properties` of objects are followed (not `items`, `anyOf`...). As in 4.4.1, a property
+    whose schema is empty (`{}`) or whose name has a dot is skipped: neither gets an entry.
     """
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
         return
     for name, child in properties.items():
-        if not child:
+        if not child or "." in str(name):
             continue
         yield (*parent, str(name))
         yield from property_paths(child, (*parent, str(name)))

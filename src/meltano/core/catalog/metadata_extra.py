@@ -44,12 +44,14 @@ class MetadataSetting:
         return self.property_glob
 
 
-def flatten(extra: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
-    """`{"a": {"b": 1}}` → `("a.b", 1)`; a non-mapping value is a leaf."""
+def flatten(
+    extra: Mapping[str, object], prefix: str = "", *, keep_empty: bool = False
+) -> Iterator[tuple[str, object]]:
+    """`{"a": {"b": 1}}` → `("a.b", 1)`; non-mappings (and `{}` with `keep_empty`) are leaves."""
     for key, value in extra.items():
         dotted = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            yield from flatten(value, dotted)
+        if isinstance(value, Mapping) and (value or not keep_empty):
+            yield from flatten(value, dotted, keep_empty=keep_empty)
         else:
             yield dotted, value
 

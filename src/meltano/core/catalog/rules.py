@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -41,7 +41,7 @@ def apply_rules(
     catalog: Catalog, rules: CatalogRules, *, custom_catalog: bool = False
 ) -> RulesOutcome:
     """Return a new catalog with the rules applied; the input is left as it was."""
-    result = copy.deepcopy(catalog)
+    result: Catalog = json.loads(json.dumps(catalog))  # a deep copy, several times faster
     if not custom_catalog:
         apply_schema_extra(result, rules.schema)
         run_pass(result, select_rules(rules.select))

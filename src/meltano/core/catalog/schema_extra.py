@@ -35,7 +35,7 @@ def is_glob(pattern: str) -> bool:
 
 def apply_schema_extra(catalog: Catalog, extra: Mapping[str, object]) -> None:
     """Apply every `stream: {property: schema}` rule of the `schema` extra, in order."""
-    extra = nest(dict(flatten(extra)))
+    extra = nest(dict(flatten(extra, keep_empty=True)))  # `{}` is a valid schema
     if not extra:
         return
     for stream in streams(catalog):
