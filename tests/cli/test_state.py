@@ -190,3 +190,55 @@ def test_unreachable_database_is_retried_then_fails_without_password(invoke: Inv
     assert result.stderr.count("database connection failed, retrying") == 2
     assert '"attempt": "2/2"' in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def _database_at(path: Path, revision: str) -> str:
+    """Our schema, recorded at another revision, plus a table of the retired UI."""
+    import sqlalchemy
+
+    from meltano.core.db.engine import create_engine, migrate
+
+    uri = f"sqlite:///{path}"
+    engine = create_engine(uri)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("CREATE TABLE user (id INTEGER PRIMARY KEY)"))
+        connection.execute(
+            sqlalchemy.text("UPDATE alembic_version SET version_num = :r"), {"r": revision}
+        )
+    return uri
+
+
+def test_database_at_the_revision_before_head_is_used_as_is(invoke: Invoke, tmp_path: Path) -> None:
+    uri = _database_at(tmp_path / "m.db", "6828cc5b1a4f")
+    assert invoke("upgrade", "database", "--database-uri", uri).stdout.endswith(
+        "System database up-to-date.\n"
+    )
+    env = {"MELTANO_DATABASE_URI": uri}
+    assert invoke(*SET, "a", '{"singer_state": {"a": 1}}', env=env).exit_code == 0
+    assert invoke("state", "get", "a", env=env).stdout == '{"singer_state":{"a":1}}\n'
+
+
+def test_database_from_before_4_x_is_refused_untouched(invoke: Invoke, tmp_path: Path) -> None:
+    uri = _database_at(tmp_path / "m.db", "f4c225a9492f")
+    result = invoke("state", "list", env={"MELTANO_DATABASE_URI": uri})
+    assert result.exit_code == ExitCode.FAILED
+    assert "f4c225a9492f" in result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "m.db") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("f4c225a9492f",)
+        ]
+
+
+def test_group_level_database_uri(invoke: Invoke, tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'other.db'}"
+    assert (
+        invoke(
+            "state", "--database-uri", uri, "set", "--force", "a", '{"singer_state": {"a": 1}}'
+        ).exit_code
+        == 0
+    )
+    assert invoke("state", "list").stdout == ""
+    assert invoke("state", "--database-uri", uri, "list").stdout == "a\n"

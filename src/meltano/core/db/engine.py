@@ -36,8 +36,10 @@ OLDER_REVISIONS = (
     "13e8639c6d2b",
     "5b43800443d1",
     "f4c225a9492f",
-    "6828cc5b1a4f",
 )
+# Older revisions whose `runs`, `state` and `plugin_settings` tables already match HEAD: the
+# next step only drops the tables of the retired UI, so 4.4.1 works on them as they are.
+COMPATIBLE_REVISIONS = ("6828cc5b1a4f",)
 SQLITE_MINIMUM = (3, 25, 1)
 log = structlog.get_logger(__name__)
 BUSY_TIMEOUT_MS = 30_000
@@ -134,7 +136,7 @@ def migrate(engine: Engine) -> bool:
             f"Cannot open the system database {redact_uri(str(engine.url))}: {error.orig}",
             "Check `database_uri` and that the database is reachable",
         ) from error
-    if revision == HEAD:
+    if revision == HEAD or revision in COMPATIBLE_REVISIONS:
         return False
     if revision in OLDER_REVISIONS:
         raise MeltanoError(
