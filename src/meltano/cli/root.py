@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("meltano.cli.invoke", "Run a plugin with its configuration."),
     "install": ("meltano.cli.install", "Install the project's plugins."),
     "remove": ("meltano.cli.remove", "Remove plugins from the project."),
+    "add": ("meltano.cli.add", "Add plugins to the project."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

@@ -1,0 +1,408 @@
+"""`meltano add`: turn a Hub definition, a custom definition or a reference into an entry.
+
+Everything that decides what the entry looks like is pure (`hub_entry`, `custom_entry`,
+`ordered_entry`); `add_plugin` does the I/O: Hub requests, lock files, the meltano.yml edit.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.types import PluginType
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.definition import PluginDefinition
+    from meltano.core.plugins.hub import HubClient
+    from meltano.core.project.project import Project
+
+ENTRY_ORDER = (
+    "name",
+    "inherit_from",
+    "namespace",
+    "label",
+    "description",
+    "logo_url",
+    "hidden",
+    "variant",
+    "pip_url",
+    "python",
+    "executable",
+    "capabilities",
+    "settings_group_validation",
+    "settings",
+    "commands",
+    "requires",
+    "requires_meltano",
+    "env",
+    "config",
+)
+CUSTOM_ORDER = (
+    "name",
+    "namespace",
+    "variant",
+    "docs",
+    "repo",
+    "pip_url",
+    "executable",
+    "description",
+    "logo_url",
+    "capabilities",
+    "settings_group_validation",
+    "settings",
+    "commands",
+    "requires",
+    "requires_meltano",
+    "env",
+    "config",
+)
+SETTING_ORDER = (
+    "name",
+    "aliases",
+    "env",
+    "env_aliases",
+    "kind",
+    "value",
+    "label",
+    "documentation",
+    "description",
+    "tooltip",
+    "options",
+    "oauth",
+    "placeholder",
+    "env_specific",
+    "hidden",
+    "sensitive",
+    "value_processor",
+    "value_post_processor",
+)
+SETTING_KINDS = (
+    "string",
+    "integer",
+    "boolean",
+    "decimal",
+    "date_iso8601",
+    "email",
+    "password",
+    "oauth",
+    "options",
+    "file",
+    "array",
+    "object",
+    "hidden",
+)
+
+
+@dataclass
+class AddResult:
+    """What `add` did for one plugin (and the plugins it required)."""
+
+    plugin_type: PluginType
+    name: str
+    entry: dict[str, Any]
+    updated: bool = False
+    definition: PluginDefinition | None = None
+    variant_advice: str | None = None  # set when the plugin exists with another variant
+    required: list[AddResult] = field(default_factory=list)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def ordered_entry(data: Mapping[str, Any], order: Sequence[str]) -> CommentedMap:
+    """A meltano.yml entry with keys in Meltano's order and empty values dropped."""
+    entry = CommentedMap()
+    for key in order:
+        if key in data and not _is_empty(data[key]):
+            entry[key] = _yaml_value(key, data[key])
+    for key, value in data.items():
+        if key not in entry and key not in order and not _is_empty(value):
+            entry[key] = _yaml_value(key, value)
+    return entry
+
+
+def _yaml_value(key: str, value: Any) -> Any:
+    if key == "settings" and isinstance(value, list):
+        seq = CommentedSeq()
+        for setting in value:
+            seq.append(
+                ordered_entry(setting, SETTING_ORDER) if isinstance(setting, Mapping) else setting
+            )
+        return seq
+    if isinstance(value, Mapping):
+        mapping = CommentedMap()
+        for k, v in value.items():
+            mapping[k] = _yaml_value(str(k), v)
+        return mapping
+    if isinstance(value, list):
+        seq = CommentedSeq()
+        seq.extend(_yaml_value("", item) for item in value)
+        return seq
+    return value
+
+
+def python_for(definition: PluginDefinition, chosen: str | None) -> str | None:
+    """`python:` to store: the user's choice, else the newest supported one when ours is not."""
+    if chosen:
+        return chosen
+    supported = list(definition.supported_python_versions)
+    running = ".".join(platform.python_version_tuple()[:2])
+    if not supported or running in supported:
+        return None
+    newest = max(supported, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
+    return f"python{newest}"
+
+
+def hub_entry(definition: PluginDefinition, *, python: str | None) -> dict[str, Any]:
+    """The entry of a shadowing Hub plugin: name, variant, pip_url (and python)."""
+    return {
+        "name": definition.name,
+        "variant": definition.variant,
+        "pip_url": definition.pip_url,
+        "python": python,
+    }
+
+
+def parse_custom_settings(text: str) -> list[dict[str, Any]]:
+    """`user,pass:password` -> setting definitions; unknown kinds are an error."""
+    settings: list[dict[str, Any]] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, kind = item.partition(":")
+        setting: dict[str, Any] = {"name": name.strip()}
+        if kind:
+            kind = kind.strip()
+            if kind not in SETTING_KINDS:
+                raise MeltanoError(
+                    f"Unknown setting kind {kind!r} for {name!r}",
+                    f"Use one of: {' | '.join(SETTING_KINDS)}",
+                )
+            setting["kind"] = kind
+            if kind == "password":
+                setting["sensitive"] = True
+        settings.append(setting)
+    return settings
+
+
+def custom_entry(
+    name: str,
+    *,
+    namespace: str,
+    pip_url: str | None,
+    executable: str | None,
+    capabilities: Sequence[str],
+    settings: Sequence[Mapping[str, Any]],
+    python: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "pip_url": pip_url,
+        "executable": executable,
+        "capabilities": list(capabilities),
+        "settings": list(settings),
+        "python": python,
+    }
+
+
+def load_reference(ref: str) -> dict[str, Any]:
+    """A plugin definition from a local YAML file or an http(s) URL (10 s timeout)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    if ref.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(ref, timeout=10) as response:
+                text = response.read().decode("utf-8")
+        except (urllib.error.URLError, TimeoutError, UnicodeDecodeError) as error:
+            raise MeltanoError(
+                f"Could not read the plugin definition at {ref}: {error}",
+                "Check the URL, or download the file and pass its path",
+            ) from error
+    else:
+        try:
+            text = Path(ref).read_text(encoding="utf-8")
+        except OSError as error:
+            raise MeltanoError(
+                f"Could not read the plugin definition {ref}: {error.strerror}",
+                "Pass the path of a YAML file with the plugin definition",
+            ) from error
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError as error:
+        raise MeltanoError(
+            f"The plugin definition {ref} is not valid YAML: {error}", "Fix the YAML syntax"
+        ) from error
+    if not isinstance(data, dict):
+        raise MeltanoError(
+            f"The plugin definition {ref} is not a mapping",
+            "Write the definition as YAML keys: name, namespace, ...",
+        )
+    missing = [key for key in ("name", "namespace") if not data.get(key)]
+    if missing:
+        raise MeltanoError(
+            f"Plugin definition is invalid: missing properties ({', '.join(missing)})",
+            "Add them to the definition file",
+        )
+    return data
+
+
+def existing_entry(project: Project, plugin_type: PluginType, name: str) -> dict[str, Any] | None:
+    for entry in (project.meltano.get("plugins") or {}).get(plugin_type.value) or []:
+        if entry.get("name") == name:
+            return dict(entry)
+    return None
+
+
+def variant_advice(plugin_type: PluginType, name: str, current: str | None, wanted: str) -> str:
+    kind = plugin_type.singular
+    return (
+        f"{plugin_type.descriptor} '{name}' is already in your project with variant "
+        f"'{current or 'default'}'; nothing was changed.\n"
+        f"To switch it to '{wanted}': set `variant: {wanted}` (and its `pip_url`) on '{name}' "
+        f"in meltano.yml, then run `meltano install --plugin-type {kind} {name}` and check its "
+        f"settings with `meltano config list {name}`.\n"
+        f"To keep both, add the other variant under its own name:\n"
+        f"  meltano add --plugin-type {kind} {name}--{wanted} --inherit-from {name} "
+        f"--variant {wanted}"
+    )
+
+
+def write_entry(
+    project: Project,
+    plugin_type: PluginType,
+    entry: Mapping[str, Any],
+    *,
+    order: Sequence[str],
+    replace_keys: Sequence[str] = (),
+) -> bool:
+    """Add the entry (to meltano.yml) or refresh `replace_keys` of an existing one in its file.
+
+    Returns True when the plugin already existed.
+    """
+    with project.edit() as files:
+        found = files.find(plugin_type.value, str(entry["name"]))
+        if found is not None:
+            _, current = found
+            for key in replace_keys:
+                if not _is_empty(entry.get(key)):
+                    current[key] = entry[key]
+            return True
+        data = files.root.data
+        if not isinstance(data.get("plugins"), dict):
+            data["plugins"] = CommentedMap()
+        if not isinstance(data["plugins"].get(plugin_type.value), list):
+            data["plugins"][plugin_type.value] = CommentedSeq()
+        data["plugins"][plugin_type.value].append(ordered_entry(entry, order))
+        return False
+
+
+def add_from_hub(
+    project: Project,
+    client: HubClient,
+    plugin_type: PluginType,
+    name: str,
+    *,
+    variant: str | None,
+    python: str | None,
+    seen: set[tuple[str, str]],
+) -> AddResult:
+    """Add (or refresh) a shadowing Hub plugin, write its lock file, then what it requires."""
+    from meltano.core.plugins.lockfile import write_lock
+
+    existing = existing_entry(project, plugin_type, name)
+    if existing is not None and variant and existing.get("variant") not in (None, variant):
+        return AddResult(
+            plugin_type,
+            name,
+            existing,
+            variant_advice=variant_advice(plugin_type, name, existing.get("variant"), variant),
+        )
+    definition = client.definition(
+        plugin_type.value, name, variant or (existing or {}).get("variant")
+    )
+    entry = hub_entry(definition, python=python_for(definition, python))
+    if project.readonly:
+        from meltano.core.errors import ProjectReadOnlyError
+
+        raise ProjectReadOnlyError()
+    updated = write_entry(
+        project, plugin_type, entry, order=ENTRY_ORDER, replace_keys=("variant", "pip_url")
+    )
+    write_lock(project.root, definition)
+    result = AddResult(plugin_type, name, entry, updated=updated, definition=definition)
+    seen.add((plugin_type.value, name))
+    for required_type, items in (definition.requires or {}).items():
+        for item in items or []:
+            required_name = str(item.get("name"))
+            kind = PluginType.parse(str(required_type))
+            if (kind.value, required_name) in seen or existing_entry(project, kind, required_name):
+                continue
+            result.required.append(
+                add_from_hub(
+                    project,
+                    client,
+                    kind,
+                    required_name,
+                    variant=item.get("variant"),
+                    python=None,
+                    seen=seen,
+                )
+            )
+    return result
+
+
+def add_inheriting(
+    project: Project,
+    client: HubClient | None,
+    plugin_type: PluginType,
+    name: str,
+    *,
+    parent: str,
+    variant: str | None,
+) -> AddResult:
+    """Add `name` inheriting from a project plugin, or from a Hub plugin's definition."""
+    from meltano.core.plugins.lockfile import write_lock
+
+    definition = None
+    parent_entry = existing_entry(project, plugin_type, parent)
+    if variant or parent_entry is None:
+        if client is None:
+            raise MeltanoError(f"Cannot find '{parent}' to inherit from", "Add it first")
+        definition = client.definition(plugin_type.value, parent, variant)
+        write_lock(project.root, definition)
+    elif not parent_entry.get("namespace"):  # a Hub plugin in the project: show its links
+        from meltano.core.plugins.definition import PluginDefinition
+        from meltano.core.plugins.project_plugin import read_lock_file
+
+        locked = read_lock_file(project, plugin_type, parent, parent_entry.get("variant"))
+        if locked is not None:
+            definition = PluginDefinition.from_dict(locked, plugin_type=plugin_type.value)
+    entry = {"name": name, "inherit_from": parent, "variant": variant}
+    updated = write_entry(
+        project, plugin_type, entry, order=ENTRY_ORDER, replace_keys=("inherit_from", "variant")
+    )
+    return AddResult(plugin_type, name, entry, updated=updated, definition=definition)
+
+
+def add_custom(project: Project, plugin_type: PluginType, entry: Mapping[str, Any]) -> AddResult:
+    """Add a self-contained custom definition (from prompts or `--from-ref`)."""
+    updated = write_entry(
+        project,
+        plugin_type,
+        entry,
+        order=CUSTOM_ORDER,
+        replace_keys=tuple(k for k in entry if k != "name"),
+    )
+    return AddResult(plugin_type, str(entry["name"]), dict(entry), updated=updated)
