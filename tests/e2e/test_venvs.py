@@ -19,13 +19,24 @@ OFFLINE = {**os.environ, "UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}
 
 
 def request(tmp_path: Path, name: str = "hello", **options: object) -> InstallRequest:
-    return InstallRequest("utilities", name, tmp_path / "utilities" / name / "venv", PACKAGE,
-                          env=options.pop("env", OFFLINE), **options)  # type: ignore[arg-type]
+    return InstallRequest(
+        "utilities",
+        name,
+        tmp_path / "utilities" / name / "venv",
+        PACKAGE,
+        env=options.pop("env", OFFLINE),
+        **options,
+    )  # type: ignore[arg-type]
 
 
 def run_hello(venv: Path, *args: str) -> str:
-    result = subprocess.run([str(venv / "bin" / "hello-plugin"), *args], capture_output=True,
-                            text=True, timeout=30, check=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "hello-plugin"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return result.stdout.strip()
 
 
@@ -42,7 +53,8 @@ def test_uv_installs_the_package_and_writes_the_fingerprint(tmp_path: Path) -> N
 
 
 def test_auto_install_skips_an_up_to_date_venv_and_explicit_install_reuses_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     first = asyncio.run(install_plugin(request(tmp_path)))
     marker = first.request.venv_dir / "left-by-test"  # survives only if the venv is kept
     marker.touch()
@@ -59,8 +71,14 @@ def test_auto_install_skips_an_up_to_date_venv_and_explicit_install_reuses_it(
 
 def test_a_changed_pip_url_makes_auto_install_rebuild(tmp_path: Path) -> None:
     asyncio.run(install_plugin(request(tmp_path)))
-    changed = InstallRequest("utilities", "hello", tmp_path / "utilities" / "hello" / "venv",
-                             f"{PACKAGE} --pre", auto=True, env=OFFLINE)
+    changed = InstallRequest(
+        "utilities",
+        "hello",
+        tmp_path / "utilities" / "hello" / "venv",
+        f"{PACKAGE} --pre",
+        auto=True,
+        env=OFFLINE,
+    )
     result = asyncio.run(install_plugin(changed))
     assert result.status is InstallStatus.INSTALLED
     assert run_hello(changed.venv_dir) == "hello from hello-plugin"
@@ -68,12 +86,19 @@ def test_a_changed_pip_url_makes_auto_install_rebuild(tmp_path: Path) -> None:
 
 def test_parallel_installs_isolate_a_failure(tmp_path: Path) -> None:
     good = [request(tmp_path, f"hello{n}") for n in range(3)]
-    bad = InstallRequest("utilities", "broken", tmp_path / "utilities" / "broken" / "venv",
-                         str(tmp_path / "no-such-package"), env=OFFLINE)
+    bad = InstallRequest(
+        "utilities",
+        "broken",
+        tmp_path / "utilities" / "broken" / "venv",
+        str(tmp_path / "no-such-package"),
+        env=OFFLINE,
+    )
     shared = request(tmp_path, "hello0")  # same venv as good[0]: installed once
     results = asyncio.run(install_plugins([*good, bad, shared], parallelism=2))
     assert [r.status for r in results] == [InstallStatus.INSTALLED] * 3 + [
-        InstallStatus.FAILED, InstallStatus.SKIPPED]
+        InstallStatus.FAILED,
+        InstallStatus.SKIPPED,
+    ]
     for result in results[:3]:
         assert run_hello(result.request.venv_dir) == "hello from hello-plugin"
     failure = results[3].error
@@ -86,9 +111,13 @@ def test_a_configured_python_is_used_and_fingerprinted(tmp_path: Path) -> None:
     result = asyncio.run(install_plugin(request(tmp_path, python=sys.executable)))
     venv = result.request.venv_dir
     assert result.status is InstallStatus.INSTALLED, result.reason
-    version = subprocess.run([str(venv / "bin" / "python"), "-c",
-                              "import sys; print(sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30, check=True).stdout
+    version = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     assert version.strip() == str(sys.version_info[:2])
     expected = hashlib.sha256(f"{PACKAGE} python:{sys.executable}".encode()).hexdigest()
     assert (venv / FINGERPRINT_FILE).read_text() == expected
@@ -106,8 +135,7 @@ def test_virtualenv_backend_installs_with_pip_and_keeps_a_log(tmp_path: Path) ->
     uv_built = asyncio.run(install_plugin(request(tmp_path)))
     assert uv_built.status is InstallStatus.INSTALLED
     # A uv venv has no pip, so switching backends recreates the venv even without `clean`.
-    result = asyncio.run(install_plugin(request(tmp_path, backend="virtualenv",
-                                                log_file=log_file)))
+    result = asyncio.run(install_plugin(request(tmp_path, backend="virtualenv", log_file=log_file)))
     assert result.status is InstallStatus.INSTALLED, result.reason
     assert (result.request.venv_dir / "bin" / "pip").exists()
     assert run_hello(result.request.venv_dir) == "hello from hello-plugin"
@@ -118,9 +146,11 @@ def test_virtualenv_backend_installs_with_pip_and_keeps_a_log(tmp_path: Path) ->
 def test_real_plugin_from_the_package_index(tmp_path: Path) -> None:
     """`target-jsonl` from the package index, as `meltano install` would (needs the index)."""
     venv = tmp_path / "loaders" / "target-jsonl" / "venv"
-    result = asyncio.run(install_plugin(
-        InstallRequest("loaders", "target-jsonl", venv, "target-jsonl")))
+    result = asyncio.run(
+        install_plugin(InstallRequest("loaders", "target-jsonl", venv, "target-jsonl"))
+    )
     assert result.status is InstallStatus.INSTALLED, result.error and result.error.instruction
     assert (venv / "bin" / "target-jsonl").exists()
-    assert (venv / FINGERPRINT_FILE).read_text() == \
-        "87ecca35f1adbbc28ebbddd9fb8c652bffbe7053a142548c14d65885d6e20fc1"
+    assert (
+        venv / FINGERPRINT_FILE
+    ).read_text() == "87ecca35f1adbbc28ebbddd9fb8c652bffbe7053a142548c14d65885d6e20fc1"

@@ -25,8 +25,9 @@ plugins:
 """
 
 
-def test_install_a_project_twice(project_dir: Path,
-                                 write_meltano_yml: Callable[[str], Path]) -> None:
+def test_install_a_project_twice(
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
     write_meltano_yml(PROJECT)
     (project_dir / ".env").write_text(f"PACKAGES={PACKAGES}\n")
     project = Project(project_dir, environ={**os.environ, "UV_OFFLINE": "1"})
@@ -35,12 +36,15 @@ def test_install_a_project_twice(project_dir: Path,
     planned = plan_installs(project, plugins)
     requests = [p.request for p in planned if p.request is not None]
     assert [p.skip_reason for p in planned] == [
-        None, "Plugin 'hello-again' does not require installation: reusing parent virtualenv"]
+        None,
+        "Plugin 'hello-again' does not require installation: reusing parent virtualenv",
+    ]
     results = asyncio.run(install_plugins(requests, parallelism=2))
     assert [r.status for r in results] == [InstallStatus.INSTALLED], results[0].reason
     executable = project_dir / ".meltano" / "utilities" / "hello" / "venv" / "bin" / "hello-plugin"
-    output = subprocess.run([str(executable)], capture_output=True, text=True, timeout=30,
-                            check=True).stdout
+    output = subprocess.run(
+        [str(executable)], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
     assert output.strip() == "hello from hello-plugin"
 
     again = plan_installs(project, plugins, auto=True)

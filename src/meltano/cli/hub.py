@@ -42,12 +42,25 @@ def ping() -> None:
 @click.argument("pattern", required=False)
 @click.option("--plugin-type", metavar="TYPE", help="Only this plugin type (e.g. extractor).")
 @click.option("--all", "all_variants", is_flag=True, help="Show every variant, not only defaults.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--refresh", is_flag=True, help="Fetch the indexes again instead of using the "
-              "one-hour cache.")
-def list_hub_plugins(pattern: str | None, *, plugin_type: str | None,
-                     all_variants: bool, output_format: str, refresh: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--refresh", is_flag=True, help="Fetch the indexes again instead of using the one-hour cache."
+)
+def list_hub_plugins(
+    pattern: str | None,
+    *,
+    plugin_type: str | None,
+    all_variants: bool,
+    output_format: str,
+    refresh: bool,
+) -> None:
     """List Hub plugins whose name or variant contains PATTERN (case-insensitive)."""
     import structlog
 
@@ -56,8 +69,9 @@ def list_hub_plugins(pattern: str | None, *, plugin_type: str | None,
 
     types = HUB_TYPES if plugin_type is None else _hub_types(plugin_type)
     client = _client("meltano hub list")
-    rows, hidden = list_plugins(client, types, pattern=pattern, all_variants=all_variants,
-                                refresh=refresh)
+    rows, hidden = list_plugins(
+        client, types, pattern=pattern, all_variants=all_variants, refresh=refresh
+    )
     log = structlog.get_logger("meltano")
     report = log.info if rows else log.warning
     fields = {"count": len(rows), "pattern": pattern, "plugin_type": plugin_type}
@@ -65,8 +79,19 @@ def list_hub_plugins(pattern: str | None, *, plugin_type: str | None,
         fields.update(hidden_variants=hidden, hint="show them with --all")
     report("hub plugins listed", **{k: v for k, v in fields.items() if v is not None})
     if output_format == "json":
-        click.echo(render.as_json([{"type": _type_label(r.plugin_type), "name": r.name,
-                                    "variant": r.variant, "default": r.default} for r in rows]))
+        click.echo(
+            render.as_json(
+                [
+                    {
+                        "type": _type_label(r.plugin_type),
+                        "name": r.name,
+                        "variant": r.variant,
+                        "default": r.default,
+                    }
+                    for r in rows
+                ]
+            )
+        )
         return
     if rows:
         _print_table(rows, mark_default=all_variants)
@@ -101,8 +126,10 @@ def _print_table(rows: list[Any], *, mark_default: bool) -> None:
         variant = row.variant
         if mark_default and row.default and row.variant_count > 1:
             variant += " (default)"
-        table.add_row("" if label == previous[0] and row.name == previous[1] else label,
-                      "" if row.name == previous[1] and label == previous[0] else row.name,
-                      variant)
+        table.add_row(
+            "" if label == previous[0] and row.name == previous[1] else label,
+            "" if row.name == previous[1] and label == previous[0] else row.name,
+            variant,
+        )
         previous = (label, row.name)
     Console(soft_wrap=True).print(table)

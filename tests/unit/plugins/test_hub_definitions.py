@@ -31,50 +31,72 @@ def hub() -> Iterator[HubServer]:
 
 
 def project(project_dir: Path, api_root: str, **extra: str) -> Project:
-    return Project(project_dir, environ={"MELTANO_HUB_API_ROOT": api_root,
-                                         "XDG_CACHE_HOME": str(project_dir / "cache"), **extra})
+    return Project(
+        project_dir,
+        environ={
+            "MELTANO_HUB_API_ROOT": api_root,
+            "XDG_CACHE_HOME": str(project_dir / "cache"),
+            **extra,
+        },
+    )
 
 
-def test_missing_lock_is_fetched_and_written(project_dir: Path, hub: HubServer,
-                                             write_meltano_yml: Callable[[str], Path]) -> None:
+def test_missing_lock_is_fetched_and_written(
+    project_dir: Path, hub: HubServer, write_meltano_yml: Callable[[str], Path]
+) -> None:
     write_meltano_yml(TARGET_JSONL)
-    plugin = find_plugin(project(project_dir, hub.api_root), "target-jsonl",
-                         definitions=locked_or_fetched("config"))
+    plugin = find_plugin(
+        project(project_dir, hub.api_root), "target-jsonl", definitions=locked_or_fetched("config")
+    )
     assert "destination_path" in [s.name for s in plugin.settings]
     lock = project_dir / "plugins" / "loaders" / "target-jsonl--andyh1203.lock"
     assert lock.read_text() == (HUB / "locks" / "target-jsonl--andyh1203.lock").read_text()
     assert hub.requests[-1][1]["x-meltano-command"] == "meltano config"
 
 
-def test_an_existing_lock_never_contacts_the_hub(project_dir: Path,
-                                                 write_meltano_yml: Callable[[str], Path]) -> None:
+def test_an_existing_lock_never_contacts_the_hub(
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
     write_meltano_yml(TARGET_JSONL)
     lock = project_dir / "plugins" / "loaders" / "target-jsonl--andyh1203.lock"
     lock.parent.mkdir(parents=True)
     lock.write_text((HUB / "locks" / "target-jsonl--andyh1203.lock").read_text())
-    plugin = find_plugin(project(project_dir, "http://127.0.0.1:9/unreachable"), "target-jsonl",
-                         definitions=locked_or_fetched("run"))
+    plugin = find_plugin(
+        project(project_dir, "http://127.0.0.1:9/unreachable"),
+        "target-jsonl",
+        definitions=locked_or_fetched("run"),
+    )
     assert plugin.variant == "andyh1203"
 
 
 def test_a_plugin_the_hub_does_not_know_gives_none(project_dir: Path, hub: HubServer) -> None:
     source = locked_or_fetched("config")
-    assert source(project(project_dir, hub.api_root), PluginType.LOADERS, "target-nope",
-                  None) is None
+    assert (
+        source(project(project_dir, hub.api_root), PluginType.LOADERS, "target-nope", None) is None
+    )
 
 
 def test_an_unreachable_hub_is_an_error_not_a_missing_plugin(project_dir: Path) -> None:
     source = locked_or_fetched("config")
     with pytest.raises(HubError, match="Could not connect to Meltano Hub"):
-        source(project(project_dir, "http://127.0.0.1:9/unreachable"), PluginType.LOADERS,
-               "target-jsonl", "andyh1203")
+        source(
+            project(project_dir, "http://127.0.0.1:9/unreachable"),
+            PluginType.LOADERS,
+            "target-jsonl",
+            "andyh1203",
+        )
 
 
-def test_a_read_only_project_gets_the_definition_without_a_lock_file(project_dir: Path,
-                                                                     hub: HubServer) -> None:
+def test_a_read_only_project_gets_the_definition_without_a_lock_file(
+    project_dir: Path, hub: HubServer
+) -> None:
     source = locked_or_fetched("config")
-    found = source(project(project_dir, hub.api_root, MELTANO_PROJECT_READONLY="true"),
-                   PluginType.LOADERS, "target-jsonl", None)
+    found = source(
+        project(project_dir, hub.api_root, MELTANO_PROJECT_READONLY="true"),
+        PluginType.LOADERS,
+        "target-jsonl",
+        None,
+    )
     assert found is not None and found["variant"] == "andyh1203"
     assert not (project_dir / "plugins").exists()
 
@@ -91,8 +113,9 @@ plugins:
 """
 
 
-def test_lock_plugin_writes_updates_and_skips(project_dir: Path, hub: HubServer,
-                                              write_meltano_yml: Callable[[str], Path]) -> None:
+def test_lock_plugin_writes_updates_and_skips(
+    project_dir: Path, hub: HubServer, write_meltano_yml: Callable[[str], Path]
+) -> None:
     from meltano.core.plugins.hub import HubClient
     from meltano.core.plugins.lockfile import LockStatus, lock_plugin
     from meltano.core.plugins.project_plugin import project_plugins
@@ -112,5 +135,4 @@ def test_lock_plugin_writes_updates_and_skips(project_dir: Path, hub: HubServer,
     assert updated.status is LockStatus.LOCKED
     assert lock.read_text() == (HUB / "locks" / "tap-github--singer-io.lock").read_text()
     assert lock_plugin(project_dir, plugins["tap-custom"], client).status is LockStatus.CUSTOM
-    assert lock_plugin(project_dir, plugins["tap-github-2"],
-                       client).status is LockStatus.INHERITED
+    assert lock_plugin(project_dir, plugins["tap-github-2"], client).status is LockStatus.INHERITED

@@ -41,8 +41,9 @@ def test_lock_text_matches_what_meltano_441_wrote(plugin_type: str, stem: str) -
 
 
 @pytest.mark.parametrize(("plugin_type", "stem"), LOCKED_BY_441)
-def test_reading_a_lock_and_writing_it_again_changes_nothing(tmp_path: Path, plugin_type: str,
-                                                             stem: str) -> None:
+def test_reading_a_lock_and_writing_it_again_changes_nothing(
+    tmp_path: Path, plugin_type: str, stem: str
+) -> None:
     original = HUB / "locks" / f"{stem}.lock"
     definition = read_lock(original, plugin_type=plugin_type)
     path = write_lock(tmp_path, definition)
@@ -51,10 +52,14 @@ def test_reading_a_lock_and_writing_it_again_changes_nothing(tmp_path: Path, plu
 
 
 def test_lock_path_has_no_variant_part_without_a_variant(tmp_path: Path) -> None:
-    assert lock_path(tmp_path, "loaders", "target-x", "acme") == \
-        tmp_path / "plugins/loaders/target-x--acme.lock"
-    assert lock_path(tmp_path, "loaders", "target-x", None) == \
-        tmp_path / "plugins/loaders/target-x.lock"
+    assert (
+        lock_path(tmp_path, "loaders", "target-x", "acme")
+        == tmp_path / "plugins/loaders/target-x--acme.lock"
+    )
+    assert (
+        lock_path(tmp_path, "loaders", "target-x", None)
+        == tmp_path / "plugins/loaders/target-x.lock"
+    )
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", ".."])
@@ -73,11 +78,19 @@ def test_find_lock_returns_none_when_missing(tmp_path: Path) -> None:
 def test_own_lock_files_skip_other_plugins_with_the_same_prefix(tmp_path: Path) -> None:
     folder = tmp_path / "plugins" / "extractors"
     folder.mkdir(parents=True)
-    for name in ("tap-foo--a.lock", "tap-foo--b.lock", "tap-foo.lock", "tap-foo-bar--a.lock",
-                 "tap-foobar.lock"):
+    for name in (
+        "tap-foo--a.lock",
+        "tap-foo--b.lock",
+        "tap-foo.lock",
+        "tap-foo-bar--a.lock",
+        "tap-foobar.lock",
+    ):
         (folder / name).write_text("{}")
     assert [p.name for p in own_lock_files(tmp_path, "extractors", "tap-foo")] == [
-        "tap-foo--a.lock", "tap-foo--b.lock", "tap-foo.lock"]
+        "tap-foo--a.lock",
+        "tap-foo--b.lock",
+        "tap-foo.lock",
+    ]
 
 
 def test_a_damaged_lock_file_is_named_in_the_error(tmp_path: Path) -> None:

@@ -30,8 +30,16 @@ def test_virtualenv_upgrades_pip_and_logs_the_install(tmp_path: Path) -> None:
     assert create.argv[:3] == (sys.executable, "-m", "virtualenv")
     assert upgrade.argv[-3:] == ("install", "--upgrade", "pip")
     assert upgrade.optional and not create.optional and not install.optional
-    assert install.argv[1:] == ("-m", "pip", "install", "--log", str(log),
-                                "--ignore-requires-python", "a", "b")
+    assert install.argv[1:] == (
+        "-m",
+        "pip",
+        "install",
+        "--log",
+        str(log),
+        "--ignore-requires-python",
+        "a",
+        "b",
+    )
 
 
 def test_unknown_backend_lists_the_known_ones() -> None:
@@ -45,8 +53,9 @@ def test_install_error_shows_the_last_output_lines() -> None:
     request = InstallRequest("loaders", "target-x", VENV, "target-x==9")
     output = "\n".join(f"line {n}" for n in range(30)) + "\nerror: no version 9\n"
     error = InstallError(request, "could not install the package (exit code 1)", output)
-    assert error.reason == ("Could not install loader 'target-x': could not install the "
-                            "package (exit code 1)")
+    assert error.reason == (
+        "Could not install loader 'target-x': could not install the package (exit code 1)"
+    )
     instruction = error.instruction or ""
     assert "error: no version 9" in instruction and "line 11" in instruction
     assert "line 10\n" not in instruction  # only the last 20 lines
@@ -59,8 +68,10 @@ def test_paths_under_the_system_directory(tmp_path: Path) -> None:
     venv = venv_dir(tmp_path, "loaders", "target-x")
     assert venv == tmp_path / "loaders" / "target-x" / "venv"
     assert venv_executable(venv, "target-x") == venv / "bin" / "target-x"
-    assert install_log_file(tmp_path, "loaders", "target-x") == \
-        tmp_path / "logs" / "pip" / "loaders" / "target-x" / "install.log"
+    assert (
+        install_log_file(tmp_path, "loaders", "target-x")
+        == tmp_path / "logs" / "pip" / "loaders" / "target-x" / "install.log"
+    )
 
 
 @pytest.mark.parametrize("name", ["..", "a/b", "../../etc", ""])

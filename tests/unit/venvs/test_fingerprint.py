@@ -23,8 +23,10 @@ def sha(text: str) -> str:
 
 def test_single_package_hash_is_the_one_441_writes() -> None:
     # Read from a venv that Meltano 4.4.1 built for `pip_url: target-jsonl`.
-    assert fingerprint(["target-jsonl"]) == \
-        "87ecca35f1adbbc28ebbddd9fb8c652bffbe7053a142548c14d65885d6e20fc1"
+    assert (
+        fingerprint(["target-jsonl"])
+        == "87ecca35f1adbbc28ebbddd9fb8c652bffbe7053a142548c14d65885d6e20fc1"
+    )
 
 
 def test_arguments_are_sorted_and_deduplicated() -> None:
@@ -38,7 +40,9 @@ def test_a_configured_python_is_part_of_the_hash_as_written() -> None:
 
 def test_pip_args_split_like_a_shell() -> None:
     assert pip_args("dbt-core~=1.3.0  'pkg @ git+https://x/y'") == [
-        "dbt-core~=1.3.0", "pkg @ git+https://x/y"]
+        "dbt-core~=1.3.0",
+        "pkg @ git+https://x/y",
+    ]
 
 
 def test_pip_args_with_bad_quotes_is_a_user_error() -> None:

@@ -31,8 +31,9 @@ plugins:
 """
 
 
-def plans(project_dir: Path, write: Callable[[str], Path], environ: dict[str, str],
-          **options: bool) -> dict[str, PlannedInstall]:
+def plans(
+    project_dir: Path, write: Callable[[str], Path], environ: dict[str, str], **options: bool
+) -> dict[str, PlannedInstall]:
     write(PROJECT.format(python=sys.executable))
     project = Project(project_dir, environ=environ)
     plugins = project_plugins(project, definitions=lambda *_: None)
@@ -40,7 +41,8 @@ def plans(project_dir: Path, write: Callable[[str], Path], environ: dict[str, st
 
 
 def test_requests_share_venvs_expand_vars_and_pick_python(
-        project_dir: Path, write_meltano_yml: Callable[[str], Path]) -> None:
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
     (project_dir / ".env").write_text("HELLO_VERSION=1.0\n")
     planned = plans(project_dir, write_meltano_yml, {"PATH": "/usr/bin"}, clean=True)
     hello = planned["hello"].request
@@ -55,7 +57,8 @@ def test_requests_share_venvs_expand_vars_and_pick_python(
     child = planned["hello-child"]
     assert child.request is None
     assert child.skip_reason == (
-        "Plugin 'hello-child' does not require installation: reusing parent virtualenv")
+        "Plugin 'hello-child' does not require installation: reusing parent virtualenv"
+    )
     own = planned["hello-own"].request
     assert own is not None
     assert own.venv_dir.parent.name == "hello-own" and own.python == "/opt/python3.12"
@@ -63,7 +66,8 @@ def test_requests_share_venvs_expand_vars_and_pick_python(
 
 
 def test_unset_variable_fails_an_explicit_install_and_skips_an_automatic_one(
-        project_dir: Path, write_meltano_yml: Callable[[str], Path]) -> None:
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
     explicit = plans(project_dir, write_meltano_yml, {})["hello"]
     assert explicit.error is not None
     assert "refers to unset variables: HELLO_VERSION" in explicit.error.reason
@@ -71,12 +75,15 @@ def test_unset_variable_fails_an_explicit_install_and_skips_an_automatic_one(
     assert auto.request is None and auto.error is None
 
 
-def test_venv_backend_setting_is_used(project_dir: Path,
-                                      write_meltano_yml: Callable[[str], Path]) -> None:
-    planned = plans(project_dir, write_meltano_yml,
-                    {"MELTANO_VENV_BACKEND": "virtualenv", "HELLO_VERSION": "2"})
+def test_venv_backend_setting_is_used(
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
+    planned = plans(
+        project_dir, write_meltano_yml, {"MELTANO_VENV_BACKEND": "virtualenv", "HELLO_VERSION": "2"}
+    )
     request = planned["hello"].request
     assert request is not None
     assert request.backend == "virtualenv" and request.pip_url == "hello==2"
-    assert request.log_file == (project_dir / ".meltano" / "logs" / "pip" / "utilities"
-                                / "hello" / "install.log")
+    assert request.log_file == (
+        project_dir / ".meltano" / "logs" / "pip" / "utilities" / "hello" / "install.log"
+    )

@@ -15,8 +15,7 @@ def test_plugin_python_wins_then_project_then_python_version_file(tmp_path: Path
     (tmp_path / ".python-version").write_text("3.12.1\n3.11\n")
     assert choose_python(plugin_python="p", project_python="q", project_root=tmp_path) == "p"
     assert choose_python(plugin_python=None, project_python="q", project_root=tmp_path) == "q"
-    assert choose_python(plugin_python=None, project_python=None,
-                         project_root=tmp_path) == "3.12.1"
+    assert choose_python(plugin_python=None, project_python=None, project_root=tmp_path) == "3.12.1"
 
 
 def test_no_configured_python_means_meltanos_interpreter(tmp_path: Path) -> None:

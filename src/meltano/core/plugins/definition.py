@@ -13,20 +13,60 @@ if TYPE_CHECKING:
 
 # Key order of a lock file, as 4.4.1 writes it; keys not named here follow in their given order.
 LOCK_KEY_ORDER = (
-    "plugin_type", "name", "namespace", "variant", "label", "docs", "repo", "pip_url", "python",
-    "executable", "description", "logo_url", "capabilities", "settings_group_validation",
-    "settings", "commands", "requires", "requires_meltano", "env", "supported_python_versions",
+    "plugin_type",
+    "name",
+    "namespace",
+    "variant",
+    "label",
+    "docs",
+    "repo",
+    "pip_url",
+    "python",
+    "executable",
+    "description",
+    "logo_url",
+    "capabilities",
+    "settings_group_validation",
+    "settings",
+    "commands",
+    "requires",
+    "requires_meltano",
+    "env",
+    "supported_python_versions",
 )
 # Key order of one setting inside a lock file (4.4.1's), then any other keys in their given order.
 SETTING_KEY_ORDER = (
-    "name", "aliases", "env", "kind", "value", "label", "documentation", "description", "options",
-    "value_processor", "value_post_processor", "oauth", "placeholder", "sensitive",
+    "name",
+    "aliases",
+    "env",
+    "kind",
+    "value",
+    "label",
+    "documentation",
+    "description",
+    "options",
+    "value_processor",
+    "value_post_processor",
+    "oauth",
+    "placeholder",
+    "sensitive",
 )
 COMMAND_KEY_ORDER = ("args", "description", "executable", "container_spec")
 CONTAINER_KEY_ORDER = ("image", "command", "entrypoint", "ports", "volumes", "env")
 SENSITIVE_KINDS = ("password", "oauth")
-_TEXT_FIELDS = ("variant", "label", "description", "logo_url", "docs", "repo", "ext_repo",
-                "pip_url", "python", "executable", "requires_meltano")
+_TEXT_FIELDS = (
+    "variant",
+    "label",
+    "description",
+    "logo_url",
+    "docs",
+    "repo",
+    "ext_repo",
+    "pip_url",
+    "python",
+    "executable",
+    "requires_meltano",
+)
 _EMPTY: tuple[Any, ...] = (None, "", [], {}, ())
 
 
@@ -67,34 +107,51 @@ class PluginDefinition:
     is_default_variant: bool = False  # from the Hub index; never written
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, plugin_type: str,
-                  is_default_variant: bool = False) -> PluginDefinition:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, plugin_type: str, is_default_variant: bool = False
+    ) -> PluginDefinition:
         """Read one flat variant (a Hub definition or a lock file)."""
         if not isinstance(data, Mapping):
-            raise DefinitionError(f"A {plugin_type} definition must be a JSON object, "
-                                  f"not {type(data).__name__}")
+            raise DefinitionError(
+                f"A {plugin_type} definition must be a JSON object, not {type(data).__name__}"
+            )
         name, namespace = data.get("name"), data.get("namespace")
         if not isinstance(name, str) or not name:
             raise DefinitionError(f"A {plugin_type} definition has no `name`")
         if not isinstance(namespace, str) or not namespace:
             raise DefinitionError(f"The definition of {plugin_type} {name!r} has no `namespace`")
         texts = {key: _text(data.get(key)) for key in _TEXT_FIELDS}
-        known = {"plugin_type", "name", "namespace", "capabilities", "settings_group_validation",
-                 "settings", "commands", "requires", "env", "supported_python_versions", "hidden",
-                 *_TEXT_FIELDS}
+        known = {
+            "plugin_type",
+            "name",
+            "namespace",
+            "capabilities",
+            "settings_group_validation",
+            "settings",
+            "commands",
+            "requires",
+            "env",
+            "supported_python_versions",
+            "hidden",
+            *_TEXT_FIELDS,
+        }
         return cls(
-            plugin_type=str(data.get("plugin_type") or plugin_type), name=name,
-            namespace=namespace, **texts,
+            plugin_type=str(data.get("plugin_type") or plugin_type),
+            name=name,
+            namespace=namespace,
+            **texts,
             capabilities=tuple(str(c) for c in data.get("capabilities") or ()),
             settings_group_validation=tuple(
                 tuple(str(s) for s in group)
-                for group in data.get("settings_group_validation") or ()),
+                for group in data.get("settings_group_validation") or ()
+            ),
             settings=tuple(dict(s) for s in data.get("settings") or ()),
             commands=dict(data.get("commands") or {}),
             requires=dict(data.get("requires") or {}),
             env=dict(data.get("env") or {}),
             supported_python_versions=tuple(
-                str(v) for v in data.get("supported_python_versions") or ()),
+                str(v) for v in data.get("supported_python_versions") or ()
+            ),
             hidden=bool(data.get("hidden", False)),
             extras={key: value for key, value in data.items() if key not in known},
             is_default_variant=is_default_variant,
@@ -108,12 +165,15 @@ class PluginDefinition:
     def as_dict(self) -> dict[str, Any]:
         """All fields as plain data, unordered and with empty values kept out."""
         data: dict[str, Any] = {
-            "plugin_type": self.plugin_type, "name": self.name, "namespace": self.namespace,
+            "plugin_type": self.plugin_type,
+            "name": self.name,
+            "namespace": self.namespace,
             **{key: getattr(self, key) for key in _TEXT_FIELDS},
             "capabilities": list(self.capabilities),
             "settings_group_validation": [list(g) for g in self.settings_group_validation],
             "settings": [dict(s) for s in self.settings],
-            "commands": dict(self.commands), "requires": dict(self.requires),
+            "commands": dict(self.commands),
+            "requires": dict(self.requires),
             "env": dict(self.env),
             "supported_python_versions": list(self.supported_python_versions),
             **self.extras,
@@ -141,8 +201,7 @@ class PluginDefinition:
 def lock_setting(setting: Mapping[str, Any]) -> dict[str, Any]:
     """One setting as a lock file holds it: kinds `password`/`oauth` are marked sensitive and
     `password` becomes `string` (as 4.4.1 writes them)."""
-    data = {key: value for key, value in setting.items()
-            if key == "value" or not _is_empty(value)}
+    data = {key: value for key, value in setting.items() if key == "value" or not _is_empty(value)}
     if data.get("kind") in SENSITIVE_KINDS:
         data["sensitive"] = True
     if data.get("kind") == "password":
@@ -180,9 +239,16 @@ def flatten_variants(data: Mapping[str, Any], variant: str | None) -> tuple[dict
     else:
         raise DefinitionError(
             f"{data.get('name')!r} variant {variant!r} is not known to Meltano. "
-            f"Variants: {', '.join(variant_labels(names, names[0]))}")
-    flat = {**base, **{key: value for key, value in chosen.items()
-                       if key not in ("name", "original", "deprecated")}}
+            f"Variants: {', '.join(variant_labels(names, names[0]))}"
+        )
+    flat = {
+        **base,
+        **{
+            key: value
+            for key, value in chosen.items()
+            if key not in ("name", "original", "deprecated")
+        },
+    }
     flat["variant"] = chosen.get("name")
     return flat, chosen is variants[0]
 

@@ -303,8 +303,9 @@ def hub_client_for(project: Project, command: str) -> HubClient:
 def hub_client_from_environ(environ: Mapping[str, str], command: str) -> HubClient:
     """A client outside any project: only MELTANO_HUB_* variables configure it."""
     return HubClient(
-        api_root=api_root_for(hub_api_root=environ.get("MELTANO_HUB_API_ROOT"),
-                              hub_url=environ.get("MELTANO_HUB_URL")),
+        api_root=api_root_for(
+            hub_api_root=environ.get("MELTANO_HUB_API_ROOT"), hub_url=environ.get("MELTANO_HUB_URL")
+        ),
         auth=environ.get("MELTANO_HUB_URL_AUTH") or None,
         command=command if command.startswith("meltano") else f"meltano {command}",
         cache_dir=default_cache_dir(environ),

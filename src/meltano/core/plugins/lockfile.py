@@ -114,8 +114,9 @@ class LockOutcome:
     path: Path | None = None
 
 
-def lock_plugin(project_root: Path, plugin: ProjectPlugin, client: HubClient, *,
-                update: bool = False) -> LockOutcome:
+def lock_plugin(
+    project_root: Path, plugin: ProjectPlugin, client: HubClient, *, update: bool = False
+) -> LockOutcome:
     """Write a project plugin's lock file from the Hub (`meltano lock`); skip what has none."""
     plugin_type = plugin.type.value
     if plugin.is_custom:
@@ -130,8 +131,9 @@ def lock_plugin(project_root: Path, plugin: ProjectPlugin, client: HubClient, *,
     path = lock_path(project_root, plugin_type, definition.name, definition.variant)
     if path.is_file() and not update:
         return LockOutcome(plugin_type, plugin.name, LockStatus.EXISTS, path)
-    return LockOutcome(plugin_type, plugin.name, LockStatus.LOCKED,
-                       write_lock(project_root, definition))
+    return LockOutcome(
+        plugin_type, plugin.name, LockStatus.LOCKED, write_lock(project_root, definition)
+    )
 
 
 def locked_or_fetched(
@@ -144,8 +146,9 @@ def locked_or_fetched(
     an unreachable Hub is an error.
     """
 
-    def source(project: Project, plugin_type: PluginType, name: str,
-               variant: str | None) -> Mapping[str, Any] | None:
+    def source(
+        project: Project, plugin_type: PluginType, name: str, variant: str | None
+    ) -> Mapping[str, Any] | None:
         from meltano.core.plugins.hub import PluginNotFoundError, hub_client_for
         from meltano.core.plugins.project_plugin import read_lock_file
 
@@ -153,8 +156,9 @@ def locked_or_fetched(
         if locked is not None:
             return locked
         try:
-            definition = hub_client_for(project, command).definition(plugin_type.value, name,
-                                                                     variant)
+            definition = hub_client_for(project, command).definition(
+                plugin_type.value, name, variant
+            )
         except PluginNotFoundError:
             return None
         if not project.readonly:

@@ -30,8 +30,9 @@ class Backend(Protocol):
         """Commands that (re)create an empty venv at `venv_dir`."""
         ...
 
-    def install(self, venv_dir: Path, args: Sequence[str], *, force: bool,
-                log_file: Path | None) -> list[Step]:
+    def install(
+        self, venv_dir: Path, args: Sequence[str], *, force: bool, log_file: Path | None
+    ) -> list[Step]:
         """Commands that install `args` into an existing venv."""
         ...
 
@@ -53,15 +54,37 @@ class UvBackend:
     name = "uv"
 
     def create(self, venv_dir: Path, python: str) -> list[Step]:
-        return [Step("create the virtual environment",
-                     (uv_binary(), "venv", "--clear", "--no-project", "--no-progress",
-                      f"--python={python}", str(venv_dir)))]
+        return [
+            Step(
+                "create the virtual environment",
+                (
+                    uv_binary(),
+                    "venv",
+                    "--clear",
+                    "--no-project",
+                    "--no-progress",
+                    f"--python={python}",
+                    str(venv_dir),
+                ),
+            )
+        ]
 
-    def install(self, venv_dir: Path, args: Sequence[str], *, force: bool,
-                log_file: Path | None) -> list[Step]:
-        return [Step("install the package",
-                     (uv_binary(), "pip", "install", "--no-progress",
-                      f"--python={venv_python(venv_dir)}", *args))]
+    def install(
+        self, venv_dir: Path, args: Sequence[str], *, force: bool, log_file: Path | None
+    ) -> list[Step]:
+        return [
+            Step(
+                "install the package",
+                (
+                    uv_binary(),
+                    "pip",
+                    "install",
+                    "--no-progress",
+                    f"--python={venv_python(venv_dir)}",
+                    *args,
+                ),
+            )
+        ]
 
     def can_reuse(self, venv_dir: Path) -> bool:
         return venv_python(venv_dir).exists()
@@ -73,20 +96,38 @@ class VirtualenvBackend:
     name = "virtualenv"
 
     def create(self, venv_dir: Path, python: str) -> list[Step]:
-        return [Step("create the virtual environment",
-                     (sys.executable, "-m", "virtualenv", "--clear", f"--python={python}",
-                      str(venv_dir))),
-                # Without network access the bundled pip is kept; that is not worth failing.
-                Step("upgrade pip", (str(venv_python(venv_dir)), "-m", "pip", "install",
-                                     "--upgrade", "pip"), optional=True)]
+        return [
+            Step(
+                "create the virtual environment",
+                (
+                    sys.executable,
+                    "-m",
+                    "virtualenv",
+                    "--clear",
+                    f"--python={python}",
+                    str(venv_dir),
+                ),
+            ),
+            # Without network access the bundled pip is kept; that is not worth failing.
+            Step(
+                "upgrade pip",
+                (str(venv_python(venv_dir)), "-m", "pip", "install", "--upgrade", "pip"),
+                optional=True,
+            ),
+        ]
 
-    def install(self, venv_dir: Path, args: Sequence[str], *, force: bool,
-                log_file: Path | None) -> list[Step]:
+    def install(
+        self, venv_dir: Path, args: Sequence[str], *, force: bool, log_file: Path | None
+    ) -> list[Step]:
         options = ["--log", str(log_file)] if log_file is not None else []
         if force:
             options.append("--ignore-requires-python")
-        return [Step("install the package", (str(venv_python(venv_dir)), "-m", "pip", "install",
-                                             *options, *args))]
+        return [
+            Step(
+                "install the package",
+                (str(venv_python(venv_dir)), "-m", "pip", "install", *options, *args),
+            )
+        ]
 
     def can_reuse(self, venv_dir: Path) -> bool:
         # A venv made by uv has no pip: it must be recreated before pip can install into it.
@@ -94,7 +135,9 @@ class VirtualenvBackend:
 
 
 BACKENDS: dict[str, type[UvBackend] | type[VirtualenvBackend]] = {
-    "uv": UvBackend, "virtualenv": VirtualenvBackend}
+    "uv": UvBackend,
+    "virtualenv": VirtualenvBackend,
+}
 
 
 def backend_named(name: str) -> Backend:
@@ -102,5 +145,6 @@ def backend_named(name: str) -> Backend:
     try:
         return BACKENDS[name]()
     except KeyError:
-        raise MeltanoError(f"Unknown venv backend {name!r}",
-                           f"Set `venv.backend` to one of: {', '.join(BACKENDS)}") from None
+        raise MeltanoError(
+            f"Unknown venv backend {name!r}", f"Set `venv.backend` to one of: {', '.join(BACKENDS)}"
+        ) from None

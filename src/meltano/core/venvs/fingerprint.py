@@ -17,8 +17,9 @@ def pip_args(pip_url: str) -> list[str]:
     try:
         return shlex.split(pip_url)
     except ValueError as error:
-        raise MeltanoError(f"pip_url {pip_url!r} cannot be split into arguments: {error}",
-                           "Check its quotes") from error
+        raise MeltanoError(
+            f"pip_url {pip_url!r} cannot be split into arguments: {error}", "Check its quotes"
+        ) from error
 
 
 def fingerprint(args: Sequence[str], python: str | None = None) -> str:

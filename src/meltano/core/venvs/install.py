@@ -67,12 +67,14 @@ class InstallError(MeltanoError):
 
     def __init__(self, request: InstallRequest, problem: str, output: str = "") -> None:
         tail = [line for line in output.splitlines() if line.strip()][-OUTPUT_TAIL_LINES:]
-        said = ("The installer said:\n" + "\n".join(f"  {line}" for line in tail) + "\n"
-                if tail else "")
+        said = (
+            "The installer said:\n" + "\n".join(f"  {line}" for line in tail) + "\n" if tail else ""
+        )
         super().__init__(
             f"Could not install {_singular(request.plugin_type)} '{request.name}': {problem}",
             f"{said}Check its `pip_url` ({request.pip_url}) and `python`, then run "
-            f"`meltano install --plugin-type {request.plugin_type} {request.name}`")
+            f"`meltano install --plugin-type {request.plugin_type} {request.name}`",
+        )
         self.output = output
 
 
@@ -91,8 +93,9 @@ class InstallResult:
         return self.status is not InstallStatus.FAILED
 
 
-async def install_plugins(requests: Sequence[InstallRequest], *,
-                          parallelism: int | None = None) -> list[InstallResult]:
+async def install_plugins(
+    requests: Sequence[InstallRequest], *, parallelism: int | None = None
+) -> list[InstallResult]:
     """Install several plugins at once (at most `parallelism`; None or < 1: no limit).
 
     Requests for the same venv are installed once; the others report that they share it.
@@ -120,8 +123,13 @@ async def install_plugins(requests: Sequence[InstallRequest], *,
         if request is leader:
             results.append(tasks[request.venv_dir].result())
         else:
-            results.append(InstallResult(request, InstallStatus.SKIPPED,
-                                         reason=f"reusing the virtualenv of '{leader.name}'"))
+            results.append(
+                InstallResult(
+                    request,
+                    InstallStatus.SKIPPED,
+                    reason=f"reusing the virtualenv of '{leader.name}'",
+                )
+            )
     return results
 
 
@@ -132,11 +140,20 @@ async def install_plugin(request: InstallRequest) -> InstallResult:
         async with _venv_lock(request.venv_dir):
             status, reason = await _install_locked(request)
     except InstallError as error:
-        log.info("plugin install failed", plugin_type=request.plugin_type, name=request.name,
-                 reason=error.reason)
+        log.info(
+            "plugin install failed",
+            plugin_type=request.plugin_type,
+            name=request.name,
+            reason=error.reason,
+        )
         log.debug("installer output", name=request.name, output=error.output)
-        return InstallResult(request, InstallStatus.FAILED, reason=error.reason, error=error,
-                             seconds=time.monotonic() - started)
+        return InstallResult(
+            request,
+            InstallStatus.FAILED,
+            reason=error.reason,
+            error=error,
+            seconds=time.monotonic() - started,
+        )
     return InstallResult(request, status, reason=reason, seconds=time.monotonic() - started)
 
 
@@ -152,11 +169,14 @@ async def _install_locked(request: InstallRequest) -> tuple[InstallStatus, str]:
         raise InstallError(request, error.reason) from error
     clean = request.clean or needed or not backend.can_reuse(venv_dir)
     if request.force and backend.name == "uv":
-        log.warning("force ignored", name=request.name, backend="uv",
-                    reason="uv cannot ignore Requires-Python; use venv.backend virtualenv")
+        log.warning(
+            "force ignored",
+            name=request.name,
+            backend="uv",
+            reason="uv cannot ignore Requires-Python; use venv.backend virtualenv",
+        )
     steps = backend.create(venv_dir, python) if clean else []
-    steps += backend.install(venv_dir, request.args, force=request.force,
-                             log_file=request.log_file)
+    steps += backend.install(venv_dir, request.args, force=request.force, log_file=request.log_file)
     venv_dir.parent.mkdir(parents=True, exist_ok=True)
     if request.log_file is not None:
         request.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -164,18 +184,27 @@ async def _install_locked(request: InstallRequest) -> tuple[InstallStatus, str]:
         clear_fingerprint(venv_dir)
     if request.run_dir is not None:
         _empty(request.run_dir)
-    log.info("installing plugin", plugin_type=request.plugin_type, name=request.name,
-             backend=backend.name, clean=clean)
+    log.info(
+        "installing plugin",
+        plugin_type=request.plugin_type,
+        name=request.name,
+        backend=backend.name,
+        clean=clean,
+    )
     for step in steps:
         code, output = await _run(step, request)
         if code != 0 and step.optional:
-            log.warning("optional installer step failed", name=request.name, step=step.purpose,
-                        exit_code=code, output=output[-2000:])
+            log.warning(
+                "optional installer step failed",
+                name=request.name,
+                step=step.purpose,
+                exit_code=code,
+                output=output[-2000:],
+            )
             continue
         if code != 0:
             raise InstallError(request, f"could not {step.purpose} (exit code {code})", output)
-        log.debug("installer step finished", name=request.name, step=step.purpose,
-                  output=output)
+        log.debug("installer step finished", name=request.name, step=step.purpose, output=output)
     write_fingerprint(venv_dir, expected)
     log.info("plugin installed", plugin_type=request.plugin_type, name=request.name)
     return InstallStatus.INSTALLED, ""
@@ -187,8 +216,12 @@ async def _run(step: Step, request: InstallRequest) -> tuple[int, str]:
     env.pop("VIRTUAL_ENV", None)  # the installers must target the plugin's venv, not ours
     try:
         process = await asyncio.create_subprocess_exec(
-            *step.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=env)
+            *step.argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
     except OSError as error:
         raise InstallError(request, f"could not start {step.argv[0]}: {error.strerror}") from error
     try:

@@ -9,16 +9,18 @@ from meltano.core.errors import MeltanoError
 
 def _safe(part: str, what: str) -> str:
     if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
-        raise MeltanoError(f"{what} {part!r} cannot be used as a directory name",
-                           "Plugin names must not be empty, `.`/`..`, or contain path "
-                           "separators")
+        raise MeltanoError(
+            f"{what} {part!r} cannot be used as a directory name",
+            "Plugin names must not be empty, `.`/`..`, or contain path separators",
+        )
     return part
 
 
 def venv_dir(sys_dir: Path, plugin_type: str, plugin_dir_name: str) -> Path:
     """`<sys dir>/<type>/<dir name>/venv`; inheriting plugins may share their parent's."""
-    return (sys_dir / _safe(plugin_type, "Plugin type") / _safe(plugin_dir_name, "Plugin name")
-            / "venv")
+    return (
+        sys_dir / _safe(plugin_type, "Plugin type") / _safe(plugin_dir_name, "Plugin name") / "venv"
+    )
 
 
 def venv_executable(venv: Path, executable: str) -> Path:
@@ -28,5 +30,11 @@ def venv_executable(venv: Path, executable: str) -> Path:
 
 def install_log_file(sys_dir: Path, plugin_type: str, name: str) -> Path:
     """pip's log of the last install with the virtualenv backend."""
-    return (sys_dir / "logs" / "pip" / _safe(plugin_type, "Plugin type")
-            / _safe(name, "Plugin name") / "install.log")
+    return (
+        sys_dir
+        / "logs"
+        / "pip"
+        / _safe(plugin_type, "Plugin type")
+        / _safe(name, "Plugin name")
+        / "install.log"
+    )

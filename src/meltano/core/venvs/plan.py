@@ -40,8 +40,14 @@ def plugin_dir_name(plugin: ProjectPlugin) -> str:
     return plugin.name
 
 
-def plan_installs(project: Project, plugins: Sequence[ProjectPlugin], *, clean: bool = False,
-                  force: bool = False, auto: bool = False) -> list[PlannedInstall]:
+def plan_installs(
+    project: Project,
+    plugins: Sequence[ProjectPlugin],
+    *,
+    clean: bool = False,
+    force: bool = False,
+    auto: bool = False,
+) -> list[PlannedInstall]:
     """A request per venv to install; plugins sharing a venv after the first are skipped."""
     from meltano.core.settings import meltano_settings
 
@@ -55,9 +61,14 @@ def plan_installs(project: Project, plugins: Sequence[ProjectPlugin], *, clean: 
         dir_name = plugin_dir_name(plugin)
         key = f"{plugin.type.value}/{dir_name}"
         if key in claimed:
-            planned.append(PlannedInstall(
-                plugin, None, f"Plugin '{plugin.name}' does not require installation: "
-                              "reusing parent virtualenv"))
+            planned.append(
+                PlannedInstall(
+                    plugin,
+                    None,
+                    f"Plugin '{plugin.name}' does not require installation: "
+                    "reusing parent virtualenv",
+                )
+            )
             continue
         try:
             pip_url = expanded_pip_url(project, plugin, strict=not auto)
@@ -68,15 +79,30 @@ def plan_installs(project: Project, plugins: Sequence[ProjectPlugin], *, clean: 
             planned.append(PlannedInstall(plugin, None, "pip_url refers to unset variables"))
             continue
         claimed[key] = plugin.name
-        python = choose_python(plugin_python=plugin.python,
-                               project_python=settings.get("python"), project_root=project.root)
-        planned.append(PlannedInstall(plugin, InstallRequest(
-            plugin_type=plugin.type.value, name=plugin.name,
-            venv_dir=venv_dir(project.sys_dir, plugin.type.value, dir_name), pip_url=pip_url,
-            python=python, backend=str(settings.get("venv.backend") or "uv"), clean=clean,
-            force=force, auto=auto, env=installer_env(project),
-            log_file=install_log_file(project.sys_dir, plugin.type.value, plugin.name),
-            run_dir=project.run_dir / dir_name)))
+        python = choose_python(
+            plugin_python=plugin.python,
+            project_python=settings.get("python"),
+            project_root=project.root,
+        )
+        planned.append(
+            PlannedInstall(
+                plugin,
+                InstallRequest(
+                    plugin_type=plugin.type.value,
+                    name=plugin.name,
+                    venv_dir=venv_dir(project.sys_dir, plugin.type.value, dir_name),
+                    pip_url=pip_url,
+                    python=python,
+                    backend=str(settings.get("venv.backend") or "uv"),
+                    clean=clean,
+                    force=force,
+                    auto=auto,
+                    env=installer_env(project),
+                    log_file=install_log_file(project.sys_dir, plugin.type.value, plugin.name),
+                    run_dir=project.run_dir / dir_name,
+                ),
+            )
+        )
     return planned
 
 
@@ -91,17 +117,24 @@ def expanded_pip_url(project: Project, plugin: ProjectPlugin, *, strict: bool) -
     from meltano.core.settings.project_settings import project_env
 
     pip_url = plugin.pip_url or ""
-    env = {**terminal_env(project), **project_env(project), **identity_env(plugin),
-           **yml_env(project, plugin)}
+    env = {
+        **terminal_env(project),
+        **project_env(project),
+        **identity_env(plugin),
+        **yml_env(project, plugin),
+    }
     unset = [name for name in references(pip_url) if name not in env]
     if unset:
         names = ", ".join(unset)
         if strict:
             raise MeltanoError(
                 f"The pip_url of {plugin.type.singular} '{plugin.name}' refers to unset "
-                f"variables: {names}", "Set them in the environment or `.env`, then install again")
-        log.warning("install skipped: pip_url refers to unset variables", name=plugin.name,
-                    variables=names)
+                f"variables: {names}",
+                "Set them in the environment or `.env`, then install again",
+            )
+        log.warning(
+            "install skipped: pip_url refers to unset variables", name=plugin.name, variables=names
+        )
         return None
     return expand_text(pip_url, env) or ""
 

@@ -18,13 +18,16 @@ class PythonNotFoundError(MeltanoError):
     """The configured `python` names no interpreter that exists."""
 
     def __init__(self, spec: str, where: str) -> None:
-        super().__init__(f"Python interpreter {spec!r} was not found {where}",
-                         "Set `python` to a path, an executable on PATH (like python3.12) or a "
-                         "version (like 3.12), or remove it to use Meltano's own interpreter")
+        super().__init__(
+            f"Python interpreter {spec!r} was not found {where}",
+            "Set `python` to a path, an executable on PATH (like python3.12) or a "
+            "version (like 3.12), or remove it to use Meltano's own interpreter",
+        )
 
 
-def choose_python(*, plugin_python: str | None, project_python: str | None,
-                  project_root: Path) -> str | None:
+def choose_python(
+    *, plugin_python: str | None, project_python: str | None, project_root: Path
+) -> str | None:
     """The configured interpreter: plugin `python`, project `python`, then `.python-version`.
 
     None means "the interpreter running Meltano" (and leaves the fingerprint without a python
