@@ -55,14 +55,14 @@ if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" 
 fi
 
 echo "--- services: moto and gcp-storage-emulator"
-python_bin=".venv/bin/python"
-if [ -x "$python_bin" ]; then
-    if ! "$python_bin" -c 'import moto.server, gcp_storage_emulator' >/dev/null 2>&1; then
-        uv pip install --python "$python_bin" 'moto[server]' gcp-storage-emulator
-    fi
-else
-    echo "no project environment yet: run 'uv sync' first (it installs both as dev dependencies)" >&2
+# Both are dev dependencies, so `uv sync` (which .ci/run does first) normally brought them.
+python_bin="$(uv run --no-sync python -c 'import sys; print(sys.executable)' 2>/dev/null || true)"
+if [ -z "$python_bin" ]; then
+    echo "no project environment yet: run 'uv sync' first" >&2
     exit 1
+fi
+if ! "$python_bin" -c 'import moto.server, gcp_storage_emulator' >/dev/null 2>&1; then
+    uv pip install --python "$python_bin" 'moto[server]' gcp-storage-emulator
 fi
 
 echo "--- services: Azurite"
