@@ -41,3 +41,16 @@ def test_mode_of_an_existing_file_is_kept(tmp_path: Path) -> None:
     path.chmod(0o640)
     update(path, {"A": "2"})
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_undecodable_file_is_a_clear_error_without_content(tmp_path: Path) -> None:
+    import pytest
+
+    from meltano.core.errors import MeltanoError
+
+    path = tmp_path / ".env"
+    path.write_bytes(b"SECRET=\xff\xfe\n")
+    with pytest.raises(MeltanoError, match="not UTF-8") as caught:
+        update(path, {"A": "1"})
+    assert "SECRET" not in caught.value.reason
+    assert path.read_bytes() == b"SECRET=\xff\xfe\n"

@@ -104,3 +104,18 @@ def test_negated_env_alias_inverts_a_boolean(project_dir: Path) -> None:
     assert settings.value("verify") is False
     env = plugin_process_env(project, find_plugin(project, "tap-x"), settings=settings)
     assert env["VERIFY_IT"] == "false" and env["NO_VERIFY"] == "true"  # `!` names are read-only
+
+
+def test_loader_values_expand_with_the_upstream_extractor_env(project_dir: Path) -> None:
+    loaders = (
+        "  loaders:\n  - name: target-y\n    namespace: target_y\n"
+        "    config: {schema: $MELTANO_EXTRACT__LOAD_SCHEMA}\nenvironments:"
+    )
+    (project_dir / "meltano.yml").write_text(YML.replace("environments:", loaders))
+    project = Project(project_dir, environ={})
+    tap_env = plugin_process_env(project, find_plugin(project, "tap-x"))
+    upstream = {k: v for k, v in tap_env.items() if k.startswith(("TAP_X", "MELTANO_EXTRACT"))}
+    loader = find_plugin(project, "target-y")
+    env = plugin_process_env(project, loader, upstream_env=upstream)
+    assert env["TARGET_Y_SCHEMA"] == "tap_x"
+    assert env["TAP_X_PORT"] == "5432"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from meltano.core.errors import MeltanoError
 from meltano.core.project import document
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$")
@@ -56,7 +57,13 @@ def update(path: Path, values: Mapping[str, str], remove: Iterable[str] = ()) ->
     The first line of a key being set is replaced in place and its other lines dropped;
     new keys are appended. A new file is created readable by its owner only (0600).
     """
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise MeltanoError(
+            f"Cannot read {path}: {reason}", "Fix the file's permissions or encoding"
+        ) from None
     pending = dict(values)
     dropped = set(remove) - set(values)
     removed: list[str] = []

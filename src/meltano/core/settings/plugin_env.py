@@ -20,22 +20,25 @@ def plugin_process_env(
     *,
     settings: PluginSettings | None = None,
     base: Mapping[str, str] | None = None,
+    upstream_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Every variable the plugin's process receives, later layers winning.
 
     `.env` -> terminal -> project vars -> root `env` -> `MELTANO_*` settings -> identity ->
     the plugin's settings and extras -> root plugin `env` -> environment `env` ->
     environment plugin `env`. `base` goes first: plugin-type variables such as
-    `SINGER_SDK_LOG_CONFIG`, or an upstream extractor's variables inside a pipeline.
+    `SINGER_SDK_LOG_CONFIG`. `upstream_env` (earlier blocks' variables in a pipeline) comes
+    right after the terminal env and is also used to expand this plugin's values.
     `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add.
     """
     from meltano.core.settings.plugin_settings import plugin_settings
 
-    resolved = settings if settings is not None else plugin_settings(project, plugin)
+    resolved = settings or plugin_settings(project, plugin, upstream_env=upstream_env)
     root, plugin_level, environment, environment_plugin = process_env.env_levels(project, plugin)
     env: dict[str, str] = dict(base or {})
     env.update(project.dotenv)
     env.update(project.environ)
+    env.update(upstream_env or {})
     env.update(project_env(project))
     env.update(root)
     env.update(process_env.meltano_settings_env(meltano_settings(project)))

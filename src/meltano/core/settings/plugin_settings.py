@@ -74,8 +74,14 @@ def plugin_settings(
     *,
     use_db: bool = True,
     overrides: Mapping[str, Any] | None = None,
+    upstream_env: Mapping[str, str] | None = None,
 ) -> PluginSettings:
-    """Resolve every setting of `plugin` from all stores, expand `$VAR`s, cast by kind."""
+    """Resolve every setting of `plugin` from all stores, expand `$VAR`s, cast by kind.
+
+    `overrides` are command-line values (`_select_filter` from `el --select`, ...);
+    `upstream_env` is what earlier blocks of a pipeline export (their identity and settings
+    variables), so a loader value may say `$MELTANO_EXTRACT__LOAD_SCHEMA`.
+    """
     from meltano.core.settings import systemdb
 
     env_entry = process_env.environment_plugin_entry(project, plugin)
@@ -110,6 +116,7 @@ def plugin_settings(
     resolved = assemble_objects(definitions, layers, resolve(definitions, layers))
     env = {
         **process_env.terminal_env(project),
+        **(upstream_env or {}),
         **project_env(project),
         **process_env.identity_env(plugin),
         **yml_env,
