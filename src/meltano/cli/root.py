@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("meltano.cli.install", "Install the project's plugins."),
     "remove": ("meltano.cli.remove", "Remove plugins from the project."),
     "add": ("meltano.cli.add", "Add plugins to the project."),
+    "lock": ("meltano.cli.lock", "Write lock files of plugin definitions from the Hub."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")
