@@ -106,7 +106,9 @@ def main() -> None:
     for arm, samples in results.items():
         print(f"  {arm:>12}: wall {median(samples, 0):6.2f} s  cpu {median(samples, 1):6.2f} s"
               f"  orchestrator cpu {median(samples, 2):5.3f} s")
-    print(f"\ncpu ratio pipes/shell: {median(pipes, 1) / median(shell, 1):.3f}")
+    paired = statistics.median(p[1] / s[1] for p, s in zip(pipes, shell, strict=True))
+    print(f"\ncpu ratio pipes/shell: {median(pipes, 1) / median(shell, 1):.3f} "
+          f"(median of per-round ratios: {paired:.3f})")
     print(f"wall ratio pipes/shell: {median(pipes, 0) / median(shell, 0):.3f}")
     per_record = median(pipes, 2) / options.records * 1e6
     print(f"orchestrator cpu per record: {per_record:.3f} µs")
