@@ -34,6 +34,16 @@ class InvalidStateError(MeltanoError):
         )
 
 
+class EmptyStateError(InvalidStateError):
+    """`{}` as Singer state: nothing to store (targets send it; it is not an error for them)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Invalid state format: singer_state is empty",
+            "Clear the state with `meltano state clear` instead of storing an empty one",
+        )
+
+
 @dataclass(frozen=True)
 class StoredState:
     """What a backend keeps for one state ID."""
@@ -110,10 +120,7 @@ def check_singer_state(value: object) -> None:
             f"Invalid state format: singer_state must be a JSON object, got {_json_type(value)}"
         )
     if not value:
-        raise InvalidStateError(
-            "Invalid state format: singer_state is empty",
-            "Clear the state with `meltano state clear` instead of storing an empty one",
-        )
+        raise EmptyStateError()
 
 
 def parse_state_document(text: str | bytes, *, validate: bool = True) -> Document:
