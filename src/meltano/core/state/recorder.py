@@ -7,7 +7,12 @@ import enum
 import structlog
 
 from meltano.core.state.backend import StateBackend
-from meltano.core.state.model import Document, InvalidStateError, parse_singer_state
+from meltano.core.state.model import (
+    Document,
+    EmptyStateError,
+    InvalidStateError,
+    parse_singer_state,
+)
 from meltano.core.state.store import save_singer_state
 
 log = structlog.get_logger("meltano")
@@ -43,14 +48,12 @@ class StateRecorder:
             return
         try:
             value = parse_singer_state(line)
+        except EmptyStateError:
+            log.warning("received empty state, not stored", state_id=self.state_id)
+            return
         except InvalidStateError as error:
-            empty = "empty" in error.reason
             log.warning(
-                "received empty state, not stored"
-                if empty
-                else "received invalid state, not stored",
-                state_id=self.state_id,
-                detail=None if empty else error.reason,
+                "received invalid state, not stored", state_id=self.state_id, detail=error.reason
             )
             return
         save_singer_state(self.backend, self.state_id, value, complete=self.complete)
