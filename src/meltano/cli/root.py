@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remove": ("meltano.cli.remove", "Remove plugins from the project."),
     "add": ("meltano.cli.add", "Add plugins to the project."),
     "lock": ("meltano.cli.lock", "Write lock files of plugin definitions from the Hub."),
+    "test": ("meltano.cli.test_command", "Run the test commands of plugins."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")
