@@ -510,3 +510,38 @@ def test_list_extras_all_matches_441_layout(invoke, tap_project) -> None:
     )
     env = invoke("config", "print", "tap-x", "--format=env").stdout.splitlines()
     assert env[:3] == ["TAP_X_PORT='1234'", "CUSTOM_NS_PORT='1234'", "MELTANO_EXTRACT_PORT='1234'"]
+
+
+def test_system_db_rows_are_4_4_1_compatible(invoke, tap_project) -> None:
+    import pickle
+
+    invoke("config", "set", "tap-x", "port", "7", "--store=db")
+    database = tap_project / ".meltano" / "meltano.db"
+    with sqlite3.connect(database) as connection:
+        (value,) = connection.execute("SELECT value FROM plugin_settings").fetchone()
+        assert value[:2] == b"\x80\x04"  # protocol 4: readable by 4.4.1's Python
+        row = ("user", "extractors.tap-x.default", pickle.dumps("from-441", protocol=5), 1)
+        connection.execute(
+            "INSERT INTO plugin_settings (name, namespace, value, enabled) VALUES (?, ?, ?, ?)", row
+        )
+        disabled = ("path", "extractors.tap-x.default", pickle.dumps("off"), 0)
+        connection.execute(
+            "INSERT INTO plugin_settings (name, namespace, value, enabled) VALUES (?, ?, ?, ?)",
+            disabled,
+        )
+    (tap_project / "meltano.yml").write_text(yml(tap_project).replace("      port: 1234\n", ""))
+    printed = json.loads(invoke("config", "print", "tap-x").stdout)
+    assert printed == {"port": 7, "user": "from-441"}
+
+
+def test_system_db_refuses_pickles_that_import_code(invoke, tap_project) -> None:
+    import os
+    import pickle
+
+    database = tap_project / ".meltano" / "meltano.db"
+    invoke("config", "set", "tap-x", "port", "7", "--store=db")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE plugin_settings SET value = ?", (pickle.dumps(os.getcwd),))
+    result = invoke("config", "print", "tap-x")
+    assert result.exit_code == ExitCode.FAILED
+    assert "unreadable value for setting 'port'" in result.stderr
