@@ -44,7 +44,7 @@ def test_docs_opens_the_site_and_prints_the_url(
     assert result.exit_code == 0
     assert "https://docs.meltano.com" in result.stdout
     assert "No web browser" not in result.stdout
-    assert recording_browser.read_text() == "https://docs.meltano.com\n"
+    assert recording_browser.read_text() == "https://docs.meltano.com/\n"
 
 
 def test_docs_without_a_browser_still_prints_the_url(

@@ -6,7 +6,7 @@ import webbrowser
 
 import click
 
-DOCS_URL = "https://docs.meltano.com"
+DOCS_URL = "https://docs.meltano.com/"
 
 
 @click.command("docs")
