@@ -104,9 +104,7 @@ def set_state(
     force: bool,
 ) -> None:
     """Replace the state of STATE_ID with STATE (or the file), as completed state."""
-    document = model.parse_state_document(
-        _one_source(state, input_file), validate=not no_validate
-    )
+    document = model.parse_state_document(_one_source(state, input_file), validate=not no_validate)
     if no_validate:
         log.warning("state validation skipped; invalid state can break later runs")
     _confirm("This will overwrite the state's current value.", force=force)
