@@ -545,3 +545,22 @@ def test_system_db_refuses_pickles_that_import_code(invoke, tap_project) -> None
     result = invoke("config", "print", "tap-x")
     assert result.exit_code == ExitCode.FAILED
     assert "unreadable value for setting 'port'" in result.stderr
+
+
+def test_set_extras_beside_config(invoke, tap_project) -> None:
+    result = invoke("config", "set", "tap-x", "_select", '["users.*"]')
+    assert (
+        result.stdout
+        == "Extractor 'tap-x' setting '_select' was set in `meltano.yml`: ['users.*']\n"
+    )
+    invoke("config", "set", "tap-x", "_metadata", "users", "replication-key", "updated_at")
+    text = yml(tap_project)
+    assert "    select:\n    - users.*\n" in text
+    assert "    metadata:\n      users:\n        replication-key: updated_at\n" in text
+    extras = json.loads(invoke("config", "print", "tap-x", "--extras").stdout)
+    assert extras["_select"] == ["users.*"]
+    assert extras["_metadata"] == {"users": {"replication-key": "updated_at"}}
+    env = invoke("config", "print", "tap-x", "--extras", "--format=env").stdout
+    assert "TAP_X__METADATA_USERS_REPLICATION_KEY='updated_at'" in env
+    invoke("config", "unset", "tap-x", "_select")
+    assert "select:" not in yml(tap_project)

@@ -67,7 +67,7 @@ def set_setting(
     subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
     setting = setting_name(parts)
     definition, unknown = _definition(subject, setting)
-    if unknown:
+    if unknown and not _inside_extra(subject, setting):
         log.warning("unknown setting, storing value as text", setting=setting)
     if raw_value == REDACTED:
         log.warning("value is the redaction marker, nothing written", setting=setting)
@@ -122,3 +122,9 @@ def _current(
         log.warning("cannot read the current value", reason=error.reason)
         return None
     return subject.values.get(definition.name)
+
+
+def _inside_extra(subject: ConfigSubject, name: str) -> bool:
+    """`_metadata.users.replication-key` is a path inside the `_metadata` extra."""
+    head = name.split(".", 1)[0]
+    return name.startswith("_") and any(d.name == head for d in subject.definitions)

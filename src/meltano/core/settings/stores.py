@@ -197,9 +197,15 @@ def _child(node: MutableMapping[str, Any], key: str) -> MutableMapping[str, Any]
     return node[key]  # type: ignore[no-any-return]  # just made sure it is a mapping
 
 
-def _holder(node: MutableMapping[str, Any], plugin: ProjectPlugin | None, extra: bool) -> Any:
-    """Where setting paths start: `config:` of a plugin entry, the entry for extras."""
-    return node if plugin is None or extra else node.get("config")
+def _location(
+    node: MutableMapping[str, Any], plugin: ProjectPlugin | None, name: str
+) -> tuple[Any, list[str]]:
+    """Where a setting's path starts, and the path: extras sit beside `config:` (`_metadata.x`
+    is `metadata: {x: ...}`), plugin settings inside it, Meltano's at the root."""
+    parts = split_name(canonical(name))
+    if parts[0].startswith("_"):
+        return node, [parts[0][1:], *parts[1:]]
+    return (node if plugin is None else node.get("config")), parts
 
 
 def _set_path(
@@ -208,11 +214,10 @@ def _set_path(
     definition: SettingDefinition,
     value: Any,
 ) -> None:
-    if definition.is_extra:
-        node[definition.name[1:]] = value
-        return
-    target = node if plugin is None else _child(node, "config")
-    *parents, last = split_name(definition.name)
+    if plugin is not None and not definition.is_extra:
+        _child(node, "config")
+    target, parts = _location(node, plugin, definition.name)
+    *parents, last = parts
     for part in parents:
         target = _child(target, part.replace(".", "\\."))
     target[last.replace(".", "\\.")] = value
@@ -222,15 +227,12 @@ def _remove_spellings(
     node: MutableMapping[str, Any], plugin: ProjectPlugin | None, definition: SettingDefinition
 ) -> bool:
     """Delete the setting under its name and aliases, nested or dotted; prune empty maps."""
-    if definition.is_extra:
-        return node.pop(definition.name[1:], None) is not None
-    holder = _holder(node, plugin, extra=False)
-    if not isinstance(holder, MutableMapping):
-        return False
     removed = False
     for name in (definition.name, *definition.aliases):
-        removed = _pop_path(holder, split_name(canonical(name))) or removed
-    if plugin is not None and not holder:
+        holder, parts = _location(node, plugin, name)
+        if isinstance(holder, MutableMapping):
+            removed = _pop_path(holder, parts) or removed
+    if plugin is not None and isinstance(node.get("config"), MutableMapping) and not node["config"]:
         node.pop("config", None)
     return removed
 
