@@ -139,3 +139,21 @@ def test_s3_uri_with_only_a_key_is_rejected_without_echoing_it() -> None:
 def test_azure_uri_needs_a_container() -> None:
     with pytest.raises(MeltanoError, match="container name"):
         open_backend(StateBackendSettings(uri="azure://"))
+
+
+def test_unreachable_s3_endpoint_fails_fast_without_the_secret() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    settings = StateBackendSettings(
+        uri="s3://AKIAKEYID:hunter2secret@bucket/prefix",
+        options={"s3.endpoint_url": f"http://127.0.0.1:{port}"},
+    )
+    started = time.monotonic()
+    with pytest.raises(MeltanoError) as caught:
+        open_backend(settings).ids()
+    assert time.monotonic() - started < 30
+    assert "hunter2secret" not in f"{caught.value.reason} {caught.value.instruction}"
+    assert "127.0.0.1" in caught.value.reason

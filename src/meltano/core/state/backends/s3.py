@@ -127,6 +127,13 @@ def open_s3(
     bucket, prefix = split_uri(uri)
     if not bucket:
         raise MeltanoError(f"The S3 state backend URI {redact(uri)} names no bucket")
+    from botocore.config import Config  # type: ignore[import-untyped]  # no stubs shipped
+
     session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret)
-    client = session.client("s3", endpoint_url=settings.option("s3.endpoint_url"))
+    client = session.client(
+        "s3",
+        endpoint_url=settings.option("s3.endpoint_url"),
+        # Fail in seconds, not minutes, when the service is unreachable.
+        config=Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 3}),
+    )
     return ObjectStoreBackend(S3Store(client, bucket, prefix), settings)
