@@ -24,7 +24,7 @@ class Job:
     """One `jobs:` entry."""
 
     name: str
-    tasks: Tasks
+    tasks: Tasks | str  # as written: files may hold a single task string
 
 
 class JobExistsError(MeltanoError):

@@ -178,14 +178,15 @@ def remove_schedule(project: Project, name: str) -> None:
 
 
 def _as_entry(schedule: Schedule) -> dict[str, Any]:
+    """The `schedules:` entry `from_entry` would read this schedule from."""
     entry: dict[str, Any] = {"name": schedule.name, "interval": schedule.interval}
-    entry["env"] = schedule.env
     if isinstance(schedule, JobSchedule):
         entry["job"] = schedule.job
     else:
         entry.update(
             extractor=schedule.extractor, loader=schedule.loader, transform=schedule.transform
         )
+    entry["env"] = schedule.env
     return entry
 
 
