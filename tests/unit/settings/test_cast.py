@@ -64,3 +64,20 @@ def test_value_processors() -> None:
     assert cast(upcase, "abc") == "ABC"
     nested = SettingDefinition(name="x", kind=Kind.OBJECT, value_processor="nest_object")
     assert cast(nested, {"a.b": 1}) == {"a": {"b": 1}}
+
+
+def test_dates_keep_iso_and_turn_relative_words_into_timestamps() -> None:
+    import datetime
+
+    from meltano.core.settings.cast import post_process
+
+    date = SettingDefinition(name="start_date", kind=Kind.DATE_ISO8601)
+    assert post_process(date, "2024-01-05") == "2024-01-05"
+    assert post_process(date, "2024-01-05T00:00:00Z") == "2024-01-05T00:00:00Z"
+    yesterday = datetime.datetime.fromisoformat(post_process(date, "yesterday"))
+    assert abs((datetime.datetime.now() - yesterday) - datetime.timedelta(days=1)).seconds < 60
+    week = datetime.datetime.fromisoformat(post_process(date, "2 weeks ago"))
+    assert 13 <= (datetime.datetime.now() - week).days <= 14
+    assert post_process(date, "whenever") == "whenever"
+    stringify = SettingDefinition(name="x", value_post_processor="stringify")
+    assert post_process(stringify, {"a": 1}) == '{"a": 1}'

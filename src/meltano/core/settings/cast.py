@@ -122,3 +122,49 @@ def _to_option(definition: SettingDefinition, value: Any) -> Any:
         f"{shown} is not a valid choice for '{definition.name}'",
         f"Use one of: {', '.join(repr(c) for c in choices)}",
     )
+
+
+def post_process(definition: SettingDefinition, value: Any) -> Any:
+    """The value as the plugin gets it: `value_post_processor`, or date parsing for dates."""
+    if definition.value_post_processor:
+        if definition.value_post_processor == "parse_date":
+            return parse_date(value)
+        return process(definition.value_post_processor, value)
+    if definition.kind is Kind.DATE_ISO8601:
+        return parse_date(value)
+    return value
+
+
+_RELATIVE = re.compile(r"^(\d+)\s+(second|minute|hour|day|week|month|year)s?\s+ago$")
+_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
+
+
+def parse_date(value: Any) -> Any:
+    """ISO dates stay as written; `today`, `yesterday`, `3 days ago` become ISO timestamps."""
+    import datetime
+
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    try:
+        datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return value
+    except ValueError:
+        pass
+    now = datetime.datetime.now()
+    offsets = {"now": 0, "today": 0, "yesterday": -86400, "tomorrow": 86400}
+    if text in offsets:
+        return (now + datetime.timedelta(seconds=offsets[text])).isoformat()
+    match = _RELATIVE.match(text)
+    if match:
+        seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+        return (now - datetime.timedelta(seconds=seconds)).isoformat()
+    return value

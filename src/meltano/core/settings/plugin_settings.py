@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.settings import loaders, process_env
+from meltano.core.settings.cast import post_process
 from meltano.core.settings.definitions import SettingDefinition
 from meltano.core.settings.names import nest
 from meltano.core.settings.project_settings import get_setting, project_env
@@ -44,7 +45,7 @@ class PluginSettings:
         """What the plugin's config file gets: non-extras, nulls dropped, dotted names nested."""
         return nest(
             {
-                d.name: self.values[d.name].value
+                d.name: post_process(d, self.values[d.name].value)
                 for d in self.definitions
                 if not d.is_extra and self.values[d.name].value is not None
             }

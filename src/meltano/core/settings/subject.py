@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings import project_settings
+from meltano.core.settings.cast import post_process
 from meltano.core.settings.definitions import SettingDefinition
 from meltano.core.settings.loaders import read_names
 from meltano.core.settings.names import nest
@@ -57,11 +58,15 @@ class ConfigSubject:
         """`config print` JSON: nested by dots; plugins drop nulls, Meltano keeps them."""
         return nest(
             {
-                d.name: _masked(d, self.values[d.name].value, unsafe)
+                d.name: _masked(d, self._sent(d), unsafe)
                 for d in self.definitions
                 if not d.is_extra and (self.plugin is None or self.values[d.name].value is not None)
             }
         )
+
+    def _sent(self, definition: SettingDefinition) -> Any:
+        value = self.values[definition.name].value
+        return value if self.plugin is None else post_process(definition, value)
 
     def extras(self, *, unsafe: bool) -> dict[str, Any]:
         return {
