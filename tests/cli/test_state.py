@@ -242,3 +242,18 @@ def test_group_level_database_uri(invoke: Invoke, tmp_path: Path) -> None:
     )
     assert invoke("state", "list").stdout == ""
     assert invoke("state", "--database-uri", uri, "list").stdout == "a\n"
+
+
+def test_state_id_of_another_environment_is_flagged(invoke: Invoke) -> None:
+    result = invoke(
+        "--environment",
+        "prod",
+        "state",
+        "get",
+        "dev:tap-to-target",
+        env={"MELTANO_CLI_LOG_FORMAT": "json"},
+    )
+    assert result.exit_code == 0
+    assert "state ID belongs to another environment" in result.stderr
+    quiet = invoke("--environment", "dev", "state", "get", "dev:tap-to-target")
+    assert "another environment" not in quiet.stderr

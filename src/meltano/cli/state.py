@@ -21,6 +21,21 @@ state_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=
 force_option = click.option("--force", is_flag=True, help="Don't prompt for confirmation.")
 
 
+def _check_environment(project: Any, *state_ids: str) -> None:
+    """Warn when a pipeline state ID names another environment than the active one."""
+    from meltano.core.project import environments
+
+    for state_id in state_ids:
+        named = model.environment_of(state_id)
+        if named and named != project.environment and named in environments.names(project):
+            log.warning(
+                "state ID belongs to another environment",
+                state_id=state_id,
+                environment=named,
+                active=project.environment,
+            )
+
+
 def _backend(project: Any) -> StateBackend:
     override = click.get_current_context().meta.get("state_database_uri")
     if override and not project.database_uri_override:
@@ -84,6 +99,7 @@ def list_ids(project: Any, pattern: str | None) -> None:
 @state_project
 def get(project: Any, state_id: str, output_format: str) -> None:
     """Print the state of STATE_ID (partial state merged over completed state)."""
+    _check_environment(project, state_id)
     document = store.read_state(_backend(project), state_id)
     click.echo(json.dumps(document, indent=2) if output_format == "pretty" else _compact(document))
 
@@ -104,6 +120,7 @@ def set_state(
     force: bool,
 ) -> None:
     """Replace the state of STATE_ID with STATE (or the file), as completed state."""
+    _check_environment(project, state_id)
     document = model.parse_state_document(_one_source(state, input_file), validate=not no_validate)
     if no_validate:
         log.warning("state validation skipped; invalid state can break later runs")
@@ -126,6 +143,7 @@ def merge(
     from_state_id: str | None,
 ) -> None:
     """Merge STATE (or the file, or another ID's state) into STATE_ID as partial state."""
+    _check_environment(project, state_id)
     backend = _backend(project)
     text = _one_source(state, input_file, **{"--from-state-id": from_state_id})
     if from_state_id:
@@ -145,6 +163,7 @@ def merge(
 @state_project
 def copy(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> None:
     """Give DST_STATE_ID the state of SRC_STATE_ID."""
+    _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will overwrite the destination state.", force=force)
     store.copy_state(_backend(project), src_state_id, dst_state_id)
     log.info("state copied", source=src_state_id, destination=dst_state_id)
@@ -157,6 +176,7 @@ def copy(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
 @state_project
 def move(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> None:
     """Give DST_STATE_ID the state of SRC_STATE_ID, then clear SRC_STATE_ID."""
+    _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will clear the source state and overwrite the destination state.", force=force)
     store.move_state(_backend(project), src_state_id, dst_state_id)
     log.info("state moved", source=src_state_id, destination=dst_state_id)
@@ -189,6 +209,7 @@ def clear(project: Any, state_id: str | None, clear_every: bool, force: bool) ->
 @state_project
 def edit(project: Any, state_id: str, force: bool) -> None:
     """Edit the state of STATE_ID in $EDITOR (it must keep a top-level `singer_state`)."""
+    _check_environment(project, state_id)
     backend = _backend(project)
     before = json.dumps(store.read_state(backend, state_id), indent=2)
     after = click.edit(before, extension=".json", require_save=True)

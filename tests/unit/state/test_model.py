@@ -73,3 +73,16 @@ def test_export_treats_missing_or_null_parts_as_empty() -> None:
     assert parsed == {"a": StoredState(), "b": StoredState()}
     with pytest.raises(InvalidStateError):
         model.parse_export([1])
+
+
+@pytest.mark.parametrize(
+    ("state_id", "environment"),
+    [
+        ("dev:tap-gitlab-to-target-postgres", "dev"),
+        ("prod:tap-x-to-target-y:blue", "prod"),
+        ("2024-01-01T000000--tap--target", None),
+        ("plain", None),
+    ],
+)
+def test_environment_of(state_id: str, environment: str | None) -> None:
+    assert model.environment_of(state_id) == environment

@@ -11,6 +11,7 @@ the completed one.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,10 @@ from meltano.core.errors import MeltanoError
 SINGER_STATE = "singer_state"
 
 Document = dict[str, Any]
+# `<environment>:<extractor>-to-<loader>[:<suffix>]`, the IDs `meltano run` makes.
+PIPELINE_STATE_ID = re.compile(
+    r"(?P<environment>[^:]+):(?P<extractor>.+?)-to-(?P<loader>[^:]+)(?::.*)?"
+)
 
 
 class InvalidStateError(MeltanoError):
@@ -201,3 +206,9 @@ def _json_type(value: object) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+def environment_of(state_id: str) -> str | None:
+    """The environment named by a pipeline state ID (`dev:tap-x-to-target-y` -> `dev`)."""
+    match = PIPELINE_STATE_ID.fullmatch(state_id)
+    return match["environment"] if match else None
