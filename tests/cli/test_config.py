@@ -564,3 +564,25 @@ def test_set_extras_beside_config(invoke, tap_project) -> None:
     assert "TAP_X__METADATA_USERS_REPLICATION_KEY='updated_at'" in env
     invoke("config", "unset", "tap-x", "_select")
     assert "select:" not in yml(tap_project)
+
+
+def test_setting_groups_are_listed(invoke, tap_project) -> None:
+    text = yml(tap_project).replace(
+        "    docs: https",
+        "    settings_group_validation: [[user, password], [auth.token]]\n    docs: https",
+    )
+    (tap_project / "meltano.yml").write_text(text)
+    lines = invoke("config", "list", "tap-x").stdout.splitlines()
+    assert lines[:4] == [
+        "Setting groups (one of the following combinations is required):",
+        "  Group 1: user, password",
+        "  Group 2: auth.token",
+        "",
+    ]
+    assert lines[4] == "Required:"
+    assert lines[5].startswith("auth.token (required by group 2) [env: TAP_X_AUTH_TOKEN]")
+    one_group = text.replace("[[user, password], [auth.token]]", "[[user, password]]")
+    (tap_project / "meltano.yml").write_text(one_group)
+    lines = invoke("config", "list", "tap-x").stdout.splitlines()
+    assert lines[:3] == ["Required settings: user, password", "", "Required:"]
+    assert lines[3].startswith("password [env: TAP_X_PASSWORD]")
