@@ -586,3 +586,11 @@ def test_setting_groups_are_listed(invoke, tap_project) -> None:
     lines = invoke("config", "list", "tap-x").stdout.splitlines()
     assert lines[:3] == ["Required settings: user, password", "", "Required:"]
     assert lines[3].startswith("password [env: TAP_X_PASSWORD]")
+
+
+def test_read_only_project_refuses_meltano_setting_changes(invoke, project_dir) -> None:
+    env = {"MELTANO_PROJECT_READONLY": "true"}
+    for args in (("set", "meltano", "hub_url", "x"), ("unset", "meltano", "hub_url")):
+        result = invoke("config", *args, env=env)
+        assert result.exit_code == ExitCode.FAILED
+        assert "deployed as read-only" in result.stderr

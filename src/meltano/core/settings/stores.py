@@ -152,7 +152,9 @@ def reset(
 
 def _auto_stores(project: Project, plugin: ProjectPlugin | None) -> list[Store]:
     if project.readonly:
-        return [] if plugin is None else [Store.DB]
+        if plugin is None:
+            raise ProjectReadOnlyError()  # Meltano's settings live in files only
+        return [Store.DB]
     stores: list[Store] = [Store.DOTENV, Store.MELTANO_YML]
     return [*stores, Store.DB] if plugin is not None else stores
 
