@@ -594,3 +594,12 @@ def test_read_only_project_refuses_meltano_setting_changes(invoke, project_dir) 
         result = invoke("config", *args, env=env)
         assert result.exit_code == ExitCode.FAILED
         assert "deployed as read-only" in result.stderr
+
+
+def test_env_file_option_is_read_and_written(invoke, tap_project) -> None:
+    (tap_project / "other.env").write_text("TAP_X_USER=from-other\n")
+    printed = invoke("--env-file", "other.env", "config", "print", "tap-x")
+    assert json.loads(printed.stdout)["user"] == "from-other"
+    invoke("--env-file", "other.env", "config", "set", "tap-x", "password", SECRET)
+    assert f"TAP_X_PASSWORD='{SECRET}'" in (tap_project / "other.env").read_text()
+    assert not (tap_project / ".env").exists()
