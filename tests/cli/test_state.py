@@ -257,3 +257,11 @@ def test_state_id_of_another_environment_is_flagged(invoke: Invoke) -> None:
     assert "state ID belongs to another environment" in result.stderr
     quiet = invoke("--environment", "dev", "state", "get", "dev:tap-to-target")
     assert "another environment" not in quiet.stderr
+
+
+def test_unopenable_sqlite_file_fails_at_once(invoke: Invoke, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = invoke("state", "list", env={"MELTANO_DATABASE_URI": f"sqlite:///{blocker}/x/m.db"})
+    assert result.exit_code == ExitCode.FAILED
+    assert "retrying" not in result.stderr

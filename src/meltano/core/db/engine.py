@@ -101,7 +101,13 @@ def create_engine(uri: str) -> Engine:
             )
         path = uri.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise MeltanoError(
+                    f"Cannot create the directory of the system database {path}: {error.strerror}",
+                    "Check `database_uri` and the directory's permissions",
+                ) from error
     try:
         engine = sqlalchemy.create_engine(uri, poolclass=NullPool)
     except (sqlalchemy.exc.ArgumentError, ImportError) as error:
@@ -185,6 +191,8 @@ def connect_with_retries(
     """Open (and close) one connection, retrying as the policy says; fail with a clear error."""
     import sqlalchemy
 
+    # A local SQLite file that cannot be opened will not open on a later attempt either.
+    max_retries = 0 if engine.dialect.name == "sqlite" else policy.max_retries
     attempt = 0
     while True:
         try:
@@ -192,7 +200,7 @@ def connect_with_retries(
                 return
         except sqlalchemy.exc.OperationalError as error:
             attempt += 1
-            if attempt > policy.max_retries:
+            if attempt > max_retries:
                 raise MeltanoError(
                     f"Cannot connect to the system database {redact_uri(str(engine.url))} "
                     f"after {attempt} attempts: {_first_line(error.orig)}",
@@ -201,7 +209,7 @@ def connect_with_retries(
             log.warning(
                 "database connection failed, retrying",
                 retry_in_seconds=policy.retry_timeout,
-                attempt=f"{attempt}/{policy.max_retries}",
+                attempt=f"{attempt}/{max_retries}",
                 error=_first_line(error.orig),
             )
             sleep(policy.retry_timeout)
