@@ -603,3 +603,34 @@ def test_env_file_option_is_read_and_written(invoke, tap_project) -> None:
     invoke("--env-file", "other.env", "config", "set", "tap-x", "password", SECRET)
     assert f"TAP_X_PASSWORD='{SECRET}'" in (tap_project / "other.env").read_text()
     assert not (tap_project / ".env").exists()
+
+
+def test_plugin_inheriting_from_a_locked_definition_writes_parent_prefixes(
+    invoke, project_dir
+) -> None:
+    lock = project_dir / "plugins" / "extractors" / "tap-foo--v.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(
+        json.dumps(
+            {
+                "plugin_type": "extractors",
+                "name": "tap-foo",
+                "namespace": "tap_foo_ns",
+                "variant": "v",
+                "settings": [{"name": "port", "kind": "integer", "value": 1}],
+            }
+        )
+    )
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write(
+            "plugins:\n  extractors:\n  - name: tap-foo--b\n    inherit_from: tap-foo\n"
+            "    variant: v\n    config:\n      port: 3\n"
+        )
+    env = invoke("config", "print", "tap-foo--b", "--format=env").stdout
+    assert env == (
+        "TAP_FOO__B_PORT='3'\nTAP_FOO_PORT='3'\nTAP_FOO_NS_PORT='3'\nMELTANO_EXTRACT_PORT='3'\n"
+    )
+    listed = invoke("config", "list", "tap-foo--b").stdout
+    assert (
+        "port [env: TAP_FOO__B_PORT] (default: 1) current value: 3 (from `meltano.yml`)" in listed
+    )

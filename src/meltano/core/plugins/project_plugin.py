@@ -97,6 +97,17 @@ class ProjectPlugin:
         return list(dict.fromkeys((self.name, self.namespace)))
 
     @property
+    def written_prefixes(self) -> list[str]:
+        """Prefixes settings are written under: own, then each parent's (a Hub parent too)."""
+        if self.parent is not None:
+            inherited = self.parent.written_prefixes
+        elif self.inherit_from and self.base:
+            inherited = [self.inherit_from, str(self.base.get("namespace") or self.inherit_from)]
+        else:
+            inherited = []
+        return list(dict.fromkeys([*self.env_prefixes, *inherited]))
+
+    @property
     def variant_label(self) -> str:
         return self.variant or "default"
 

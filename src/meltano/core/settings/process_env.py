@@ -99,9 +99,8 @@ def env_value(definition: SettingDefinition, value: Any) -> str:
 
 def written_names(plugin: ProjectPlugin, definition: SettingDefinition) -> list[str]:
     """Env var names a setting is written to in the plugin's process (settings.md §4)."""
-    prefixes = [p for ancestor in plugin.lineage() for p in ancestor.env_prefixes]
     names = [definition.env] if definition.env else []
-    names += [to_env_var(prefix, definition.name) for prefix in prefixes]
+    names += [to_env_var(prefix, definition.name) for prefix in plugin.written_prefixes]
     names.append(to_env_var(f"MELTANO_{plugin.type.verb}", definition.name))
     names += [a for a in definition.env_aliases if not a.startswith("!")]
     return list(dict.fromkeys(names))
