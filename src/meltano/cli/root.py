@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("meltano.cli.add", "Add plugins to the project."),
     "lock": ("meltano.cli.lock", "Write lock files of plugin definitions from the Hub."),
     "test": ("meltano.cli.test_command", "Run the test commands of plugins."),
+    "run": ("meltano.cli.run", "Run pipelines: extractors into loaders, and plugin commands."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

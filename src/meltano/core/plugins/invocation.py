@@ -134,6 +134,12 @@ class Invocation:
     config_path: Path | None = None
     generated: list[Path] = field(default_factory=list)
 
+    def exported_env(self) -> dict[str, str]:
+        """What later blocks of a pipeline see from this one: identity and settings vars."""
+        from meltano.core.settings.process_env import identity_env
+
+        return {**identity_env(self.plugin), **self.settings.env()}
+
 
 def secure_dir(path: Path) -> Path:
     """Create `path` (and parents) and make it private to the user."""
@@ -191,7 +197,7 @@ def prepare(
     *,
     command: str | None = None,
     args: Sequence[str] = (),
-    base_env: Mapping[str, str] | None = None,
+    upstream_env: Mapping[str, str] | None = None,
     run_dir: Path | None = None,
     extra_args: Sequence[str] = (),
     log_level: str = "info",
@@ -200,8 +206,8 @@ def prepare(
     from meltano.core.settings.plugin_env import plugin_process_env
     from meltano.core.settings.plugin_settings import plugin_settings
 
-    settings = plugin_settings(project, plugin)
-    env = plugin_process_env(project, plugin, settings=settings, base=base_env)
+    settings = plugin_settings(project, plugin, upstream_env=upstream_env)
+    env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
     _venv_env(project, plugin, env)
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
     invocation = Invocation(

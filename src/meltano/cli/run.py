@@ -1,0 +1,156 @@
+"""`meltano run BLOCK...`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import click
+
+from meltano.cli.install_switch import install_switch
+from meltano.cli.options import pass_project
+from meltano.core.project.environments import Policy
+
+
+def _run_id(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as error:
+        raise click.BadParameter(f"{value} is not a valid UUID.") from error
+
+
+def strategy_option(func: Any) -> Any:
+    func = click.option(
+        "--merge-state",
+        is_flag=True,
+        hidden=True,
+        help="Deprecated: same as --state-strategy merge.",
+    )(func)
+    return click.option(
+        "--state-strategy",
+        type=click.Choice(["auto", "merge", "overwrite"]),
+        envvar="MELTANO_RUN_STATE_STRATEGY",
+        default=None,
+        help="How STATE messages are stored (default: auto).",
+    )(func)
+
+
+def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Any:
+    from meltano.core.state.recorder import Strategy
+
+    if merge_state and state_strategy not in (None, "merge"):
+        raise click.UsageError("--merge-state and --state-strategy cannot be combined")
+    return Strategy.MERGE if merge_state else Strategy(state_strategy or "auto")
+
+
+@click.command("run")
+@click.argument("blocks", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Check the blocks and show what would run.")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    envvar="MELTANO_RUN_FULL_REFRESH",
+    help="Ignore stored state (and the cached catalog).",
+)
+@click.option(
+    "--refresh-catalog",
+    is_flag=True,
+    envvar="MELTANO_RUN_REFRESH_CATALOG",
+    help="Ignore the cached catalog.",
+)
+@click.option(
+    "--no-state-update",
+    is_flag=True,
+    envvar="MELTANO_RUN_NO_STATE_UPDATE",
+    help="Read state but do not store any.",
+)
+@click.option(
+    "--force",
+    "-f",
+    is_flag=True,
+    envvar="MELTANO_RUN_FORCE",
+    help="Run even if a run with the same state ID is recorded as running.",
+)
+@click.option(
+    "--state-id-suffix",
+    envvar="MELTANO_RUN_STATE_ID_SUFFIX",
+    help="Append :SUFFIX to the state IDs of this run.",
+)
+@strategy_option
+@click.option("--run-id", envvar="MELTANO_RUN_ID", callback=_run_id, help="Run ID to record.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    envvar="MELTANO_RUN_TIMEOUT",
+    help="Stop the run after this many seconds.",
+)
+@install_switch
+@pass_project(environment_policy=Policy.REQUIRED, database=True)
+def command(
+    project: Any,
+    blocks: tuple[str, ...],
+    *,
+    dry_run: bool,
+    full_refresh: bool,
+    refresh_catalog: bool,
+    no_state_update: bool,
+    force: bool,
+    state_id_suffix: str | None,
+    state_strategy: str | None,
+    merge_state: bool,
+    run_id: str | None,
+    timeout: int | None,
+    install_mode: str | None,
+) -> None:
+    """Run blocks: EXTRACTOR [MAPPER...] LOADER sets, PLUGIN[:COMMAND] blocks and jobs."""
+    import structlog
+
+    from meltano.core.blocks.parse import ExtractLoad, parse
+    from meltano.core.blocks.runner import Runner, RunOptions
+    from meltano.core.plugins.installer import ensure_installed
+    from meltano.core.plugins.lockfile import locked_or_fetched
+    from meltano.core.plugins.project_plugin import find_plugin
+    from meltano.core.schedules.jobs import block_index
+
+    log = structlog.get_logger("meltano")
+    if not blocks:
+        log.info("no valid blocks found")
+        return
+    plan = parse(blocks, block_index(project))
+    options = RunOptions(
+        dry_run=dry_run,
+        full_refresh=full_refresh,
+        no_state_update=no_state_update,
+        force=force,
+        strategy=resolve_strategy(state_strategy, merge_state),
+        state_id_suffix=state_id_suffix,
+        run_id=run_id,
+        timeout=timeout,
+        refresh_catalog=refresh_catalog,
+        trigger=project.environ.get("MELTANO_JOB_TRIGGER") or "cli",
+    )
+    if not dry_run:
+        refs = [
+            ref
+            for block in plan
+            for ref in (block.blocks if isinstance(block, ExtractLoad) else [block.plugin])
+        ]
+        source = locked_or_fetched("run")
+        plugins = {
+            ref.mapper or ref.name: find_plugin(project, ref.mapper or ref.name, definitions=source)
+            for ref in refs
+        }
+        if not ensure_installed(project, list(plugins.values()), mode=install_mode):
+            return
+    started = time.monotonic()
+    try:
+        Runner(project, options).run(plan)
+    except BaseException:
+        log.error("run failed", duration_seconds=round(time.monotonic() - started, 3))
+        raise
+    log.info(
+        "run completed", duration_seconds=round(time.monotonic() - started, 3), status="success"
+    )

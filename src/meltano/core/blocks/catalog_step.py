@@ -1,0 +1,178 @@
+"""Give a prepared tap its catalog (discovered, cached, shaped by rules) and its state file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from meltano.core.catalog.cache import CatalogCache, cache_key, may_use_cache
+from meltano.core.catalog.discovery import (
+    DiscoveryFailedError,
+    applies_rules,
+    can_discover,
+    catalog_flag,
+)
+from meltano.core.catalog.document import CatalogSource, read_catalog, write_catalog
+from meltano.core.catalog.metadata import Catalog
+from meltano.core.catalog.rules import CatalogRules, apply_rules
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.invocation import Invocation
+    from meltano.core.project.project import Project
+
+log = structlog.get_logger("meltano")
+RUN_CATALOG = "tap.properties.json"
+
+
+def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules:
+    extras = invocation.settings.extras()
+    return CatalogRules(
+        select=tuple(extras.get("_select") or ("*.*",)),
+        metadata=dict(extras.get("_metadata") or {}),
+        schema=dict(extras.get("_schema") or {}),
+        select_filter=tuple(select_filter or extras.get("_select_filter") or ()),
+    )
+
+
+def discover(project: Project, invocation: Invocation, destination: Path) -> Catalog:
+    """Run `<tap> --config F --discover` with stdout streamed into `destination`."""
+    from meltano.core.blocks.lines import line_limit
+    from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+    from meltano.core.blocks.plugin_logs import PluginLogs
+    from meltano.core.settings.project_settings import get_setting
+
+    plugin = invocation.plugin
+    argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
+    log.info("running catalog discovery", plugin=plugin.name)
+    partial = destination.with_name(destination.name + ".discovering")
+    with partial.open("wb") as handle:
+
+        def keep(line: bytes) -> None:
+            handle.write(line)
+            handle.write(b"\n")
+
+        outcome = asyncio.run(
+            run_pipeline(
+                [
+                    PluginCommand(
+                        name=plugin.name,
+                        argv=argv,
+                        env=invocation.env,
+                        cwd=invocation.cwd,
+                        plugin_type="extractor",
+                    )
+                ],
+                on_state=keep,
+                on_log=PluginLogs([plugin.name]),
+                line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),
+            )
+        )
+    if outcome.error is not None:
+        partial.unlink(missing_ok=True)
+        result = outcome.results[0]
+        if result.returncode != 0:
+            raise DiscoveryFailedError(
+                plugin.name, result.returncode, "\n".join(result.stderr_tail)
+            )
+        raise outcome.error
+    try:
+        catalog = read_catalog(partial, CatalogSource.discovery(plugin.name))
+    finally:
+        partial.unlink(missing_ok=True)
+    return catalog
+
+
+def tap_catalog(
+    project: Project,
+    invocation: Invocation,
+    *,
+    refresh: bool,
+    catalog_file: Path | None = None,
+    select_filter: Sequence[str] = (),
+) -> Catalog | None:
+    """The catalog the tap gets after rules; None when it cannot have one."""
+    plugin = invocation.plugin
+    extras = invocation.settings.extras()
+    custom = catalog_file or (Path(str(extras["_catalog"])) if extras.get("_catalog") else None)
+    rules = _rules(invocation, select_filter)
+    if custom is not None:
+        path = custom if custom.is_absolute() else project.root / custom
+        catalog = read_catalog(path, CatalogSource.file(str(path)))
+        return apply_rules(catalog, rules, custom_catalog=True).catalog
+    if not can_discover(plugin.capabilities):
+        return None
+    settings = {
+        d.name: invocation.settings.values[d.name].value
+        for d in invocation.settings.definitions
+        if not d.is_extra
+    }
+    key = cache_key(
+        settings,
+        schema_extra=extras.get("_schema"),
+        metadata_extra=extras.get("_metadata"),
+        pip_url=plugin.pip_url,
+    )
+    cache = CatalogCache(project.run_dir / plugin.name)
+    cached = None
+    if may_use_cache(
+        key=key, use_cached_catalog=bool(extras.get("_use_cached_catalog", True)), refresh=refresh
+    ):
+        cached = cache.lookup(key, CatalogSource.discovery(plugin.name))
+    if cached is not None:
+        log.debug("using cached catalog", plugin=plugin.name)
+        discovered = cached
+    else:
+        cache.directory.mkdir(parents=True, exist_ok=True)
+        discovered = discover(project, invocation, invocation.run_dir / "discovered.json")
+        cache.store(discovered, key)
+    if not applies_rules(plugin.capabilities):
+        return discovered
+    outcome = apply_rules(discovered, rules)
+    for warning in outcome.warnings:
+        log.warning("catalog rule matches nothing", plugin=plugin.name, detail=warning)
+    return outcome.catalog
+
+
+def prepare_tap(
+    project: Project,
+    invocation: Invocation,
+    *,
+    state_path: Path | None,
+    refresh: bool = False,
+    catalog_file: Path | None = None,
+    select_filter: Sequence[str] = (),
+) -> Catalog | None:
+    """Append `--catalog`/`--properties` and `--state` to a tap's argv; return its catalog."""
+    plugin = invocation.plugin
+    catalog = tap_catalog(
+        project, invocation, refresh=refresh, catalog_file=catalog_file, select_filter=select_filter
+    )
+    flag = catalog_flag(plugin.capabilities)
+    if catalog is not None and flag is not None:
+        path = invocation.run_dir / RUN_CATALOG
+        write_catalog(path, catalog)
+        invocation.generated.append(path)
+        invocation.argv += [flag, str(path)]
+    elif catalog is not None:
+        log.warning(
+            "tap has a catalog but neither the catalog nor the properties capability",
+            plugin=plugin.name,
+        )
+    if state_path is not None:
+        if "state" in plugin.capabilities:
+            invocation.generated.append(state_path)
+            invocation.argv += ["--state", str(state_path)]
+        else:
+            log.warning(
+                "tap does not declare the state capability; state not passed", plugin=plugin.name
+            )
+    return catalog
+
+
+def catalog_json(catalog: Catalog) -> str:
+    return json.dumps(catalog, indent=2)
