@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from meltano.core.project.files import ProjectFiles
     from meltano.core.project.project import Project
 
-REDACTED = "(redacted)"
-
 
 class Store(str, enum.Enum):
     """A writable store; `auto` picks one per setting (settings.md §6)."""
