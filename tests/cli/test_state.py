@@ -140,6 +140,11 @@ def test_corrupt_file_state_fails_closed_naming_the_file(invoke: Invoke, tmp_pat
     merge = invoke("state", "merge", "dev:a-to-b", '{"singer_state": {"x": 1}}', env=env)
     assert merge.exit_code == ExitCode.FAILED
     assert "singer_st" in (tmp_path / "dev:a-to-b" / "state.json").read_text()
+    repaired = invoke(
+        "state", "set", "--force", "dev:a-to-b", '{"singer_state": {"x": 1}}', env=env
+    )
+    assert repaired.exit_code == 0, repaired.stderr
+    assert invoke("state", "get", "dev:a-to-b", env=env).stdout == '{"singer_state":{"x":1}}\n'
 
 
 def test_state_backend_from_meltano_yml(invoke: Invoke, project_dir: Path, tmp_path: Path) -> None:

@@ -114,6 +114,19 @@ class StateBackendContract:
             store.read_state(backend, ID)
         with pytest.raises(CorruptStateError):  # and a partial write does not paper over it
             store.save_singer_state(backend, ID, {"y": 1}, complete=False)
+        with pytest.raises(CorruptStateError):
+            store.read_state(backend, ID)
+
+    def test_corrupt_state_can_be_replaced_or_cleared(
+        self, backend: StateBackend, corrupt: Callable[[str], None]
+    ) -> None:
+        store.save_state(backend, ID, {"singer_state": {"x": 1}}, complete=True)
+        corrupt(ID)
+        store.save_singer_state(backend, ID, {"fixed": 1}, complete=True)
+        assert store.read_state(backend, ID) == {"singer_state": {"fixed": 1}}
+        corrupt(ID)
+        store.clear_state(backend, ID)
+        assert backend.ids() == []
 
     def test_stale_lock_is_taken_over(
         self, backend: StateBackend, stale_lock: Callable[[str], None]

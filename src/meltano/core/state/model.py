@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,35 @@ class StoredState:
     def to_json(self) -> Document:
         """The `{"completed": ..., "partial": ...}` shape of files, objects and exports."""
         return {"completed": dict(self.completed), "partial": dict(self.partial)}
+
+
+class UnreadableState(StoredState):
+    """Stored state that could not be decoded, handed to an update's change function.
+
+    Writes that replace the state (complete writes, clears) never look at it, so they can
+    repair a corrupt document; anything that reads it (a partial write) fails closed.
+    """
+
+    error: CorruptStateError
+
+    def __init__(self, error: CorruptStateError) -> None:
+        object.__setattr__(self, "error", error)
+
+    @property
+    def completed(self) -> Mapping[str, Any]:
+        raise self.error
+
+    @property
+    def partial(self) -> Mapping[str, Any]:
+        raise self.error
+
+
+def current_or_unreadable(read: Callable[[], StoredState]) -> StoredState:
+    """What an update's change function gets: the stored state, or an UnreadableState."""
+    try:
+        return read()
+    except CorruptStateError as error:
+        return UnreadableState(error)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> Document:

@@ -25,7 +25,12 @@ from meltano.core.state.backends.objects import (
     StateLockedError,
     check_state_id,
 )
-from meltano.core.state.model import StoredState, decode_stored, encode_stored
+from meltano.core.state.model import (
+    StoredState,
+    current_or_unreadable,
+    decode_stored,
+    encode_stored,
+)
 from meltano.core.state.pattern import matches
 from meltano.core.state.settings import StateBackendSettings
 
@@ -63,7 +68,7 @@ class FileBackend:
     def update(self, state_id: str, change: Change) -> None:
         path = self.state_file(state_id)
         with self.lock(state_id):
-            new = change(self.read(state_id))
+            new = change(current_or_unreadable(lambda: self.read(state_id)))
             if new is None:
                 path.unlink(missing_ok=True)
             else:

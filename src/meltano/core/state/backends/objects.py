@@ -9,6 +9,7 @@ create-if-absent, replace-if-version-matches, delete(-if-version-matches), and l
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,12 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change
-from meltano.core.state.model import StoredState, decode_stored, encode_stored
+from meltano.core.state.model import (
+    StoredState,
+    current_or_unreadable,
+    decode_stored,
+    encode_stored,
+)
 from meltano.core.state.pattern import matches
 from meltano.core.state.settings import StateBackendSettings
 
@@ -127,10 +133,13 @@ class ObjectStoreBackend:
         with self.lock(state_id):
             for _ in range(MAX_CONFLICTS):
                 found = self.store.get(key)
+                origin = f"{self.store.location}/{key}"
                 current = (
                     StoredState()
                     if found is None
-                    else decode_stored(found.data, origin=f"{self.store.location}/{key}")
+                    else current_or_unreadable(
+                        functools.partial(decode_stored, found.data, origin=origin)
+                    )
                 )
                 new = change(current)
                 if new is None:

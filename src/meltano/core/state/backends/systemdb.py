@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change
-from meltano.core.state.model import CorruptStateError, StoredState
+from meltano.core.state.model import CorruptStateError, StoredState, current_or_unreadable
 from meltano.core.state.pattern import LIKE_ESCAPE, matches, to_like
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ class SystemDbBackend:
                     "SELECT pg_advisory_xact_lock(hashtextextended(%(id)s, 0))", {"id": state_id}
                 )
             exists = self._exists(connection, state_id)
-            new = change(self._read(connection, state_id, lock=dialect != "sqlite"))
+            lock = dialect != "sqlite"
+            new = change(current_or_unreadable(lambda: self._read(connection, state_id, lock=lock)))
             table = StateRecord.__table__
             assert isinstance(table, Table)  # for the type checker: a mapped class's table
             where = table.c.state_id == state_id
