@@ -134,6 +134,7 @@ def test_corrupt_file_state_fails_closed_naming_the_file(invoke: Invoke, tmp_pat
     env = {"MELTANO_STATE_BACKEND_URI": f"file://{tmp_path}"}
     (tmp_path / "dev:a-to-b").mkdir()
     (tmp_path / "dev:a-to-b" / "state.json").write_text('{"completed": {"singer_st')
+    assert invoke("state", "list", env=env).stdout == "dev:a-to-b\n"  # listed, in red
     result = invoke("state", "get", "dev:a-to-b", env=env)
     assert result.exit_code == ExitCode.FAILED
     assert str(tmp_path / "dev:a-to-b" / "state.json") in result.stderr

@@ -10,6 +10,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change, StateBackend
 from meltano.core.state.model import (
     SINGER_STATE,
+    CorruptStateError,
     Document,
     StoredState,
     is_valid,
@@ -90,8 +91,14 @@ def health(stored: StoredState) -> Health:
 
 
 def list_states(backend: StateBackend, pattern: str | None = None) -> list[tuple[str, Health]]:
-    """State IDs matching the glob, each with its health."""
-    return [(state_id, health(backend.read(state_id))) for state_id in backend.ids(pattern)]
+    """State IDs matching the glob, each with its health (unreadable state is invalid)."""
+    found = []
+    for state_id in backend.ids(pattern):
+        try:
+            found.append((state_id, health(backend.read(state_id))))
+        except CorruptStateError:
+            found.append((state_id, Health.INVALID))
+    return found
 
 
 def export_states(backend: StateBackend) -> dict[str, Document]:
