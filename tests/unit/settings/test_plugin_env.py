@@ -119,3 +119,19 @@ def test_loader_values_expand_with_the_upstream_extractor_env(project_dir: Path)
     env = plugin_process_env(project, loader, upstream_env=upstream)
     assert env["TARGET_Y_SCHEMA"] == "tap_x"
     assert env["TAP_X_PORT"] == "5432"
+
+
+def test_pip_url_expands_against_root_and_plugin_env_without_environment(
+    project_dir: Path,
+) -> None:
+    from meltano.core.settings.process_env import expand_pip_url
+
+    text = YML.replace(
+        "    namespace: tap_x\n", "    namespace: tap_x\n    pip_url: pkg==$TOP ${PLUG} $NOPE\n"
+    )
+    (project_dir / "meltano.yml").write_text(text)
+    project = Project(project_dir, environ={})
+    project.environment = "prod"
+    expanded, missing = expand_pip_url(project, find_plugin(project, "tap-x"))
+    assert expanded == "pkg==top plug-top "
+    assert missing == ["NOPE"]

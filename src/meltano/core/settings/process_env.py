@@ -139,3 +139,25 @@ def meltano_settings_env(resolved: Mapping[str, Resolved]) -> dict[str, str]:
         for name, item in resolved.items()
         if item.value is not None and name in by_name
     }
+
+
+def install_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
+    """What `pip_url` is expanded against: terminal, project, root `env`, identity, plugin `env`.
+
+    No environment is active for installs, so environment-level blocks never apply.
+    """
+    seen = {**terminal_env(project), **project_env(project), "MELTANO_ENVIRONMENT": ""}
+    seen.update(identity_env(plugin))
+    seen.update(_expand_block(project.meltano.get("env") or {}, seen))
+    for ancestor in reversed(plugin.lineage()):
+        seen.update(_expand_block(ancestor.env, seen))
+    return seen
+
+
+def expand_pip_url(project: Project, plugin: ProjectPlugin) -> tuple[str | None, list[str]]:
+    """The plugin's `pip_url` with `$VAR`s filled in, and the names that were not set."""
+    if not plugin.pip_url:
+        return None, []
+    missing: list[str] = []
+    text = expand_text(plugin.pip_url, install_env(project, plugin), missing=missing)
+    return text, missing
