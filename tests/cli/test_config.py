@@ -634,3 +634,14 @@ def test_plugin_inheriting_from_a_locked_definition_writes_parent_prefixes(
     assert (
         "port [env: TAP_FOO__B_PORT] (default: 1) current value: 3 (from `meltano.yml`)" in listed
     )
+
+
+def test_explicit_dotenv_store_and_reset_of_one_store(invoke, tap_project) -> None:
+    (tap_project / ".env").write_text("KEEP=1\n")
+    result = invoke("config", "set", "tap-x", "port", "5", "--store=dotenv")
+    assert result.stdout == "Extractor 'tap-x' setting 'port' was set in `.env`: 5\n"
+    assert (tap_project / ".env").read_text() == "KEEP=1\nTAP_X_PORT='5'\n"
+    reset = invoke("config", "reset", "tap-x", "--store=dotenv", "--yes")
+    assert reset.stdout == "Extractor 'tap-x' settings in `.env` were reset\n"
+    assert (tap_project / ".env").read_text() == "KEEP=1\n"
+    assert "port: 1234" in yml(tap_project)  # other stores untouched
