@@ -157,3 +157,24 @@ def test_unreachable_s3_endpoint_fails_fast_without_the_secret() -> None:
     assert time.monotonic() - started < 30
     assert "hunter2secret" not in f"{caught.value.reason} {caught.value.instruction}"
     assert "127.0.0.1" in caught.value.reason
+
+
+def test_addon_backend_by_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    addon = importlib.metadata.EntryPoint(
+        name="addon",
+        value="meltano.core.state.backends.memory:open_memory",
+        group="meltano.state_backends",
+    )
+
+    def entry_points(**selection: str) -> list[importlib.metadata.EntryPoint]:
+        return [addon] if selection.get("group") == "meltano.state_backends" else []
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    backend = open_backend(StateBackendSettings(uri="addon://somewhere"))
+    assert isinstance(backend, MemoryBackend)
+    assert "addon" in known_schemes()
+    with pytest.raises(UnknownBackendError) as caught:
+        open_backend(StateBackendSettings(uri="other://x"))
+    assert caught.value.reason.endswith("s3, addon")
