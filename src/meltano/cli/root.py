@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lock": ("meltano.cli.lock", "Write lock files of plugin definitions from the Hub."),
     "test": ("meltano.cli.test_command", "Run the test commands of plugins."),
     "run": ("meltano.cli.run", "Run pipelines: extractors into loaders, and plugin commands."),
+    "el": ("meltano.cli.el", "Extract and load with one extractor and one loader."),
+    "elt": ("meltano.cli.elt", "Deprecated: use `meltano el` or `meltano run`."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

@@ -223,8 +223,8 @@ class Runner:
         from meltano.core.blocks.state_io import CoalescingRecorder
         from meltano.core.settings.project_settings import get_setting
 
-        plugins = self._plugins(block)
-        with self._prepared(plugins, state_id, run_id) as invocations:
+        plugins = self.plugins_of(block)
+        with self.prepared(plugins, state_id, run_id) as invocations:
             complete = is_complete(self.options.strategy, full_refresh=self.options.full_refresh)
             on_saved = None
             if row is not None:
@@ -281,7 +281,7 @@ class Runner:
                 )
                 raise outcome.error
 
-    def _plugins(self, block: ExtractLoad) -> list[ProjectPlugin]:
+    def plugins_of(self, block: ExtractLoad) -> list[ProjectPlugin]:
         from meltano.core.plugins.lockfile import locked_or_fetched
         from meltano.core.plugins.project_plugin import find_plugin
 
@@ -292,7 +292,7 @@ class Runner:
         ]
 
     @contextlib.contextmanager
-    def _prepared(
+    def prepared(
         self, plugins: Sequence[ProjectPlugin], state_id: str, run_id: str
     ) -> Iterator[list[Invocation]]:
         """Prepare each plugin in order, each seeing what earlier ones export."""

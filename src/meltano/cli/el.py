@@ -1,0 +1,251 @@
+"""`meltano el EXTRACTOR LOADER` and the deprecated `meltano elt`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meltano.cli.install_switch import install_switch
+from meltano.cli.options import pass_project
+from meltano.cli.run import _run_id, resolve_strategy, strategy_option
+from meltano.core.errors import MeltanoError
+from meltano.core.project.environments import Policy
+
+DUMPS = ("catalog", "state", "extractor-config", "loader-config")
+
+
+def el_options(func: Any) -> Any:
+    """The options `el` and `elt` share."""
+    decorators: list[Callable[[Any], Any]] = [
+        click.argument("extractor"),
+        click.argument("loader"),
+        click.option(
+            "--state-id",
+            envvar="MELTANO_STATE_ID",
+            help="State ID (default: a new ephemeral one; state is then not reused).",
+        ),
+        click.option(
+            "--full-refresh",
+            is_flag=True,
+            envvar="MELTANO_RUN_FULL_REFRESH",
+            help="Ignore stored state.",
+        ),
+        click.option("--refresh-catalog", is_flag=True, help="Rerun catalog discovery."),
+        click.option(
+            "--select",
+            "-s",
+            "select",
+            multiple=True,
+            metavar="PATTERN",
+            help="Extract only these streams (repeatable).",
+        ),
+        click.option(
+            "--exclude",
+            "-e",
+            "exclude",
+            multiple=True,
+            metavar="PATTERN",
+            help="Do not extract these streams (repeatable).",
+        ),
+        click.option(
+            "--catalog",
+            "catalog",
+            type=click.Path(path_type=Path),
+            help="Use this catalog file (no discovery, no select rules).",
+        ),
+        click.option(
+            "--state",
+            "state",
+            type=click.Path(path_type=Path),
+            help="Use this file as the extractor's input state.",
+        ),
+        click.option(
+            "--dump",
+            type=click.Choice(DUMPS),
+            help="Print a generated file of the pipeline and exit.",
+        ),
+        click.option(
+            "--force",
+            "-f",
+            is_flag=True,
+            help="Run even if a run with the same state ID is recorded as running.",
+        ),
+        strategy_option,
+        click.option(
+            "--run-id", envvar="MELTANO_RUN_ID", callback=_run_id, help="Run ID to record."
+        ),
+        click.option("--dry", is_flag=True, help="Show what would run; run nothing."),
+        install_switch,
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _ephemeral_state_id(extractor: str, loader: str) -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%S")
+    return f"{now}--{extractor}--{loader}"
+
+
+def run_el(
+    project: Any,
+    *,
+    extractor: str,
+    loader: str,
+    state_id: str | None,
+    full_refresh: bool,
+    refresh_catalog: bool,
+    select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    catalog: Path | None,
+    state: Path | None,
+    dump: str | None,
+    force: bool,
+    state_strategy: str | None,
+    merge_state: bool,
+    run_id: str | None,
+    dry: bool,
+    install_mode: str | None,
+    transform: str = "skip",
+) -> None:
+    """The body of `el` and `elt`."""
+    import structlog
+
+    from meltano.core.blocks.parse import BlockRef, ExtractLoad
+    from meltano.core.blocks.runner import Runner, RunOptions
+    from meltano.core.catalog.select import runtime_filter
+    from meltano.core.plugins.installer import ensure_installed
+    from meltano.core.plugins.lockfile import locked_or_fetched
+    from meltano.core.plugins.project_plugin import find_plugin
+    from meltano.core.plugins.types import PluginType
+
+    log = structlog.get_logger("meltano")
+    source = locked_or_fetched("el")
+    tap = find_plugin(project, extractor, plugin_type=PluginType.EXTRACTORS, definitions=source)
+    target = find_plugin(project, loader, plugin_type=PluginType.LOADERS, definitions=source)
+    if not state_id:
+        state_id = _ephemeral_state_id(extractor, loader)
+        log.warning(
+            "no --state-id given: using an ephemeral state ID, so the next run will "
+            "not resume from this one",
+            state_id=state_id,
+        )
+    options = RunOptions(
+        full_refresh=full_refresh,
+        force=force,
+        strategy=resolve_strategy(state_strategy, merge_state),
+        state_id=state_id,
+        run_id=run_id,
+        refresh_catalog=refresh_catalog,
+        trigger=project.environ.get("MELTANO_JOB_TRIGGER") or "cli",
+        catalog_file=catalog,
+        state_file=state,
+        select_filter=tuple(runtime_filter(select, exclude)),
+        always_record=True,
+    )
+    block = ExtractLoad(
+        BlockRef(tap.name, PluginType.EXTRACTORS), BlockRef(target.name, PluginType.LOADERS)
+    )
+    if not ensure_installed(project, [tap, target], mode=install_mode):
+        return
+    runner = Runner(project, options)
+    if dry:
+        from meltano.core.plugins.invocation import executable_path
+
+        log.info(
+            "dry run",
+            extractor=executable_path(project, tap),
+            loader=executable_path(project, target),
+        )
+        return
+    if dump:
+        _dump(runner, block, state_id, dump)
+        return
+    if transform != "only":
+        log.info("running extract & load", state_id=state_id)
+        try:
+            runner.run_extract_load(block)
+        except MeltanoError as error:
+            from meltano.core.blocks.run_log import logs_dir
+
+            raise MeltanoError(
+                f"ELT could not be completed: {error.reason}",
+                f"{error.instruction or ''} Run logs are under {logs_dir(project.sys_dir)}".strip(),
+            ) from error
+        log.info("extract & load complete", state_id=state_id)
+    if transform == "skip":
+        log.info("transformation skipped")
+        return
+    _transform(runner, project)
+
+
+def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
+    plugins = runner.plugins_of(block)
+    with runner.prepared(plugins, state_id, "dump") as invocations:
+        tap, target = invocations[0], invocations[-1]
+        if what == "extractor-config":
+            click.echo(json.dumps(tap.settings.config(), indent=2, default=str))
+        elif what == "loader-config":
+            click.echo(json.dumps(target.settings.config(), indent=2, default=str))
+        else:
+            flag = {"catalog": ("--catalog", "--properties"), "state": ("--state",)}[what]
+            argv = tap.argv
+            paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in flag]
+            if not paths:
+                raise MeltanoError(
+                    f"Could not find {what} file for this pipeline",
+                    "The extractor may not support it (check its capabilities)",
+                )
+            click.echo(Path(paths[0]).read_text())
+
+
+def _transform(runner: Any, project: Any) -> None:
+    from meltano.core.blocks.parse import BlockRef, CommandBlock
+    from meltano.core.plugins.project_plugin import project_plugins
+    from meltano.core.plugins.types import PluginType
+
+    transformers = [p for p in project_plugins(project) if p.type is PluginType.TRANSFORMERS]
+    if not transformers:
+        raise MeltanoError(
+            "--transform needs a dbt transformer in the project",
+            "Add one with `meltano add --plugin-type transformer dbt`, or use "
+            "`meltano run` with a dbt utility",
+        )
+    dbt = transformers[0]
+    for command in ("clean", "deps", "run"):
+        if command in dbt.commands:
+            runner.run_command_block(CommandBlock(BlockRef(dbt.name, dbt.type, command)))
+
+
+@click.command("el")
+@el_options
+@pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
+def command(project: Any, **options: Any) -> None:
+    """Extract with EXTRACTOR and load with LOADER, with state under --state-id."""
+    run_el(project, **options)
+
+
+@click.command("elt")
+@el_options
+@click.option(
+    "--transform",
+    type=click.Choice(["skip", "only", "run"]),
+    default="skip",
+    help="Run the legacy dbt transformer after loading.",
+)
+@pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
+def elt_command(project: Any, **options: Any) -> None:
+    """Deprecated: use `meltano el` (or `meltano run`)."""
+    import structlog
+
+    structlog.get_logger("meltano").warning("the elt command is deprecated in favor of el")
+    if options.get("transform") != "skip":
+        structlog.get_logger("meltano").warning(
+            "--transform is deprecated; run dbt with `meltano run` instead"
+        )
+    run_el(project, **options)
