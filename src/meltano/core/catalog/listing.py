@@ -69,7 +69,7 @@ def _stronger(first: Selection, second: Selection) -> Selection:
 
 
 def selection_rows(catalog: Catalog, *, show_all: bool) -> list[SelectionRow]:
-    """The rows of the table, sorted by stream then property path."""
+    """The rows of the table, sorted by stream, property path, then status (as 4.4.1 does)."""
     rows = []
     for stream in streams(catalog):
         top = stream_entry(stream)
@@ -78,12 +78,12 @@ def selection_rows(catalog: Catalog, *, show_all: bool) -> list[SelectionRow]:
         stream_selection = entry_selection(top["metadata"])
         for entry in entries(stream):
             path = property_path(entry["breadcrumb"])
-            if not path:
+            if path is None or entry["breadcrumb"] == []:
                 continue
             selection = _stronger(stream_selection, entry_selection(entry["metadata"]))
             if show_all or selection.is_listed_by_default:
                 rows.append(SelectionRow(stream_id(stream), ".".join(path), selection))
-    return sorted(rows, key=lambda row: (row.stream, row.property))
+    return sorted(rows, key=lambda row: (row.stream, row.property, row.selection.value))
 
 
 def render_text(patterns: Sequence[str], rows: Sequence[SelectionRow]) -> str:

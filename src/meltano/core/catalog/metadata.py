@@ -42,11 +42,34 @@ def breadcrumb(path: Sequence[str]) -> tuple[str, ...]:
     return tuple(part for name in path for part in ("properties", name))
 
 
+def breadcrumb_glob(property_glob: str) -> str:
+    """`a.b*` → `properties.a.properties.b*`: a property glob as a glob over breadcrumb text.
+
+    Rules match the dotted text of each entry's breadcrumb, as 4.4.1 does; so `*` reaches
+    nested properties and array items (`properties.lines.items.properties.sku`) too.
+    """
+    return "properties." + property_glob.replace(".", ".properties.")
+
+
 def property_path(crumbs: Sequence[str]) -> tuple[str, ...] | None:
-    """The inverse of `breadcrumb`; None for a breadcrumb that does not name a property."""
-    if len(crumbs) % 2 or any(crumbs[index] != "properties" for index in range(0, len(crumbs), 2)):
+    """The property names a breadcrumb walks through; None if it is not a property's.
+
+    `items` steps (array elements) add no name: `["properties", "lines", "items", "properties",
+    "sku"]` is `("lines", "sku")`, as `meltano select --list` shows it.
+    """
+    if not crumbs or crumbs[0] != "properties":
         return None
-    return tuple(crumbs[1::2])
+    names: list[str] = []
+    index = 0
+    while index < len(crumbs):
+        if crumbs[index] == "properties":
+            names.extend(crumbs[index + 1 : index + 2])
+            index += 2
+        elif crumbs[index] == "items":
+            index += 1
+        else:
+            return None
+    return tuple(names)
 
 
 def property_paths(schema: object, parent: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -96,19 +119,24 @@ class Target:
         return stream_id(self.stream)
 
     @property
-    def path(self) -> tuple[str, ...] | None:
-        """The property path, `()` for the stream entry, None for odd breadcrumbs."""
-        return property_path(self.entry["breadcrumb"])
+    def is_stream(self) -> bool:
+        """Whether this is the stream's own entry (breadcrumb `[]`)."""
+        return not self.entry["breadcrumb"]
+
+    @property
+    def breadcrumb_text(self) -> str:
+        """`properties.a.properties.b`: what property rules are matched against."""
+        return ".".join(str(crumb) for crumb in self.entry["breadcrumb"])
 
     def set(self, key: str, value: object) -> None:
         """Write one metadata key; stream-level keys also go on the stream object."""
         metadata: dict[str, Any] = self.entry["metadata"]
         if key == "selected" and value is True and metadata.get("inclusion") == UNSUPPORTED:
-            if self.path == ():
+            if self.is_stream:
                 self.stream["selected"] = True  # 4.4.1 marks the stream object all the same
             return
         metadata[key] = value
-        if self.path == ():
+        if self.is_stream:
             self.stream[key.replace("-", "_")] = value
 
 

@@ -10,7 +10,7 @@ metadata:
     id: {custom: x}                   # property `id` of every stream
 ```
 The map is flattened by dots: the first segment is the stream glob, the last the metadata key,
-and the segments between are the property path (a glob over the dotted path). The explicit form
+and the segments between are the property path (a glob, see `patterns`). The explicit form
 `users.properties.name.is-pii` names the same property as `users.name.is-pii`; 4.4.1 matches
 nothing with it (quirk 16), we accept both.
 """
@@ -21,7 +21,7 @@ import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from meltano.core.catalog.metadata import Rule, Target
+from meltano.core.catalog.metadata import Rule, Target, breadcrumb_glob
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,19 @@ def metadata_rules(extra: Mapping[str, object]) -> list[Rule]:
 
 
 def _rule(setting: MetadataSetting) -> Rule:
-    globs = {glob for glob in (setting.property_glob, setting.short_property) if glob}
+    globs = {
+        breadcrumb_glob(glob)
+        for glob in (setting.property_glob, setting.short_property)
+        if glob is not None
+    }
 
     def apply(target: Target) -> None:
-        path = target.path
-        if path is None or not fnmatch.fnmatchcase(target.stream_id, setting.stream):
+        if not fnmatch.fnmatchcase(target.stream_id, setting.stream):
             return
         if setting.property_glob is None:
-            if path == ():
+            if target.is_stream:
                 target.set(setting.key, setting.value)
-        elif path and any(fnmatch.fnmatchcase(".".join(path), glob) for glob in globs):
+        elif any(fnmatch.fnmatchcase(target.breadcrumb_text, glob) for glob in globs):
             target.set(setting.key, setting.value)
 
     return apply

@@ -2,8 +2,8 @@
 
 A pattern has an optional leading `!` (exclude), a stream glob, and an optional property glob
 after the first unescaped dot. Globs are case-sensitive shell globs (`*`, `?`, `[abc]`); a
-property glob is matched against the dotted path of a property (`address.city`), so `*` also
-reaches nested properties.
+property glob `a.b` is matched against breadcrumb text (`properties.a.properties.b`), so `*`
+also reaches nested properties.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+
+from meltano.core.catalog.metadata import breadcrumb_glob
 
 _FIRST_UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
 
@@ -28,9 +30,11 @@ class Pattern:
         """Whether the stream glob matches this stream ID."""
         return fnmatch.fnmatchcase(stream_id, self.stream)
 
-    def matches_property(self, path: str) -> bool:
-        """Whether the property glob matches this dotted property path."""
-        return self.property is not None and fnmatch.fnmatchcase(path, self.property)
+    def matches_breadcrumb(self, text: str) -> bool:
+        """Whether the property glob matches this breadcrumb text."""
+        if self.property is None:
+            return False
+        return fnmatch.fnmatchcase(text, breadcrumb_glob(self.property))
 
 
 def parse_pattern(text: str) -> Pattern:

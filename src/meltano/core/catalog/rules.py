@@ -55,14 +55,15 @@ def apply_rules(
 def rule_warnings(catalog: Catalog, rules: CatalogRules) -> Iterator[str]:
     """Warnings for `select` patterns and `metadata` keys that name a missing stream or property.
 
-    Like 4.4.1, only names without `*` are checked: a glob matching nothing is not an error.
+    Like 4.4.1, only names without `*` are checked (a glob matching nothing is not an error),
+    and an include pattern is also checked for the parents it selects.
     """
     selects = [parse_pattern(text) for text in rules.select]
-    ordered = [p for p in selects if not p.negated] + [p for p in selects if p.negated]
-    named = [(pattern.stream, pattern.property) for pattern in ordered]
-    named += [(rule.stream, rule.short_property) for rule in metadata_settings(rules.metadata)]
+    named = [(p.stream, p.property, True) for p in selects if not p.negated]
+    named += [(p.stream, p.property, False) for p in selects if p.negated]
+    named += [(m.stream, m.short_property, False) for m in metadata_settings(rules.metadata)]
     known = {stream_id(stream): stream for stream in streams(catalog)}
-    for stream_name, prop in named:
+    for stream_name, prop, with_parents in named:
         if "*" in stream_name:
             continue
         stream = known.get(stream_name)
@@ -73,7 +74,7 @@ def rule_warnings(catalog: Catalog, rules: CatalogRules) -> Iterator[str]:
             continue
         paths = {".".join(path) for path in property_paths(stream.get("schema"))}
         parts = prop.split(".")
-        for end in range(len(parts), 0, -1):
+        for end in range(len(parts), 0 if with_parents else len(parts) - 1, -1):
             missing = ".".join(parts[:end])
             if missing not in paths:
                 yield f"Property `{missing}` was not found in the schema of stream `{stream_name}`"

@@ -41,14 +41,13 @@ def _include_rule(pattern: Pattern) -> Rule:
     ]
 
     def include(target: Target) -> None:
-        path = target.path
-        if path is None or not pattern.matches_stream(target.stream_id):
+        if not pattern.matches_stream(target.stream_id):
             return
-        if path == ():
+        if target.is_stream:
             target.set("selected", True)
             return
-        dotted = ".".join(path)
-        if any(glob.matches_property(dotted) for glob in (as_include, *ancestors)):
+        text = target.breadcrumb_text
+        if any(glob.matches_breadcrumb(text) for glob in (as_include, *ancestors)):
             target.set("selected", True)
 
     return include
@@ -59,14 +58,13 @@ def _exclude_rule(pattern: Pattern) -> Rule:
     as_exclude = Pattern(pattern.text, pattern.stream, prop, negated=True)
 
     def exclude(target: Target) -> None:
-        path = target.path
-        if path is None or not pattern.matches_stream(target.stream_id):
+        if not pattern.matches_stream(target.stream_id):
             return
-        if path == ():
+        if target.is_stream:
             if prop == "*":
                 target.set("selected", False)
             return
-        if as_exclude.matches_property(".".join(path)):
+        if as_exclude.matches_breadcrumb(target.breadcrumb_text):
             target.set("selected", False)
 
     return exclude
@@ -81,7 +79,7 @@ def filter_rules(patterns: Sequence[str]) -> list[Rule]:
         return []
 
     def select_filter(target: Target) -> None:
-        if target.path != ():
+        if not target.is_stream:
             return
         name = target.stream_id
         missed = bool(includes) and not any(pattern.matches_stream(name) for pattern in includes)
