@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from meltano.cli.options import pass_project
+from meltano.cli.options import CliState, pass_project
 from meltano.cli.render import as_json
 from meltano.core.project.environments import Policy
 
@@ -150,3 +150,53 @@ def list_schedules(project: Any, *, output_format: str) -> None:
     else:
         for line in listing.as_lines(found):
             click.echo(line)
+
+
+@command.command(
+    "run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.argument("name")
+@click.argument("extra_args", nargs=-1, type=click.UNPROCESSED, metavar="[ARGS]...")
+@schedule_project
+def run_schedule(project: Any, name: str, extra_args: tuple[str, ...]) -> None:
+    """Run schedule NAME now, in a child `meltano` with the schedule's `env`.
+
+    Job schedules run `meltano run ARGS... JOB`; extractor/loader schedules run
+    `meltano elt EXTRACTOR LOADER --transform=T --state-id=NAME ARGS...`.
+    The exit code is the child's.
+    """
+    import subprocess
+    import sys
+
+    import structlog
+
+    from meltano.core.schedules import schedules
+
+    schedule = schedules.find_schedule(project, name)
+    argv = [*meltano_executable(project), *schedule_args(schedule, extra_args)]
+    env = {**project.environ, **{key: str(value) for key, value in schedule.env.items()}}
+    state: CliState | None = click.get_current_context().find_object(CliState)
+    if state is not None and state.environment and "MELTANO_ENVIRONMENT" not in schedule.env:
+        env["MELTANO_ENVIRONMENT"] = state.environment
+    structlog.get_logger("meltano").debug("running schedule", schedule=name, argv=argv)
+    code = subprocess.run(argv, env=env, cwd=project.root, check=False).returncode
+    sys.exit(code)
+
+
+def meltano_executable(project: Any) -> list[str]:
+    """The project's `meltano` link if `ensure_sys_dir` made one, else this interpreter."""
+    import sys
+
+    link = project.run_dir / "bin"
+    if link.is_symlink() and link.exists():
+        return [str(link)]
+    return [sys.executable, "-m", "meltano"]
+
+
+def schedule_args(schedule: Any, extra_args: tuple[str, ...]) -> list[str]:
+    """The `meltano` arguments that run `schedule` (job: `run`; extractor/loader: `elt`)."""
+    from meltano.core.schedules.schedules import JobSchedule
+
+    if isinstance(schedule, JobSchedule):
+        return ["run", *extra_args, schedule.job]
+    return ["elt", *schedule.elt_args, *extra_args]
