@@ -6,31 +6,38 @@ import json
 from pathlib import Path
 
 from meltano.core.errors import ExitCode
-from tests.e2e.test_run import ids, project, runs, state  # noqa: F401 - `project` is a fixture
+from tests.e2e.conftest import ids, runs, state
 
 
-def test_el_with_state_id_is_incremental(invoke, project: Path) -> None:
+def test_el_with_state_id_is_incremental(invoke, pipeline_project: Path) -> None:
     assert invoke("el", "tap-counter", "target-jsonl", "--state-id", "mine").exit_code == 0
     assert state(invoke, "mine")["singer_state"]["bookmarks"]["counter"]["id"] == 6
     again = invoke(
         "el", "tap-counter", "target-jsonl", "--state-id", "mine", env={"TAP_COUNTER_RECORDS": "7"}
     )
     assert again.exit_code == 0
-    assert ids(project) == [1, 2, 3, 4, 5, 6, 7]
+    assert ids(pipeline_project) == [1, 2, 3, 4, 5, 6, 7]
     assert runs(invoke)[0]["job_name"] == "mine"
 
 
-def test_el_without_state_id_warns_and_uses_ephemeral(invoke, project: Path) -> None:
+def test_el_without_state_id_warns_and_uses_ephemeral(invoke, pipeline_project: Path) -> None:
     result = invoke("el", "tap-counter", "target-jsonl")
     assert result.exit_code == 0
     assert "ephemeral state ID" in result.stderr
     assert runs(invoke)[0]["job_name"].endswith("--tap-counter--target-jsonl")
 
 
-def test_el_select_exclude_and_catalog(invoke, project: Path, tmp_path: Path) -> None:
+def test_el_select_exclude_and_catalog(invoke, pipeline_project: Path, tmp_path: Path) -> None:
     result = invoke("el", "tap-counter", "target-jsonl", "--state-id", "x", "--exclude", "counter")
     assert result.exit_code == 0
-    assert ids(project) == [1, 2, 3, 4, 5, 6]  # the test tap ignores selection: it still ran
+    assert ids(pipeline_project) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]  # the test tap ignores selection: it still ran
     dumped = invoke(
         "el",
         "tap-counter",
@@ -43,7 +50,7 @@ def test_el_select_exclude_and_catalog(invoke, project: Path, tmp_path: Path) ->
         "catalog",
     )
     catalog = json.loads(dumped.stdout)
-    stream_meta = [m for m in catalog["streams"][0]["metadata"] if m["breadcrumb"] == []][0]
+    stream_meta = next(m for m in catalog["streams"][0]["metadata"] if m["breadcrumb"] == [])
     assert stream_meta["metadata"]["selected"] is False
     custom = tmp_path / "catalog.json"
     custom.write_text(
@@ -65,14 +72,14 @@ def test_el_select_exclude_and_catalog(invoke, project: Path, tmp_path: Path) ->
     assert json.loads(dumped.stdout)["streams"][0]["stream"] == "mine"
 
 
-def test_el_state_file_and_dumps(invoke, project: Path, tmp_path: Path) -> None:
+def test_el_state_file_and_dumps(invoke, pipeline_project: Path, tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     state_file.write_text(json.dumps({"bookmarks": {"counter": {"id": 4}}}))
     result = invoke(
         "el", "tap-counter", "target-jsonl", "--state-id", "s", "--state", str(state_file)
     )
     assert result.exit_code == 0
-    assert ids(project) == [5, 6]
+    assert ids(pipeline_project) == [5, 6]
     config = json.loads(
         invoke(
             "el", "tap-counter", "target-jsonl", "--dump", "extractor-config", "--state-id", "s"
@@ -84,7 +91,7 @@ def test_el_state_file_and_dumps(invoke, project: Path, tmp_path: Path) -> None:
     assert "Could not find state file" in missing.stderr
 
 
-def test_el_failure_message(invoke, project: Path) -> None:
+def test_el_failure_message(invoke, pipeline_project: Path) -> None:
     result = invoke(
         "el", "tap-counter", "target-jsonl", "--state-id", "f", env={"TARGET_JSONL_EXIT_AT": "3"}
     )
@@ -94,7 +101,7 @@ def test_el_failure_message(invoke, project: Path) -> None:
     assert runs(invoke)[0]["state"] == "FAIL"
 
 
-def test_elt_is_deprecated_but_works(invoke, project: Path) -> None:
+def test_elt_is_deprecated_but_works(invoke, pipeline_project: Path) -> None:
     result = invoke("elt", "tap-counter", "target-jsonl", "--state-id", "e")
     assert result.exit_code == 0
     assert "deprecated" in result.stderr
@@ -106,7 +113,7 @@ def test_elt_is_deprecated_but_works(invoke, project: Path) -> None:
     )
 
 
-def test_el_wrong_plugin_types(invoke, project: Path) -> None:
+def test_el_wrong_plugin_types(invoke, pipeline_project: Path) -> None:
     result = invoke("el", "target-jsonl", "tap-counter")
     assert result.exit_code == ExitCode.FAILED
     assert "is not known to this project" in result.stderr

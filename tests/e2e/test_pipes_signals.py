@@ -25,8 +25,10 @@ def command(tmp_path: Path) -> Command:
     def make(name: str, **config: object) -> dict:
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps({"ready_file": str(tmp_path / f"{name}.ready"), **config}))
-        return {"name": name, "argv": [sys.executable, str(PLUGINS / SCRIPTS[name]), "--config",
-                                       str(path)]}
+        return {
+            "name": name,
+            "argv": [sys.executable, str(PLUGINS / SCRIPTS[name]), "--config", str(path)],
+        }
 
     return make
 
@@ -40,7 +42,11 @@ def driver(tmp_path: Path) -> Iterator[Driver]:
         spec = {"commands": commands, **spec}
         process = subprocess.Popen(
             [sys.executable, str(PLUGINS / "pipes_driver.py"), json.dumps(spec)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
         started.append(process)
         return process
 
@@ -89,9 +95,14 @@ def finish(process: subprocess.Popen[str], seconds: float) -> tuple[int, dict]:
 
 
 def test_sigterm_is_forwarded_and_the_run_ends_terminated(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", sleep_at=0, sleep=60),
-                      command("target-jsonl", path=str(tmp_path / "o"))])
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver(
+        [
+            command("tap-counter", sleep_at=0, sleep=60),
+            command("target-jsonl", path=str(tmp_path / "o")),
+        ]
+    )
     wait_started(tmp_path, 2)
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
@@ -103,9 +114,14 @@ def test_sigterm_is_forwarded_and_the_run_ends_terminated(
 
 
 def test_sigint_is_forwarded_and_the_run_ends_interrupted(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", sleep_at=0, sleep=60),
-                      command("target-jsonl", path=str(tmp_path / "o"))])
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver(
+        [
+            command("tap-counter", sleep_at=0, sleep=60),
+            command("target-jsonl", path=str(tmp_path / "o")),
+        ]
+    )
     wait_started(tmp_path, 2)
     process.send_signal(signal.SIGINT)
     code, report = finish(process, 10)
@@ -115,9 +131,15 @@ def test_sigint_is_forwarded_and_the_run_ends_interrupted(
 
 
 def test_plugin_ignoring_sigterm_is_killed_after_the_grace_period(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
-                      command("target-jsonl", path=str(tmp_path / "o"))], grace=1.0)
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver(
+        [
+            command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
+            command("target-jsonl", path=str(tmp_path / "o")),
+        ],
+        grace=1.0,
+    )
     wait_started(tmp_path, 2)
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
@@ -129,8 +151,13 @@ def test_plugin_ignoring_sigterm_is_killed_after_the_grace_period(
 
 
 def test_second_signal_kills_at_once(command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
-                      command("target-jsonl", path=str(tmp_path / "o"))], grace=30)
+    process = driver(
+        [
+            command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
+            command("target-jsonl", path=str(tmp_path / "o")),
+        ],
+        grace=30,
+    )
     wait_started(tmp_path, 2)
     process.send_signal(signal.SIGTERM)
     time.sleep(0.2)
@@ -143,9 +170,14 @@ def test_second_signal_kills_at_once(command: Command, driver: Driver, tmp_path:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_kill_9_of_the_runner_leaves_no_plugin_behind(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
-                      command("target-jsonl", path=str(tmp_path / "o"), ignore_sigterm=True)])
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver(
+        [
+            command("tap-counter", sleep_at=0, sleep=60, ignore_sigterm=True),
+            command("target-jsonl", path=str(tmp_path / "o"), ignore_sigterm=True),
+        ]
+    )
     wait_started(tmp_path, 2)
     process.kill()
     process.communicate(timeout=10)
@@ -153,9 +185,9 @@ def test_kill_9_of_the_runner_leaves_no_plugin_behind(
 
 
 def test_run_command_returns_the_exit_status_and_shares_our_stdout(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", records=3, exit_at=3, exit_code=4)],
-                     mode="command")
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver([command("tap-counter", records=3, exit_at=3, exit_code=4)], mode="command")
     out, err = process.communicate(timeout=30)
     assert process.returncode == 4
     assert '"record":{"id":2}' in out  # the plugin wrote straight to our stdout
@@ -172,10 +204,15 @@ def test_run_command_forwards_sigterm(command: Command, driver: Driver, tmp_path
 
 
 def test_200_mb_line_on_target_stdout_fails_fast_with_bounded_memory(
-        command: Command, driver: Driver, tmp_path: Path) -> None:
-    process = driver([command("tap-counter", records=3),
-                      command("target-jsonl", path=str(tmp_path / "o"),
-                              huge_stdout=200_000_000)], line_limit=10_000_000)
+    command: Command, driver: Driver, tmp_path: Path
+) -> None:
+    process = driver(
+        [
+            command("tap-counter", records=3),
+            command("target-jsonl", path=str(tmp_path / "o"), huge_stdout=200_000_000),
+        ],
+        line_limit=10_000_000,
+    )
     code, report = finish(process, 30)
     assert code == 1
     assert "loader target-jsonl wrote a line of at least" in report["reason"]

@@ -6,150 +6,76 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
-
 from meltano.core.errors import ExitCode
-
-PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
-STATE_ID = "dev:tap-counter-to-target-jsonl"
+from tests.e2e.conftest import STATE_ID, ids, rows, runs, state
 
 
-@pytest.fixture
-def project(project_dir: Path) -> Path:
-    path = project_dir / "meltano.yml"
-    path.write_text(
-        path.read_text()
-        + f"""
-plugins:
-  extractors:
-  - name: tap-counter
-    namespace: tap_counter
-    executable: {PLUGINS / "tap_counter.py"}
-    capabilities: [state, catalog, discover]
-    settings:
-    - {{name: records, kind: integer}}
-    - {{name: state_every, kind: integer}}
-    - {{name: secret, kind: password}}
-    config:
-      records: 6
-      state_every: 2
-      secret: hunter2-secret
-  loaders:
-  - name: target-jsonl
-    namespace: target_jsonl
-    executable: {PLUGINS / "target_jsonl.py"}
-    config:
-      path: $MELTANO_PROJECT_ROOT/output/${{MELTANO_EXTRACTOR_NAMESPACE}}.jsonl
-  mappers:
-  - name: mapper-upper
-    namespace: mapper_upper
-    executable: {PLUGINS / "mapper_upper.py"}
-    mappings:
-    - name: upper
-      config: {{}}
-  utilities:
-  - name: util
-    namespace: util
-    executable: sh
-    commands:
-      hello: -c "echo hello-from-util > $MELTANO_PROJECT_ROOT/output/util.txt"
-      fail: -c "exit 4"
-jobs:
-- name: everything
-  tasks:
-  - tap-counter target-jsonl
-  - util:hello
-"""
-    )
-    return project_dir
-
-
-def rows(project: Path) -> list[dict]:
-    path = project / "output" / "tap_counter.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def ids(project: Path) -> list[int]:
-    return [row["record"]["id"] for row in rows(project) if row.get("type") == "RECORD"]
-
-
-def state(invoke, state_id: str = STATE_ID) -> dict:
-    result = invoke("state", "get", state_id)
-    return json.loads(result.stdout) if result.exit_code == 0 else {}
-
-
-def runs(invoke) -> list[dict]:
-    return json.loads(invoke("logs", "list", "--format", "json").stdout)["runs"]
-
-
-def test_run_pipes_records_and_stores_state(invoke, project: Path) -> None:
+def test_run_pipes_records_and_stores_state(invoke, pipeline_project: Path) -> None:
     result = invoke("run", "tap-counter", "target-jsonl")
     assert result.exit_code == 0, result.output
-    assert ids(project) == [1, 2, 3, 4, 5, 6]
+    assert ids(pipeline_project) == [1, 2, 3, 4, 5, 6]
     assert state(invoke) == {"singer_state": {"bookmarks": {"counter": {"id": 6}}}}
     (run,) = runs(invoke)
     assert (run["job_name"], run["state"], run["trigger"]) == (STATE_ID, "SUCCESS", "cli")
     assert "hunter2-secret" not in result.output
 
 
-def test_second_run_resumes_from_state(invoke, project: Path) -> None:
+def test_second_run_resumes_from_state(invoke, pipeline_project: Path) -> None:
     invoke("run", "tap-counter", "target-jsonl")
     result = invoke("run", "tap-counter", "target-jsonl", env={"TAP_COUNTER_RECORDS": "8"})
     assert result.exit_code == 0, result.output
-    assert ids(project) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert ids(pipeline_project) == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
-def test_mapping_and_command_block_and_job(invoke, project: Path) -> None:
+def test_mapping_and_command_block_and_job(invoke, pipeline_project: Path) -> None:
     result = invoke("run", "tap-counter", "upper", "target-jsonl", "util:hello")
     assert result.exit_code == 0, result.output
-    assert (project / "output" / "util.txt").read_text() == "hello-from-util\n"
-    assert len(ids(project)) == 6
-    (project / "output" / "util.txt").unlink()
+    assert (pipeline_project / "output" / "util.txt").read_text() == "hello-from-util\n"
+    assert len(ids(pipeline_project)) == 6
+    (pipeline_project / "output" / "util.txt").unlink()
     assert invoke("run", "--full-refresh", "everything").exit_code == 0
-    assert (project / "output" / "util.txt").exists()
+    assert (pipeline_project / "output" / "util.txt").exists()
 
 
-def test_failing_tap_stops_the_run_and_keeps_state(invoke, project: Path) -> None:
+def test_failing_tap_stops_the_run_and_keeps_state(invoke, pipeline_project: Path) -> None:
     result = invoke(
         "run", "tap-counter", "target-jsonl", "util:hello", env={"TAP_COUNTER_EXIT_AT": "5"}
     )
     assert result.exit_code == ExitCode.FAILED
     assert "tap-counter" in result.stderr and "exit code 3" in result.stderr
     assert "giving up at record 5" in result.stderr
-    assert not (project / "output" / "util.txt").exists()
+    assert not (pipeline_project / "output" / "util.txt").exists()
     assert state(invoke) == {"singer_state": {"bookmarks": {"counter": {"id": 4}}}}
     (run,) = runs(invoke)
     assert run["state"] == "FAIL"
     rerun = invoke("run", "tap-counter", "target-jsonl")
     assert rerun.exit_code == 0
-    assert ids(project) == [1, 2, 3, 4, 5, 6]
+    assert ids(pipeline_project) == [1, 2, 3, 4, 5, 6]
 
 
-def test_failing_command_block(invoke, project: Path) -> None:
+def test_failing_command_block(invoke, pipeline_project: Path) -> None:
     result = invoke("run", "util:fail")
     assert result.exit_code == ExitCode.FAILED
     assert "util" in result.stderr
 
 
-def test_invalid_plans_run_nothing(invoke, project: Path) -> None:
+def test_invalid_plans_run_nothing(invoke, pipeline_project: Path) -> None:
     result = invoke("run", "target-jsonl", "tap-counter")
     assert result.exit_code == ExitCode.FAILED
     assert "not preceded by an extractor" in result.stderr
     unknown = invoke("run", "tap-nope", "target-jsonl")
     assert "Block tap-nope not found" in unknown.stderr
-    assert rows(project) == []
+    assert rows(pipeline_project) == []
 
 
-def test_dry_run(invoke, project: Path) -> None:
+def test_dry_run(invoke, pipeline_project: Path) -> None:
     result = invoke("run", "--dry-run", "tap-counter", "target-jsonl", "util:hello")
     assert result.exit_code == 0
     assert result.stderr.count("dry run, would run block") == 2
-    assert rows(project) == []
+    assert rows(pipeline_project) == []
 
 
-def test_state_id_suffix_and_environment(invoke, project: Path) -> None:
+def test_state_id_suffix_and_environment(invoke, pipeline_project: Path) -> None:
     assert invoke("run", "--state-id-suffix", "blue", "tap-counter", "target-jsonl").exit_code == 0
     assert state(invoke, f"{STATE_ID}:blue")["singer_state"]
     assert invoke("--environment", "prod", "run", "tap-counter", "target-jsonl").exit_code == 0
@@ -159,18 +85,18 @@ def test_state_id_suffix_and_environment(invoke, project: Path) -> None:
     assert "A Meltano environment must be specified" in no_env.stderr
 
 
-def test_no_state_update_reads_but_does_not_write(invoke, project: Path) -> None:
+def test_no_state_update_reads_but_does_not_write(invoke, pipeline_project: Path) -> None:
     invoke("run", "tap-counter", "target-jsonl")
     result = invoke(
         "run", "--no-state-update", "tap-counter", "target-jsonl", env={"TAP_COUNTER_RECORDS": "9"}
     )
     assert result.exit_code == 0
-    assert ids(project) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert ids(pipeline_project) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert state(invoke) == {"singer_state": {"bookmarks": {"counter": {"id": 6}}}}
     assert len(runs(invoke)) == 1
 
 
-def test_full_refresh_is_partial_then_cleared(invoke, project: Path) -> None:
+def test_full_refresh_is_partial_then_cleared(invoke, pipeline_project: Path) -> None:
     invoke("run", "tap-counter", "target-jsonl")
     invoke("run", "--full-refresh", "tap-counter", "target-jsonl", env={"TAP_COUNTER_RECORDS": "3"})
     assert state(invoke)["singer_state"]["bookmarks"]["counter"]["id"] == 3
@@ -184,11 +110,11 @@ def test_full_refresh_is_partial_then_cleared(invoke, project: Path) -> None:
         assert stored.get("partial", {}).get("singer_state")
 
 
-def test_running_record_blocks_unless_forced(invoke, project: Path) -> None:
+def test_running_record_blocks_unless_forced(invoke, pipeline_project: Path) -> None:
     from meltano.core.blocks.history import RunHistory
     from meltano.core.db.engine import create_engine, migrate
 
-    engine = create_engine(f"sqlite:///{project / '.meltano' / 'meltano.db'}")
+    engine = create_engine(f"sqlite:///{pipeline_project / '.meltano' / 'meltano.db'}")
     migrate(engine)
     RunHistory(engine).start(STATE_ID, str(uuid.uuid4()), trigger="cli")
     blocked = invoke("run", "tap-counter", "target-jsonl")
@@ -197,7 +123,7 @@ def test_running_record_blocks_unless_forced(invoke, project: Path) -> None:
     assert invoke("run", "--force", "tap-counter", "target-jsonl").exit_code == 0
 
 
-def test_timeout(invoke, project: Path) -> None:
+def test_timeout(invoke, pipeline_project: Path) -> None:
     result = invoke(
         "run",
         "--timeout",
@@ -211,7 +137,7 @@ def test_timeout(invoke, project: Path) -> None:
     assert runs(invoke)[0]["state"] == "FAIL"
 
 
-def test_trigger_and_run_id(invoke, project: Path) -> None:
+def test_trigger_and_run_id(invoke, pipeline_project: Path) -> None:
     run_id = str(uuid.uuid4())
     result = invoke(
         "run",
@@ -229,7 +155,7 @@ def test_trigger_and_run_id(invoke, project: Path) -> None:
     assert invoke("run", "--run-id", "nope", "tap-counter", "target-jsonl").exit_code == 2
 
 
-def test_merge_strategy_stores_partial(invoke, project: Path) -> None:
+def test_merge_strategy_stores_partial(invoke, pipeline_project: Path) -> None:
     invoke("run", "tap-counter", "target-jsonl")
     result = invoke(
         "run",
