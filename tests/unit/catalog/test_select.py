@@ -31,7 +31,7 @@ def test_globs_are_case_sensitive_shell_globs() -> None:
     pattern = parse_pattern("u?er[sz].a*")
     assert pattern.matches_stream("users")
     assert not pattern.matches_stream("Users")
-    assert pattern.matches_breadcrumb("properties.address.properties.geo")  # `*` crosses dots
+    assert pattern.breadcrumb_matcher()("properties.address.properties.geo")  # `*` crosses dots
 
 
 def test_pattern_text_is_what_select_stores() -> None:

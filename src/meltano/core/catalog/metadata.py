@@ -113,20 +113,13 @@ class Target:
 
     stream: Stream
     entry: Entry
+    is_stream: bool  # the stream's own entry (breadcrumb `[]`)
+    breadcrumb_text: str  # `properties.a.properties.b`: what property rules are matched against
 
-    @property
-    def stream_id(self) -> str:
-        return stream_id(self.stream)
-
-    @property
-    def is_stream(self) -> bool:
-        """Whether this is the stream's own entry (breadcrumb `[]`)."""
-        return not self.entry["breadcrumb"]
-
-    @property
-    def breadcrumb_text(self) -> str:
-        """`properties.a.properties.b`: what property rules are matched against."""
-        return ".".join(str(crumb) for crumb in self.entry["breadcrumb"])
+    @classmethod
+    def of(cls, stream: Stream, entry: Entry) -> Target:
+        crumbs = entry["breadcrumb"]
+        return cls(stream, entry, not crumbs, ".".join(str(crumb) for crumb in crumbs))
 
     def set(self, key: str, value: object) -> None:
         """Write one metadata key; stream-level keys also go on the stream object."""
@@ -140,7 +133,12 @@ class Target:
             self.stream[key.replace("-", "_")] = value
 
 
-Rule = Callable[[Target], None]
+@dataclass(frozen=True)
+class Rule:
+    """Writes metadata into the entries of the streams it matches."""
+
+    matches_stream: Callable[[str], bool]
+    apply: Callable[[Target], None]
 
 
 def run_pass(catalog: Catalog, rules: Sequence[Rule]) -> None:
@@ -154,14 +152,16 @@ def _visit_stream(stream: Stream, rules: Sequence[Rule]) -> None:
         stream["metadata"] = []
     if stream_entry(stream) is None:
         stream["metadata"].append({"breadcrumb": [], "metadata": {"inclusion": AUTOMATIC}})
+    name = stream_id(stream)
+    active = [rule.apply for rule in rules if rule.matches_stream(name)]
     for key in list(stream):
         if key == "schema":
             _add_property_entries(stream)
         elif key == "metadata":
             for entry in entries(stream):
-                target = Target(stream, entry)
-                for rule in rules:
-                    rule(target)
+                target = Target.of(stream, entry)
+                for apply in active:
+                    apply(target)
 
 
 def _add_property_entries(stream: Stream) -> None:

@@ -17,11 +17,11 @@ nothing with it (quirk 16), we accept both.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from meltano.core.catalog.metadata import Rule, Target, breadcrumb_glob
+from meltano.core.catalog.patterns import glob_matcher
 
 
 @dataclass(frozen=True)
@@ -74,19 +74,14 @@ def metadata_rules(extra: Mapping[str, object]) -> list[Rule]:
 
 
 def _rule(setting: MetadataSetting) -> Rule:
-    globs = {
-        breadcrumb_glob(glob)
-        for glob in (setting.property_glob, setting.short_property)
-        if glob is not None
-    }
+    globs = {glob for glob in (setting.property_glob, setting.short_property) if glob is not None}
+    matchers = [glob_matcher(breadcrumb_glob(glob)) for glob in globs]
 
     def apply(target: Target) -> None:
-        if not fnmatch.fnmatchcase(target.stream_id, setting.stream):
-            return
         if setting.property_glob is None:
             if target.is_stream:
                 target.set(setting.key, setting.value)
-        elif any(fnmatch.fnmatchcase(target.breadcrumb_text, glob) for glob in globs):
+        elif any(matches(target.breadcrumb_text) for matches in matchers):
             target.set(setting.key, setting.value)
 
-    return apply
+    return Rule(glob_matcher(setting.stream), apply)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from meltano.core.catalog.metadata import breadcrumb_glob
@@ -30,11 +31,15 @@ class Pattern:
         """Whether the stream glob matches this stream ID."""
         return fnmatch.fnmatchcase(stream_id, self.stream)
 
-    def matches_breadcrumb(self, text: str) -> bool:
-        """Whether the property glob matches this breadcrumb text."""
-        if self.property is None:
-            return False
-        return fnmatch.fnmatchcase(text, breadcrumb_glob(self.property))
+    def breadcrumb_matcher(self) -> Callable[[str], bool]:
+        """A fast test of breadcrumb text against the property glob (`*` if there is none)."""
+        return glob_matcher(breadcrumb_glob(self.property or "*"))
+
+
+def glob_matcher(glob: str) -> Callable[[str], bool]:
+    """`fnmatch.fnmatchcase(text, glob)`, compiled once."""
+    match = re.compile(fnmatch.translate(glob)).match
+    return lambda text: match(text) is not None
 
 
 def parse_pattern(text: str) -> Pattern:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from meltano.core.catalog.metadata import Rule, Target
-from meltano.core.catalog.patterns import Pattern, parse_pattern
+from meltano.core.catalog.metadata import Rule, Target, breadcrumb_glob
+from meltano.core.catalog.patterns import Pattern, glob_matcher, parse_pattern
 
 DESELECT_ALL = "!*.*"
 
@@ -35,39 +35,27 @@ def _ancestor_globs(prop: str) -> list[str]:
 
 def _include_rule(pattern: Pattern) -> Rule:
     prop = pattern.property or "*"
-    as_include = Pattern(pattern.text, pattern.stream, prop, negated=False)
-    ancestors = [
-        Pattern(pattern.text, pattern.stream, glob, negated=False) for glob in _ancestor_globs(prop)
-    ]
+    matchers = [glob_matcher(breadcrumb_glob(glob)) for glob in (prop, *_ancestor_globs(prop))]
 
     def include(target: Target) -> None:
-        if not pattern.matches_stream(target.stream_id):
-            return
-        if target.is_stream:
-            target.set("selected", True)
-            return
-        text = target.breadcrumb_text
-        if any(glob.matches_breadcrumb(text) for glob in (as_include, *ancestors)):
+        if target.is_stream or any(matches(target.breadcrumb_text) for matches in matchers):
             target.set("selected", True)
 
-    return include
+    return Rule(pattern.matches_stream, include)
 
 
 def _exclude_rule(pattern: Pattern) -> Rule:
-    prop = pattern.property or "*"
-    as_exclude = Pattern(pattern.text, pattern.stream, prop, negated=True)
+    whole_stream = (pattern.property or "*") == "*"
+    matches = pattern.breadcrumb_matcher()
 
     def exclude(target: Target) -> None:
-        if not pattern.matches_stream(target.stream_id):
-            return
         if target.is_stream:
-            if prop == "*":
+            if whole_stream:
                 target.set("selected", False)
-            return
-        if as_exclude.matches_breadcrumb(target.breadcrumb_text):
+        elif matches(target.breadcrumb_text):
             target.set("selected", False)
 
-    return exclude
+    return Rule(pattern.matches_stream, exclude)
 
 
 def filter_rules(patterns: Sequence[str]) -> list[Rule]:
@@ -78,15 +66,15 @@ def filter_rules(patterns: Sequence[str]) -> list[Rule]:
     if not parsed:
         return []
 
-    def select_filter(target: Target) -> None:
-        if not target.is_stream:
-            return
-        name = target.stream_id
+    def filtered_out(name: str) -> bool:
         missed = bool(includes) and not any(pattern.matches_stream(name) for pattern in includes)
-        if missed or any(pattern.matches_stream(name) for pattern in excludes):
+        return missed or any(pattern.matches_stream(name) for pattern in excludes)
+
+    def deselect(target: Target) -> None:
+        if target.is_stream:
             target.set("selected", False)
 
-    return [select_filter]
+    return [Rule(filtered_out, deselect)]
 
 
 def runtime_filter(select: Sequence[str], exclude: Sequence[str]) -> list[str]:
