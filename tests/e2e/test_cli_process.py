@@ -31,7 +31,7 @@ def test_init_then_commands(tmp_path: Path) -> None:
     assert "Your project has been created!" in created.stdout
     listed = meltano("environment", "list", cwd=tmp_path / "demo" / "extract")
     assert listed.stdout == "dev\nstaging\nprod\n"
-    assert "meltano started" in listed.stderr
+    assert "Meltano 4.4.1, Python" in listed.stderr
 
 
 def test_console_script_links_run_bin(tmp_path: Path) -> None:

@@ -59,10 +59,11 @@ class CliState:
         import structlog
 
         structlog.get_logger("meltano").info(
-            "meltano started",
-            version=__version__,
-            python=platform.python_version(),
-            platform=f"{platform.system()} ({platform.machine()})",
+            "Meltano %s, Python %s, %s (%s)",
+            __version__,
+            platform.python_version(),
+            platform.system(),
+            platform.machine(),
         )
 
     def _project_cli_settings(self) -> dict[str, Any]:
@@ -111,16 +112,17 @@ def load_project(
         and selection.name
     ):
         log.info(
-            "default environment ignored",
-            environment=selection.name,
-            command=f"meltano {command}",
-            hint="pass --environment to use it",
+            "The default environment '%s' will be ignored for `meltano %s`. "
+            "To use it, pass `--environment=%s`.",
+            selection.name,
+            command,
+            selection.name,
         )
     selection = environments.apply_policy(selection, policy)
     if selection.name is not None:
         environments.find(project, selection.name)
         project.environment = selection.name
-        log.info("environment is active", environment=selection.name)
+        log.info("Environment '%s' is active", selection.name)
     return project
 
 
