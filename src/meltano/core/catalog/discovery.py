@@ -66,3 +66,15 @@ class CannotListSelectionError(MeltanoError):
     def __init__(self, cause: MeltanoError) -> None:
         super().__init__(f"Cannot list the selected properties: {cause.reason}", cause.instruction)
         self.cause = cause
+
+
+class CatalogUnavailableError(MeltanoError):
+    """A command needs a catalog, and the extractor can neither discover one nor has a file."""
+
+    def __init__(self, plugin_name: str) -> None:
+        super().__init__(
+            f"{plugin_name} cannot provide a catalog: "
+            "it does not declare the `discover` capability and has no `catalog` file set",
+            f"Add `discover` to the `capabilities` of {plugin_name} in meltano.yml if the tap "
+            f"supports `--discover`, or run `meltano config set {plugin_name} _catalog FILE`",
+        )
