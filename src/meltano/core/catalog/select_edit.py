@@ -1,0 +1,81 @@
+"""Change an extractor's `select` patterns in meltano.yml (root entry or environment entry)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from meltano.core.catalog.edits import add_pattern, remove_pattern
+from meltano.core.errors import MeltanoError
+
+if TYPE_CHECKING:
+    from meltano.core.project.files import ProjectFiles
+    from meltano.core.project.project import Project
+
+EXTRACTORS = "extractors"
+
+
+def _child(node: Any, key: str, factory: type) -> Any:
+    if not isinstance(node.get(key), factory):
+        node[key] = factory()
+    return node[key]
+
+
+def _entry(files: ProjectFiles, plugin_name: str, environment: str | None) -> CommentedMap:
+    """The mapping that holds `select` for the plugin: root entry, or environment entry."""
+    if environment is None:
+        found = files.find(EXTRACTORS, plugin_name)
+        if found is None:
+            raise MeltanoError(
+                f"Extractor '{plugin_name}' is not known to this project",
+                "Add it with `meltano add` first",
+            )
+        return found[1]
+    located = files.find("environments", environment)
+    if located is None:
+        raise MeltanoError(
+            f"Environment '{environment}' was not found", "Add it with `meltano environment add`"
+        )
+    config = _child(located[1], "config", CommentedMap)
+    plugins = _child(config, "plugins", CommentedMap)
+    extractors = _child(plugins, EXTRACTORS, CommentedSeq)
+    for entry in extractors:
+        if entry.get("name") == plugin_name:
+            return entry  # type: ignore[no-any-return]  # ruamel nodes are untyped
+    entry = CommentedMap()
+    entry["name"] = plugin_name
+    extractors.append(entry)
+    return entry
+
+
+def edit_select(
+    project: Project,
+    plugin_name: str,
+    *,
+    pattern: str | None,
+    remove: bool = False,
+    clear: bool = False,
+    environment: str | None = None,
+) -> list[str]:
+    """Add, remove or clear patterns; return the resulting list."""
+    with project.edit() as files:
+        entry = _entry(files, plugin_name, environment)
+        current = [str(p) for p in entry.get("select") or []]
+        if clear:
+            entry.pop("select", None)
+            return []
+        assert pattern is not None
+        if remove:
+            updated = remove_pattern(current, pattern, plugin_name=plugin_name)
+        else:
+            updated = add_pattern(current, pattern)
+        if updated:
+            existing = entry.get("select")
+            if isinstance(existing, CommentedSeq):
+                existing[:] = updated  # keeps the list's style (block or flow)
+            else:
+                entry["select"] = CommentedSeq(updated)
+        else:
+            entry.pop("select", None)
+        return updated

@@ -1,0 +1,66 @@
+"""`meltano select` against the discovering test tap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from meltano.core.errors import ExitCode
+
+
+def extractor(project: Path) -> dict:
+    data = YAML(typ="safe").load((project / "meltano.yml").read_text())
+    return data["plugins"]["extractors"][0]
+
+
+def test_add_exclude_remove_clear(invoke, pipeline_project: Path) -> None:
+    assert invoke("select", "tap-counter", "counter", "id").exit_code == 0
+    assert invoke("select", "tap-counter", "counter", "id").exit_code == 0  # no duplicate
+    assert invoke("select", "tap-counter", "other", "--exclude").exit_code == 0
+    assert extractor(pipeline_project)["select"] == ["counter.id", "!other.*"]
+    assert invoke("select", "tap-counter", "other", "--exclude", "--rm").exit_code == 0
+    assert extractor(pipeline_project)["select"] == ["counter.id"]
+    missing = invoke("select", "tap-counter", "nope", "--rm")
+    assert missing.exit_code == ExitCode.FAILED
+    assert "Pattern 'nope.*' not found" in missing.stderr
+    assert invoke("select", "tap-counter", "--clear").exit_code == 0
+    assert "select" not in extractor(pipeline_project)
+
+
+def test_environment_gets_its_own_patterns(invoke, pipeline_project: Path) -> None:
+    assert invoke("--environment", "prod", "select", "tap-counter", "counter").exit_code == 0
+    data = YAML(typ="safe").load((pipeline_project / "meltano.yml").read_text())
+    prod = next(e for e in data["environments"] if e["name"] == "prod")
+    assert prod["config"]["plugins"]["extractors"] == [
+        {"name": "tap-counter", "select": ["counter.*"]}
+    ]
+    assert "select" not in extractor(pipeline_project)
+
+
+def test_list_and_json(invoke, pipeline_project: Path) -> None:
+    invoke("select", "tap-counter", "counter", "id")
+    document = json.loads(invoke("select", "tap-counter", "--json").stdout)
+    assert document["enabled_patterns"] == ["counter.id"]
+    assert {"stream": "counter", "property": "id", "selection": "automatic"} in document["streams"]
+    text = invoke("select", "tap-counter", "--list", "--all").stdout
+    assert text.startswith("Legend:\n\tselected\n\texcluded\n\tautomatic\n\tunsupported\n")
+    assert "Enabled patterns:\n\tcounter.id\n" in text
+    assert "\t[automatic  ] counter.id" in text
+
+
+def test_list_failure_is_clear(invoke, pipeline_project: Path) -> None:
+    broken = pipeline_project / "broken_tap.sh"
+    broken.write_text("#!/bin/sh\necho 'cannot reach the API' >&2\nexit 2\n")
+    broken.chmod(0o755)
+    path = pipeline_project / "meltano.yml"
+    text = path.read_text()
+    start = text.index("executable:", text.index("tap-counter"))
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f"executable: {broken}" + text[end:])
+    result = invoke("select", "tap-counter", "--list")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Cannot list the selected properties: Catalog discovery failed" in result.stderr
+    assert "cannot reach the API" in result.stderr
+    assert "Traceback" not in result.output
