@@ -128,3 +128,11 @@ def test_schema_on_stream_without_schema() -> None:
 def test_nest_is_the_inverse_of_flatten() -> None:
     extra = {"users": {"a": {"type": "string"}}, "b.c": 1}
     assert nest(dict(flatten(extra))) == {"users": {"a": {"type": "string"}}, "b": {"c": 1}}
+
+
+def test_dotted_keys_read_like_nested_ones() -> None:
+    # Settings may hand the extra over flattened (e.g. after a per-leaf env var override).
+    nested = {"users": {"replication-key": "updated_at", "email": {"pii": True}}}
+    dotted = {"users.replication-key": "updated_at", "users.email.pii": True}
+    assert metadata_settings(dotted) == metadata_settings(nested)
+    assert with_metadata(dotted) == with_metadata(nested)
