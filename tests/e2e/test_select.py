@@ -64,3 +64,16 @@ def test_list_failure_is_clear(invoke, pipeline_project: Path) -> None:
     assert "Cannot list the selected properties: Catalog discovery failed" in result.stderr
     assert "cannot reach the API" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_invoke_dump_catalog_applies_rules(invoke, pipeline_project: Path) -> None:
+    invoke("select", "tap-counter", "nothing", "here")
+    catalog = json.loads(invoke("invoke", "--dump", "catalog", "tap-counter").stdout)
+    stream_meta = next(m for m in catalog["streams"][0]["metadata"] if m["breadcrumb"] == [])
+    assert stream_meta["metadata"]["selected"] is False
+
+
+def test_invoke_tap_gets_its_catalog(invoke, pipeline_project: Path, capfd) -> None:
+    assert invoke("invoke", "tap-counter").exit_code == 0
+    out = capfd.readouterr().out
+    assert '"type":"RECORD"' in out.replace(" ", "")

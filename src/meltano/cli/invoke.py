@@ -10,6 +10,7 @@ import click
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
+from meltano.core.errors import MeltanoError
 from meltano.core.project.environments import Policy
 
 
@@ -18,7 +19,11 @@ from meltano.core.project.environments import Policy
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @click.option("--plugin-type", help="Type of the plugin, when several share the name.")
-@click.option("--dump", type=click.Choice(["config"]), help="Print the generated config file.")
+@click.option(
+    "--dump",
+    type=click.Choice(["catalog", "config"]),
+    help="Print the generated catalog or config file instead of running.",
+)
 @click.option("--list-commands", is_flag=True, help="List the plugin's commands.")
 @click.option(
     "--print-var",
@@ -26,6 +31,7 @@ from meltano.core.project.environments import Policy
     metavar="NAME",
     help="Print a variable of the plugin's environment first (repeatable).",
 )
+@click.option("--refresh-catalog", is_flag=True, help="Ignore the cached catalog.")
 @install_switch
 @click.argument("plugin_name", metavar="PLUGIN[:COMMAND]")
 @click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
@@ -39,6 +45,7 @@ def command(
     dump: str | None,
     list_commands: bool,
     print_var: tuple[str, ...],
+    refresh_catalog: bool,
     install_mode: str | None,
 ) -> None:
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
@@ -67,6 +74,24 @@ def command(
     if not ensure_installed(project, [plugin], mode=install_mode):
         return
     with prepare(project, plugin, command=plugin_command or None, args=plugin_args) as invocation:
+        catalog = None
+        if (
+            plugin.type is PluginType.EXTRACTORS
+            and not plugin_command
+            and not plugin_args
+            and dump != "config"
+        ):
+            from meltano.core.blocks.catalog_step import catalog_json, prepare_tap
+
+            catalog = prepare_tap(project, invocation, state_path=None, refresh=refresh_catalog)
+        if dump == "catalog":
+            if catalog is None:
+                raise MeltanoError(
+                    f"Extractor '{plugin.name}' has no catalog to dump",
+                    "It needs the discover capability or a `catalog` file",
+                )
+            click.echo(catalog_json(catalog))
+            return
         for variable in print_var:
             click.echo(f"{variable}={invocation.env.get(variable)}")
         if dump == "config":
