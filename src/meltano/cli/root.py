@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remove": ("meltano.cli.remove", "Remove plugins from the project."),
     "add": ("meltano.cli.add", "Add plugins to the project."),
     "lock": ("meltano.cli.lock", "Write lock files of plugin definitions from the Hub."),
+    "compile": ("meltano.cli.compile", "Write JSON manifests of the project (beta)."),
     "test": ("meltano.cli.test_command", "Run the test commands of plugins."),
     "run": ("meltano.cli.run", "Run pipelines: extractors into loaders, and plugin commands."),
     "el": ("meltano.cli.el", "Extract and load with one extractor and one loader."),

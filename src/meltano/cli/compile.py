@@ -1,0 +1,66 @@
+"""`meltano compile`: write JSON manifests of the project, one per environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meltano.cli.options import CliState, pass_project
+from meltano.core.project.environments import Policy
+
+
+@click.command("compile")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where manifests are written (default: .meltano/manifests).",
+)
+@click.option(
+    "--indent",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Spaces per level; 0 puts each value on its own line unindented; negative is compact.",
+)
+@click.option("--lint/--no-lint", default=False, help="Check input and output against the schema.")
+@click.option("--safe/--unsafe", default=True, help="Redact secrets (the default) or keep them.")
+@pass_project(environment_policy=Policy.IGNORE_DEFAULT)
+def command(project: Any, *, directory: Path | None, indent: int, lint: bool, safe: bool) -> None:
+    """Write a manifest of the project per environment (beta).
+
+    Without --environment: one file without any environment plus one per environment.
+    With --environment: that environment only; with --no-environment: none.
+    """
+    import structlog
+
+    from meltano.core.compile import lint as linting
+    from meltano.core.compile.manifest import CompileOptions, build, write
+    from meltano.core.project.environments import names
+
+    state = click.get_current_context().find_object(CliState)
+    environments: list[str | None]
+    if project.environment is not None:
+        environments = [project.environment]
+    elif state is not None and state.no_environment:
+        environments = [None]
+    else:
+        environments = [None, *names(project)]
+    labels = ", ".join(name or "no environment" for name in environments)
+    click.echo(f"Compiling Meltano manifest for environments: {labels}")
+    options = CompileOptions(
+        directory=(project.root / directory) if directory else project.sys_dir / "manifests",
+        indent=None if indent < 0 else indent,
+        safe=safe,
+    )
+    log = structlog.get_logger("meltano")
+    if lint:
+        for problem in linting.problems(project.meltano):
+            log.warning("project does not match the schema", problem=problem)
+    for environment in environments:
+        path = write(project, environment, options)
+        if lint:
+            for problem in linting.problems(build(project, environment, safe=True)):
+                log.warning("manifest does not match the schema", file=str(path), problem=problem)
+        click.echo(f"Compiled {path}")

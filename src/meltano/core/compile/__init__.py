@@ -1,0 +1,1 @@
+"""`meltano compile`: JSON manifests of the project, one per environment."""

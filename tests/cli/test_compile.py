@@ -1,0 +1,154 @@
+"""`meltano compile`: manifest files per environment, secrets, indent, lint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+PROJECT = """\
+default_environment: dev
+project_id: 11111111-2222-3333-4444-555555555555
+send_anonymous_usage_stats: false
+env:
+  ROOTVAR: root
+annotations:
+  a: 1
+plugins:
+  extractors:
+  - name: tap-x
+    namespace: tap_x
+    executable: tap-x
+    capabilities: [state, catalog]
+    settings:
+    - {name: user}
+    - {name: password, kind: password}
+    - {name: path}
+    config:
+      user: bob
+      password: s3cret
+      path: $MELTANO_PROJECT_ROOT/data
+    env:
+      PLUGVAR: p
+  loaders:
+  - name: target-y
+    namespace: target_y
+    pip_url: target-y
+environments:
+- name: dev
+  env:
+    ENVVAR: dev
+  annotations:
+    b: 2
+  config:
+    plugins:
+      extractors:
+      - name: tap-x
+        config:
+          user: dev-bob
+        env:
+          ENVPLUG: e
+- name: prod
+"""
+
+
+@pytest.fixture
+def project(write_meltano_yml, project_dir: Path) -> Path:
+    write_meltano_yml(PROJECT)
+    return project_dir
+
+
+def manifest(project: Path, name: str = "meltano-manifest.json") -> dict:
+    return json.loads((project / ".meltano" / "manifests" / name).read_text())
+
+
+def test_writes_one_manifest_without_environment_and_one_per_environment(invoke, project):
+    result = invoke("compile")
+    assert result.exit_code == 0, result.output
+    assert "environments: no environment, dev, prod" in result.stdout
+    files = sorted(p.name for p in (project / ".meltano" / "manifests").iterdir())
+    assert files == [
+        "meltano-manifest.dev.json",
+        "meltano-manifest.json",
+        "meltano-manifest.prod.json",
+    ]
+    assert f"Compiled {project / '.meltano' / 'manifests' / 'meltano-manifest.json'}" in (
+        result.stdout
+    )
+
+
+def test_manifest_content_follows_the_environment(invoke, project):
+    invoke("compile")
+    dev, plain = manifest(project, "meltano-manifest.dev.json"), manifest(project)
+    assert "environments" not in dev and "include_paths" not in dev
+    assert dev["annotations"] == {"a": 1, "b": 2} and plain["annotations"] == {"a": 1}
+    assert dev["env"]["ENVVAR"] == "dev" and "ENVVAR" not in plain["env"]
+    assert dev["env"]["ROOTVAR"] == "root"
+    assert dev["env"]["MELTANO_PROJECT_ID"] == "11111111-2222-3333-4444-555555555555"
+    assert dev["env"]["MELTANO_DATABASE_URI"] == (
+        "sqlite:///${MELTANO_PROJECT_ROOT}/.meltano/meltano.db"
+    )
+    assert set(dev["plugins"]) == {
+        "extractors",
+        "loaders",
+        "transforms",
+        "orchestrators",
+        "transformers",
+        "files",
+        "utilities",
+        "mappers",
+    }
+    (tap,) = dev["plugins"]["extractors"]
+    assert tap["config"]["user"] == "dev-bob"
+    assert tap["env"]["TAP_X_USER"] == "dev-bob"
+    assert tap["env"]["MELTANO_EXTRACT_USER"] == "dev-bob"
+    assert tap["env"]["TAP_X_PATH"] == "${MELTANO_PROJECT_ROOT}/data"
+    assert tap["env"]["ENVPLUG"] == "e" and tap["env"]["PLUGVAR"] == "p"
+    assert tap["plugin_type"] == "extractors" and tap["label"] == "tap-x"
+    assert tap["capabilities"] == ["state", "catalog"]
+    assert [s["name"] for s in tap["settings"]] == ["user", "password", "path"]
+    assert tap["settings"][1]["sensitive"] is True
+    assert plain["plugins"]["extractors"][0]["config"]["user"] == "bob"
+
+
+def test_secrets_are_redacted_unless_unsafe(invoke, project):
+    invoke("compile")
+    text = (project / ".meltano" / "manifests" / "meltano-manifest.dev.json").read_text()
+    assert "s3cret" not in text
+    tap = manifest(project)["plugins"]["extractors"][0]
+    assert tap["env"]["TAP_X_PASSWORD"] == "(redacted)"
+    assert tap["config"]["password"] == "(redacted)"
+    invoke("compile", "--unsafe")
+    tap = manifest(project)["plugins"]["extractors"][0]
+    assert tap["env"]["TAP_X_PASSWORD"] == "s3cret" and tap["config"]["password"] == "s3cret"
+
+
+def test_environment_selection(invoke, project):
+    result = invoke("--environment", "prod", "compile")
+    assert "environments: prod" in result.stdout
+    assert [p.name for p in (project / ".meltano" / "manifests").iterdir()] == [
+        "meltano-manifest.prod.json"
+    ]
+    result = invoke("--no-environment", "compile", "--directory", "out")
+    assert "environments: no environment\n" in result.stdout
+    assert [p.name for p in (project / "out").iterdir()] == ["meltano-manifest.json"]
+
+
+def test_indent_sorted_keys_and_trailing_newline(invoke, project):
+    invoke("--no-environment", "compile", "--indent", "2")
+    path = project / ".meltano" / "manifests" / "meltano-manifest.json"
+    text = path.read_text()
+    assert text.startswith('{\n  "annotations": {\n    "a": 1\n') and text.endswith("}\n")
+    keys = list(json.loads(text))
+    assert keys == sorted(keys)
+    invoke("--no-environment", "compile", "--indent", "0")
+    assert path.read_text().startswith('{\n"annotations": {\n"a": 1\n')
+    invoke("--no-environment", "compile", "--indent", "-1")
+    assert path.read_text().count("\n") == 1
+
+
+def test_lint_warns_about_schema_problems(invoke, project, write_meltano_yml):
+    result = invoke("--no-environment", "compile", "--lint")
+    assert result.exit_code == 0, result.output
+    assert "does not match the schema" not in result.stderr
