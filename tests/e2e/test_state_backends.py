@@ -13,7 +13,7 @@ from meltano.core.state import store
 from meltano.core.state.backend import open_backend
 from meltano.core.state.backends.objects import ObjectStoreBackend, StateStorageError
 from meltano.core.state.settings import StateBackendSettings
-from tests.services.contract import StateBackendContract
+from tests.services.contract import RunLeaseContract, StateBackendContract
 from tests.services.servers import (  # noqa: F401 - fixtures used by name
     azurite_connection_string,
     gcs_endpoint,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 LOCKING = {"lock_timeout_seconds": 2.0, "lock_retry_seconds": 0.02}
 
 
-class ObjectStoreContract(StateBackendContract):
+class ObjectStoreContract(StateBackendContract, RunLeaseContract):
     """Corruption and stale locks are planted straight into the store."""
 
     @pytest.fixture
@@ -118,6 +118,16 @@ class TestGcsBackend(ObjectStoreContract):
         self.require_preconditions(backend)
         super().test_fresh_lock_is_waited_for_then_taken_over(backend)
 
+    def test_exactly_one_of_twenty_takes_the_lease_ten_times(self, backend: object) -> None:
+        assert isinstance(backend, ObjectStoreBackend)
+        self.require_preconditions(backend)
+        super().test_exactly_one_of_twenty_takes_the_lease_ten_times(backend)
+
+    def test_held_lease_blocks_and_force_overrides(self, backend: object) -> None:
+        assert isinstance(backend, ObjectStoreBackend)
+        self.require_preconditions(backend)
+        super().test_held_lease_blocks_and_force_overrides(backend)
+
 
 class TestAzureBackend(ObjectStoreContract):
     @pytest.fixture
@@ -146,7 +156,7 @@ class TestAzureBackend(ObjectStoreContract):
         assert "AccountKey=Eby8" not in caught.value.reason
 
 
-class TestPostgresSystemDb(StateBackendContract):
+class TestPostgresSystemDb(StateBackendContract, RunLeaseContract):
     @pytest.fixture
     def backend(self, postgres_uri: str) -> Iterator[Any]:  # noqa: F811
         import sqlalchemy

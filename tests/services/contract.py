@@ -134,3 +134,58 @@ class StateBackendContract:
         stale_lock(ID)
         store.save_singer_state(backend, ID, {"x": 1}, complete=True)
         assert store.read_state(backend, ID) == {"singer_state": {"x": 1}}
+
+
+class RunLeaseContract:
+    """For backends whose run leases are real (not the runs table's job)."""
+
+    def take_all_at_once(self, backend: object, count: int, state_id: str) -> list[object]:
+        from meltano.core.state.lease import LeasingBackend, RunLeaseHeldError, this_process
+
+        assert isinstance(backend, LeasingBackend)
+        barrier = threading.Barrier(count)
+        results: list[object] = [None] * count
+
+        def take(index: int) -> None:
+            barrier.wait(timeout=30)
+            try:
+                results[index] = backend.acquire_lease(
+                    state_id, this_process(f"run{index}"), ttl_seconds=60, force=False
+                )
+            except RunLeaseHeldError as error:
+                results[index] = error
+            except BaseException as error:
+                results[index] = repr(error)
+
+        threads = [threading.Thread(target=take, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    def test_exactly_one_of_twenty_takes_the_lease_ten_times(self, backend: object) -> None:
+        from meltano.core.state.lease import RunLeaseHeldError
+
+        for trial in range(10):
+            results = self.take_all_at_once(backend, 20, f"dev:trial{trial}")
+            held = [r for r in results if not isinstance(r, RunLeaseHeldError)]
+            assert len(held) == 1, results
+            held[0].release()  # type: ignore[attr-defined]
+
+    def test_released_lease_can_be_taken_again(self, backend: object) -> None:
+        from meltano.core.state.lease import run_lease
+
+        for _ in range(2):
+            with run_lease(backend, ID, "run"):
+                pass
+
+    def test_held_lease_blocks_and_force_overrides(self, backend: object) -> None:
+        from meltano.core.state.lease import RunLeaseHeldError, run_lease
+
+        with run_lease(backend, ID, "first"):
+            with pytest.raises(RunLeaseHeldError) as caught, run_lease(backend, ID, "second"):
+                pass
+            assert caught.value.exit_code == 75
+            with run_lease(backend, ID, "third", force=True):
+                pass

@@ -16,12 +16,12 @@ from meltano.core.state.backends.file import FileBackend
 from meltano.core.state.backends.memory import MemoryBackend
 from meltano.core.state.backends.systemdb import SystemDbBackend
 from meltano.core.state.settings import StateBackendSettings
-from tests.services.contract import StateBackendContract
+from tests.services.contract import RunLeaseContract, StateBackendContract
 
 FAST = StateBackendSettings(lock_timeout_seconds=1, lock_retry_seconds=0.01)
 
 
-class TestMemoryBackend(StateBackendContract):
+class TestMemoryBackend(StateBackendContract, RunLeaseContract):
     @pytest.fixture
     def backend(self) -> MemoryBackend:
         return MemoryBackend()
@@ -35,7 +35,7 @@ class TestMemoryBackend(StateBackendContract):
         return lambda _state_id: None
 
 
-class TestFileBackend(StateBackendContract):
+class TestFileBackend(StateBackendContract, RunLeaseContract):
     @pytest.fixture
     def backend(self, tmp_path: Path) -> FileBackend:
         return FileBackend(tmp_path / "state", FAST)

@@ -16,15 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+import structlog
+
 from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change
 from meltano.core.state.backends.objects import (
+    LEASE_FILE,
     LOCK_FILE,
     MAX_WAIT_MARGIN_SECONDS,
     STATE_FILE,
     StateLockedError,
     check_state_id,
 )
+from meltano.core.state.lease import LeaseOwner, NoLease, RunLeaseHeldError
 from meltano.core.state.model import (
     StoredState,
     current_or_unreadable,
@@ -36,6 +40,8 @@ from meltano.core.state.settings import StateBackendSettings
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
+
+log = structlog.get_logger(__name__)
 
 
 class FileBackend:
@@ -86,6 +92,26 @@ class FileBackend:
             if (entry / STATE_FILE).is_file() and matches(pattern, entry.name)
         )
 
+    def acquire_lease(
+        self, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
+    ) -> FileLease | NoLease:
+        """The lease file is kept (never unlinked), so every run locks the same inode."""
+        path = self.root / check_state_id(state_id) / LEASE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = LeaseOwner.decode(os.pread(fd, 4096, 0))
+            os.close(fd)
+            if not force:
+                raise RunLeaseHeldError(state_id, holder) from None
+            log.warning("run lease ignored (--force)", state_id=state_id)
+            return NoLease()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, owner.encode(), 0)
+        return FileLease(fd)
+
     @contextlib.contextmanager
     def lock(self, state_id: str) -> Iterator[None]:
         """Hold an exclusive flock on `<id>/lock` (removed again on release)."""
@@ -117,6 +143,20 @@ class FileBackend:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             os.close(fd)
+
+
+class FileLease:
+    """A flock on `<id>/run.lease`, held for the whole run; the kernel drops it if we die."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def renew(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        os.ftruncate(self.fd, 0)
+        os.close(self.fd)
 
 
 def _same_file(fd: int, path: Path) -> bool:

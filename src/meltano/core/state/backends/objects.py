@@ -20,6 +20,7 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change
+from meltano.core.state.lease import LeaseOwner, RunLeaseHeldError, is_abandoned
 from meltano.core.state.model import (
     StoredState,
     current_or_unreadable,
@@ -33,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 STATE_FILE = "state.json"
 LOCK_FILE = "lock"
+LEASE_FILE = "run.lease"
 MAX_WAIT_MARGIN_SECONDS = 60.0
 MAX_CONFLICTS = 5
 
@@ -162,6 +164,13 @@ class ObjectStoreBackend:
         found = (state_id_of(key) for key in self.store.list_keys())
         return sorted({i for i in found if i is not None and matches(pattern, i)})
 
+    def acquire_lease(
+        self, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
+    ) -> ObjectLease:
+        return acquire_object_lease(
+            self.store, state_id, owner, ttl_seconds=ttl_seconds, force=force
+        )
+
     @contextlib.contextmanager
     def lock(self, state_id: str) -> Iterator[None]:
         """Hold `<id>/lock`; a lock older than lock_timeout_seconds is taken over."""
@@ -192,6 +201,53 @@ class ObjectStoreBackend:
             yield
         finally:
             self.store.delete(key, version)
+
+
+class ObjectLease:
+    """A run lease object we created; renewed and released only at the version we wrote."""
+
+    def __init__(self, store: ObjectStore, key: str, version: str, owner: LeaseOwner) -> None:
+        self.store, self.key, self.version, self.owner = store, key, version, owner
+
+    def renew(self) -> bool:
+        self.owner = self.owner.renewed()
+        version = self.store.replace(self.key, self.owner.encode(), self.version)
+        if version is None:
+            return False
+        self.version = version
+        return True
+
+    def release(self) -> None:
+        self.store.delete(self.key, self.version)
+
+
+def acquire_object_lease(
+    store: ObjectStore, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
+) -> ObjectLease:
+    """Create `<id>/run.lease`, or take over an abandoned one by a conditional replace."""
+    key = f"{check_state_id(state_id)}/{LEASE_FILE}"
+    holder = None
+    for _ in range(MAX_CONFLICTS):
+        version = store.create(key, owner.encode())
+        if version is not None:
+            return ObjectLease(store, key, version, owner)
+        held = store.get(key)
+        if held is None:
+            continue  # released between our two calls
+        holder = LeaseOwner.decode(held.data)
+        abandoned = is_abandoned(holder, now=time.time(), ttl_seconds=ttl_seconds, host=owner.host)
+        if not (force or abandoned):
+            raise RunLeaseHeldError(state_id, holder)
+        version = store.replace(key, owner.encode(), held.version)
+        if version is not None:
+            log.warning(
+                "run lease taken over",
+                state_id=state_id,
+                previous_run_id=holder.run_id if holder else None,
+                forced=force and not abandoned,
+            )
+            return ObjectLease(store, key, version, owner)
+    raise RunLeaseHeldError(state_id, holder)
 
 
 def _epoch(data: bytes) -> float:

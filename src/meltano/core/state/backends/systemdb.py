@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state.backend import Change
+from meltano.core.state.lease import Lease, LeaseOwner, NoLease, RunLeaseHeldError
 from meltano.core.state.model import CorruptStateError, StoredState, current_or_unreadable
 from meltano.core.state.pattern import LIKE_ESCAPE, matches, to_like
 
@@ -66,6 +67,28 @@ class SystemDbBackend:
                 else:
                     connection.execute(insert(table).values(state_id=state_id, **values))
             connection.commit()
+
+    def acquire_lease(
+        self, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
+    ) -> Lease:
+        """PostgreSQL: a session advisory lock on a connection kept for the run (the server
+        drops it when that connection dies). Elsewhere the runs table guards runs."""
+        if self.engine.dialect.name != "postgresql" or force:
+            return NoLease()
+        connection = self.engine.connect()
+        try:
+            taken = connection.exec_driver_sql(
+                "SELECT pg_try_advisory_lock(hashtextextended(%(key)s, 0))",
+                {"key": f"meltano run lease {state_id}"},
+            ).scalar()
+            connection.commit()
+        except BaseException:
+            connection.close()
+            raise
+        if not taken:
+            connection.close()
+            raise RunLeaseHeldError(state_id, None)
+        return _SessionLease(connection)
 
     def ids(self, pattern: str | None = None) -> list[str]:
         from sqlalchemy import select
@@ -134,3 +157,14 @@ def open_systemdb(
     from meltano.core.db.engine import open_database
 
     return SystemDbBackend(open_database(project))
+
+
+class _SessionLease:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def renew(self) -> bool:
+        return not self.connection.closed
+
+    def release(self) -> None:
+        self.connection.close()  # ends the session, and with it the advisory lock
