@@ -25,6 +25,8 @@ def test_add_exclude_remove_clear(invoke, pipeline_project: Path) -> None:
     missing = invoke("select", "tap-counter", "nope", "--rm")
     assert missing.exit_code == ExitCode.FAILED
     assert "Pattern 'nope.*' not found" in missing.stderr
+    assert invoke("select", "tap-counter", "counter", "id", "--rm").exit_code == 0
+    assert extractor(pipeline_project)["select"] == []  # selects nothing, unlike no key
     assert invoke("select", "tap-counter", "--clear").exit_code == 0
     assert "select" not in extractor(pipeline_project)
 
@@ -77,3 +79,20 @@ def test_invoke_tap_gets_its_catalog(invoke, pipeline_project: Path, capfd) -> N
     assert invoke("invoke", "tap-counter").exit_code == 0
     out = capfd.readouterr().out
     assert '"type":"RECORD"' in out.replace(" ", "")
+
+
+def test_config_test_extractor_and_loader(invoke, pipeline_project: Path) -> None:
+    ok = invoke("config", "test", "tap-counter")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.strip() == "Plugin configuration is valid"
+    assert invoke("config", "test", "target-jsonl").exit_code == 0
+    empty = invoke("config", "test", "tap-counter", env={"TAP_COUNTER_RECORDS": "0"})
+    assert empty.exit_code == ExitCode.FAILED
+    assert "No RECORD or BATCH message received" in empty.stderr
+    failing = invoke("config", "test", "target-jsonl", env={"TARGET_JSONL_EXIT_AT": "1"})
+    assert failing.exit_code == ExitCode.FAILED
+    assert "Plugin configuration is invalid" in failing.stderr
+    assert "meltano config list target-jsonl" in failing.stderr
+    other = invoke("config", "test", "util")
+    assert "Operation not supported for utility 'util'" in other.stderr
+    assert "not supported" in invoke("config", "test", "meltano").stderr

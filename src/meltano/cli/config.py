@@ -327,3 +327,6 @@ def _join(labels: list[str]) -> str:
     if len(labels) <= 2:
         return " and ".join(labels)
     return ", ".join(labels[:-1]) + f", and {labels[-1]}"
+
+
+from meltano.cli import config_test as _config_test  # noqa: E402, F401 - registers `config test`

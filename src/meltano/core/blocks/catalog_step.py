@@ -10,16 +10,12 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from meltano.core.catalog.cache import CatalogCache, cache_key, may_use_cache
-from meltano.core.catalog.discovery import (
-    DiscoveryFailedError,
-    applies_rules,
-    can_discover,
-    catalog_flag,
-)
-from meltano.core.catalog.document import CatalogSource, read_catalog, write_catalog
+from meltano.core.catalog.cache import CatalogCache, cache_key
+from meltano.core.catalog.discovery import DiscoveryFailedError, catalog_flag
+from meltano.core.catalog.document import write_catalog
 from meltano.core.catalog.metadata import Catalog
-from meltano.core.catalog.rules import CatalogRules, apply_rules
+from meltano.core.catalog.rules import CatalogRules
+from meltano.core.catalog.run_catalog import CatalogRequest, catalog_for_run
 
 if TYPE_CHECKING:
     from meltano.core.plugins.invocation import Invocation
@@ -39,8 +35,8 @@ def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules
     )
 
 
-def discover(project: Project, invocation: Invocation, destination: Path) -> Catalog:
-    """Run `<tap> --config F --discover` with stdout streamed into `destination`."""
+def discover(project: Project, invocation: Invocation, destination: Path) -> str:
+    """Run `<tap> --config F --discover`, streaming stdout into `destination`; return it."""
     from meltano.core.blocks.lines import line_limit
     from meltano.core.blocks.pipes import PluginCommand, run_pipeline
     from meltano.core.blocks.plugin_logs import PluginLogs
@@ -49,42 +45,39 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> Cat
     plugin = invocation.plugin
     argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
     log.info("running catalog discovery", plugin=plugin.name)
-    partial = destination.with_name(destination.name + ".discovering")
-    with partial.open("wb") as handle:
-
-        def keep(line: bytes) -> None:
-            handle.write(line)
-            handle.write(b"\n")
-
-        outcome = asyncio.run(
-            run_pipeline(
-                [
-                    PluginCommand(
-                        name=plugin.name,
-                        argv=argv,
-                        env=invocation.env,
-                        cwd=invocation.cwd,
-                        plugin_type="extractor",
-                    )
-                ],
-                on_state=keep,
-                on_log=PluginLogs([plugin.name]),
-                line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),
-            )
-        )
-    if outcome.error is not None:
-        partial.unlink(missing_ok=True)
-        result = outcome.results[0]
-        if result.returncode != 0:
-            raise DiscoveryFailedError(
-                plugin.name, result.returncode, "\n".join(result.stderr_tail)
-            )
-        raise outcome.error
     try:
-        catalog = read_catalog(partial, CatalogSource.discovery(plugin.name))
+        with destination.open("wb") as handle:
+
+            def keep(line: bytes) -> None:
+                handle.write(line)
+                handle.write(b"\n")
+
+            outcome = asyncio.run(
+                run_pipeline(
+                    [
+                        PluginCommand(
+                            name=plugin.name,
+                            argv=argv,
+                            env=invocation.env,
+                            cwd=invocation.cwd,
+                            plugin_type="extractor",
+                        )
+                    ],
+                    on_state=keep,
+                    on_log=PluginLogs([plugin.name]),
+                    line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),
+                )
+            )
+        if outcome.error is not None:
+            result = outcome.results[0]
+            if result.returncode != 0:
+                raise DiscoveryFailedError(
+                    plugin.name, result.returncode, "\n".join(result.stderr_tail)
+                )
+            raise outcome.error
+        return destination.read_text(encoding="utf-8", errors="replace")
     finally:
-        partial.unlink(missing_ok=True)
-    return catalog
+        destination.unlink(missing_ok=True)
 
 
 def tap_catalog(
@@ -99,43 +92,40 @@ def tap_catalog(
     plugin = invocation.plugin
     extras = invocation.settings.extras()
     custom = catalog_file or (Path(str(extras["_catalog"])) if extras.get("_catalog") else None)
-    rules = _rules(invocation, select_filter)
-    if custom is not None:
-        path = custom if custom.is_absolute() else project.root / custom
-        catalog = read_catalog(path, CatalogSource.file(str(path)))
-        return apply_rules(catalog, rules, custom_catalog=True).catalog
-    if not can_discover(plugin.capabilities):
-        return None
+    if custom is not None and not custom.is_absolute():
+        custom = project.root / custom
     settings = {
         d.name: invocation.settings.values[d.name].value
         for d in invocation.settings.definitions
         if not d.is_extra
     }
-    key = cache_key(
-        settings,
-        schema_extra=extras.get("_schema"),
-        metadata_extra=extras.get("_metadata"),
-        pip_url=plugin.pip_url,
+    request = CatalogRequest(
+        plugin_name=plugin.name,
+        capabilities=plugin.capabilities,
+        rules=_rules(invocation, select_filter),
+        cache_key=cache_key(
+            settings,
+            schema_extra=extras.get("_schema"),
+            metadata_extra=extras.get("_metadata"),
+            pip_url=plugin.pip_url,
+            custom_catalog=custom is not None,
+        ),
+        use_cached_catalog=bool(extras.get("_use_cached_catalog", True)),
+        refresh=refresh,
+        custom_catalog=custom,
     )
     cache = CatalogCache(project.run_dir / plugin.name)
-    cached = None
-    if may_use_cache(
-        key=key, use_cached_catalog=bool(extras.get("_use_cached_catalog", True)), refresh=refresh
-    ):
-        cached = cache.lookup(key, CatalogSource.discovery(plugin.name))
-    if cached is not None:
-        log.debug("using cached catalog", plugin=plugin.name)
-        discovered = cached
-    else:
-        cache.directory.mkdir(parents=True, exist_ok=True)
-        discovered = discover(project, invocation, invocation.run_dir / "discovered.json")
-        cache.store(discovered, key)
-    if not applies_rules(plugin.capabilities):
-        return discovered
-    outcome = apply_rules(discovered, rules)
-    for warning in outcome.warnings:
+    cache.directory.mkdir(parents=True, exist_ok=True)
+    found = catalog_for_run(
+        request,
+        cache=cache,
+        discover=lambda: discover(project, invocation, invocation.run_dir / "discovered.json"),
+    )
+    if found is None:
+        return None
+    for warning in found.outcome.warnings:
         log.warning("catalog rule matches nothing", plugin=plugin.name, detail=warning)
-    return outcome.catalog
+    return found.outcome.catalog
 
 
 def prepare_tap(

@@ -70,12 +70,10 @@ def edit_select(
             updated = remove_pattern(current, pattern, plugin_name=plugin_name)
         else:
             updated = add_pattern(current, pattern)
-        if updated:
-            existing = entry.get("select")
-            if isinstance(existing, CommentedSeq):
-                existing[:] = updated  # keeps the list's style (block or flow)
-            else:
-                entry["select"] = CommentedSeq(updated)
+        existing = entry.get("select")
+        if isinstance(existing, CommentedSeq):
+            existing[:] = updated  # keeps the list's style (block or flow)
         else:
-            entry.pop("select", None)
+            # An empty list stays: it selects nothing, while no `select` key selects everything.
+            entry["select"] = CommentedSeq(updated)
         return updated
