@@ -103,3 +103,56 @@ def test_eight_cli_merges_at_once(project_dir: Path) -> None:
         cwd=project_dir, env=env, capture_output=True, check=True, timeout=60,
     )  # fmt: skip
     assert json.loads(result.stdout)["singer_state"] == {f"stream{i}": i for i in range(8)}
+
+
+# Takes the run lease of one state ID, says so, then holds it until killed (or for 30 s).
+LEASE_HOLDER = """
+import sys, time
+import structlog
+structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))  # stdout: ours
+from meltano.core.state.backend import open_backend
+from meltano.core.state.lease import RunLeaseHeldError, run_lease
+from meltano.core.state.settings import StateBackendSettings
+uri, start = sys.argv[1], float(sys.argv[2])
+backend = open_backend(StateBackendSettings(uri=uri))
+time.sleep(max(0.0, start - time.time()))
+try:
+    with run_lease(backend, "dev:tap-to-target", f"run-{sys.argv[3]}"):
+        print("running", flush=True)
+        time.sleep(float(sys.argv[4]))
+except RunLeaseHeldError as error:
+    print("refused", flush=True)
+    sys.exit(error.exit_code)
+"""
+
+
+def test_twenty_processes_one_lease_and_kill_9_recovery(tmp_path: Path) -> None:
+    import signal
+
+    uri = f"file://{tmp_path / 'state'}"
+    start = time.time() + 3.0
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", LEASE_HOLDER, uri, str(start), str(i), "30"],
+            stdout=subprocess.PIPE,
+        )
+        for i in range(20)
+    ]
+    deadline = time.monotonic() + 120
+    while sum(run.poll() is not None for run in runs) < 19 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    refused = [run for run in runs if run.poll() == 75]
+    assert len(refused) == 19  # the one left is still running, holding the lease
+    (holder,) = [run for run in runs if run not in refused]
+    assert holder.poll() is None
+    assert holder.stdout is not None and holder.stdout.readline() == b"running\n"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    started = time.monotonic()
+    after = subprocess.run(
+        [sys.executable, "-c", LEASE_HOLDER, uri, "0", "next", "0"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert after.returncode == 0 and after.stdout == b"running\n"
+    assert time.monotonic() - started < 60  # at once, not after a lease timeout
