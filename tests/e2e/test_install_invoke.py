@@ -76,3 +76,25 @@ def test_failed_install_is_clear(invoke, project: Path) -> None:
     assert result.exit_code == ExitCode.FAILED
     assert "Failed to install 1 of 1 plugins: hello" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_install_schedule_only(invoke, project: Path) -> None:
+    path = project / "meltano.yml"
+    path.write_text(
+        path.read_text()
+        + """
+jobs:
+- name: greet
+  tasks:
+  - hello
+schedules:
+- name: daily-greet
+  interval: '@daily'
+  job: greet
+"""
+    )
+    result = invoke("install", "--schedule", "daily-greet")
+    assert result.exit_code == 0, result.output
+    assert (project / ".meltano" / "utilities" / "hello" / "venv").exists()
+    unknown = invoke("install", "--schedule", "nope")
+    assert unknown.exit_code == 1

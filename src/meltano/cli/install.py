@@ -23,6 +23,13 @@ from meltano.core.errors import MeltanoError
     help="How many plugins to install at once (default: CPU count; < 1: no limit).",
 )
 @click.option(
+    "--schedule",
+    "-s",
+    "schedule_name",
+    metavar="NAME",
+    help="Only the plugins that schedule NAME runs.",
+)
+@click.option(
     "--force",
     "-f",
     is_flag=True,
@@ -37,9 +44,13 @@ def command(
     clean: bool,
     parallelism: int | None,
     force: bool,
+    schedule_name: str | None,
 ) -> None:
     """Install the project's plugins, each into its own virtual environment."""
     import structlog
+
+    if schedule_name:
+        plugin_names = (*plugin_names, *_schedule_plugins(project, schedule_name))
 
     from meltano.core.plugins.installer import install_plugins
     from meltano.core.plugins.lockfile import locked_or_fetched
@@ -79,3 +90,29 @@ def command(
             + ", ".join(r.plugin.name for r in failed),
             first.instruction if first is not None else "Rerun with --log-level=debug",
         )
+
+
+def _schedule_plugins(project: Any, name: str) -> list[str]:
+    """Names of the plugins a schedule runs (mappings resolved to their mapper)."""
+    from meltano.core.blocks.parse import ExtractLoad, parse
+    from meltano.core.schedules.jobs import block_index, find_job
+    from meltano.core.schedules.schedules import JobSchedule, find_schedule
+
+    schedule = find_schedule(project, name)
+    if not isinstance(schedule, JobSchedule):
+        return [str(schedule.extractor), str(schedule.loader)]
+    job = find_job(project, schedule.job)
+    if job is None:
+        raise MeltanoError(
+            f"Schedule '{name}' runs job '{schedule.job}', which does not exist",
+            "Add the job with `meltano job add`",
+        )
+    from meltano.core.blocks.parse import flatten_tasks
+
+    plan = parse(flatten_tasks(job.tasks), block_index(project))
+    refs = [
+        ref
+        for block in plan
+        for ref in (block.blocks if isinstance(block, ExtractLoad) else [block.plugin])
+    ]
+    return [ref.mapper or ref.name for ref in refs]
