@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: on a machine with only Python 3.10+ and pip, install uv, sync the locked
-# environment, and run the demo project in this folder with meltano.
+# environment, and run the demo pipeline in this folder with meltano (SQLite system database,
+# local plugins, no network needed after the sync).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
@@ -10,12 +11,17 @@ uv sync --locked --quiet
 
 meltano() { uv run --locked --quiet meltano --cwd "$here" "$@"; }
 
-echo "--- meltano --version"
-meltano --version
-echo "--- environments of the demo project"
-meltano environment list
-echo "--- a fresh project, made with meltano init"
-scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
-uv run --locked --quiet meltano --cwd "$scratch" init new-project --no-usage-stats >/dev/null
-find "$scratch/new-project" -maxdepth 2 -not -path '*/.meltano/*' | sed "s|$scratch/||" | sort
+rm -rf "$here/output" "$here/.meltano"
+echo "--- the project's plugins"
+meltano plugin list
+echo "--- selected streams and properties"
+meltano select tap-orders --list
+echo "--- first run: all 100 orders"
+meltano run tap-orders target-files
+echo "--- the stored state"
+meltano state get dev:tap-orders-to-target-files
+echo "--- second run, 150 orders now exist: only the 50 new ones are loaded"
+TAP_ORDERS_ORDERS=150 meltano run load-orders
+echo "--- result: $(wc -l < "$here/output/orders.jsonl") orders in demo/output/orders.jsonl"
+echo "--- run history"
+meltano logs list
