@@ -92,9 +92,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     cold_start(args.rounds, with_reference=not args.no_reference)
-    pipes = HERE / "pipes_bench.py"
-    if pipes.exists():
-        subprocess.run([sys.executable, str(pipes)], check=True)
+    reference_flag = ["--no-reference"] if args.no_reference else []
+    subprocess.run([sys.executable, str(HERE / "pipes_bench.py")], check=True)
+    subprocess.run([sys.executable, str(HERE / "run_bench.py"), *reference_flag], check=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from meltano.core.errors import ProjectFileError
 from meltano.core.project import document
-from meltano.core.project.validate import PLUGIN_TYPES, validate_document
+from meltano.core.project.validate import PLUGIN_TYPES, validate_text
 
 NAMED_SECTIONS = ("environments", "schedules", "jobs")
 _EMPTY_INCLUDE: dict[str, Any] = {"plugins": {}, "schedules": [], "jobs": [], "environments": []}
@@ -40,7 +40,7 @@ class ProjectFile:
                 "Check that the file exists and is readable",
             ) from error
         data = document.parse(text, path)
-        validate_document(path, data)
+        validate_text(path, data, text)
         return cls(path=path, data=data, original_text=text)
 
     def render(self, style: document.YamlStyle | None = None) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -196,3 +199,28 @@ def validate_document(file: Path, document: Mapping[str, Any]) -> None:
         raise _fail(file, document, path, f"{message} (at {_location(path)})", instruction)
     _check_all_typos(file, document)
     _check_duplicates(file, document)
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "meltano" / "validated"
+
+
+def validate_text(file: Path, document: Mapping[str, Any], text: str) -> None:
+    """`validate_document`, skipped when this exact text passed before with this schema.
+
+    Validation imports jsonschema and walks the whole document on every command; a marker
+    file named after the hash of the schema and the text remembers that it passed.
+    """
+    digest = hashlib.sha256(
+        json.dumps(schema(), sort_keys=True).encode() + b"\0" + text.encode()
+    ).hexdigest()
+    cache = _cache_dir()
+    marker = cache / digest if cache is not None else None
+    if marker is not None and marker.exists():
+        return
+    validate_document(file, document)
+    if marker is not None:
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
