@@ -211,7 +211,7 @@ class Runner:
             error = "The process was interrupted"
             raise
         except MeltanoError as failure:
-            error = failure.reason
+            error = _record_error(failure)
             raise
         finally:
             history.finish(row, error=error)
@@ -400,6 +400,15 @@ def _transformer_cwd(project: Project, invocation: Invocation) -> Path:
             path = Path(str(project_dir.value))
             return path if path.is_absolute() else project.root / path
     return invocation.cwd
+
+
+def _record_error(failure: MeltanoError) -> str:
+    """What the run record keeps of an error: for a failed plugin, also its last stderr lines."""
+    from meltano.core.blocks.outcome import PipelineError
+
+    if isinstance(failure, PipelineError) and failure.instruction:
+        return f"{failure.reason}. {failure.instruction}"
+    return failure.reason
 
 
 def _ignore_line(_: bytes) -> None:
