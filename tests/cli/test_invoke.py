@@ -120,7 +120,10 @@ def test_print_var_and_dump_config_hide_nothing_unasked(invoke, project: Path) -
     )
     lines = result.stdout.splitlines()
     assert lines[:2] == ["MELTANO_EXTRACTOR_NAME=tap-counter", "UNSET_X=None"]
-    assert json.loads("\n".join(lines[2:])) == {"records": 2, "password": "s3cret"}
+    assert json.loads("\n".join(lines[2:])) == {"records": 2, "password": "*****"}
+    assert "s3cret" not in result.output
+    unsafe = invoke("invoke", "--dump", "config", "--unsafe", "tap-counter")
+    assert json.loads(unsafe.stdout) == {"records": 2, "password": "s3cret"}
 
 
 def test_unknown_plugin(invoke, project: Path) -> None:

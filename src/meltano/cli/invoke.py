@@ -32,6 +32,7 @@ from meltano.core.project.environments import Policy
     help="Print a variable of the plugin's environment first (repeatable).",
 )
 @click.option("--refresh-catalog", is_flag=True, help="Ignore the cached catalog.")
+@click.option("--unsafe", is_flag=True, help="With --dump config: show secret values.")
 @install_switch
 @click.argument("plugin_name", metavar="PLUGIN[:COMMAND]")
 @click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
@@ -46,6 +47,7 @@ def command(
     list_commands: bool,
     print_var: tuple[str, ...],
     refresh_catalog: bool,
+    unsafe: bool,
     install_mode: str | None,
 ) -> None:
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
@@ -95,7 +97,11 @@ def command(
         for variable in print_var:
             click.echo(f"{variable}={invocation.env.get(variable)}")
         if dump == "config":
-            click.echo(json.dumps(invocation.settings.config(), indent=2, default=str))
+            click.echo(
+                json.dumps(
+                    _config_document(invocation.settings, unsafe=unsafe), indent=2, default=str
+                )
+            )
             return
         code = asyncio.run(
             run_command(
@@ -109,3 +115,18 @@ def command(
             )
         )
     sys.exit(code)
+
+
+def _config_document(settings: Any, *, unsafe: bool) -> dict[str, Any]:
+    """The config file's content, with secrets masked unless `--unsafe` (4.4.1 shows them)."""
+    from meltano.core.settings.names import nest
+    from meltano.core.settings.subject import MASK
+
+    values = {}
+    for definition in settings.definitions:
+        value = settings.values[definition.name].value
+        if definition.is_extra or value is None:
+            continue
+        values[definition.name] = MASK if definition.sensitive and not unsafe else value
+    document: dict[str, Any] = nest(values)
+    return document
