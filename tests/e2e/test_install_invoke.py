@@ -98,3 +98,15 @@ schedules:
     assert (project / ".meltano" / "utilities" / "hello" / "venv").exists()
     unknown = invoke("install", "--schedule", "nope")
     assert unknown.exit_code == 1
+
+
+def test_second_install_skips_up_to_date_plugins(invoke, project: Path) -> None:
+    assert invoke("install").exit_code == 0
+    bin_dir = project / ".meltano" / "utilities" / "hello" / "venv" / "bin"
+    before = (bin_dir / "hello-plugin").stat().st_mtime_ns
+    again = invoke("install")
+    assert again.exit_code == 0
+    assert "already installed" in again.stderr
+    assert (bin_dir / "hello-plugin").stat().st_mtime_ns == before
+    assert invoke("install", "--clean", "hello").exit_code == 0
+    assert (bin_dir / "hello-plugin").stat().st_mtime_ns != before

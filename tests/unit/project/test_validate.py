@@ -97,3 +97,9 @@ def test_top_level_must_be_a_mapping() -> None:
     with pytest.raises(ProjectFileError) as caught:
         parse("- a\n- b\n", FILE)
     assert caught.value.reason.startswith("meltano.yml:1:1:")
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "a\\\\b"])
+def test_plugin_names_cannot_be_paths(name: str) -> None:
+    message = check(f"plugins:\n  loaders:\n  - name: '{name}'\n")
+    assert "is not a valid name" in message

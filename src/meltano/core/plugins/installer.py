@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -71,9 +72,14 @@ def install_plugins(
         elif plan.request is None:
             outcomes[index] = InstallOutcome(plugin, InstallStatus.SKIPPED, plan.skip_reason or "")
         else:
+            request = plan.request
+            if not clean and not force:
+                # An explicit install of an up-to-date venv (same fingerprint) is skipped too:
+                # `meltano install` twice does the work once. --clean or --force reinstall.
+                request = dataclasses.replace(request, auto=True)
             if not auto:
                 log.info("installing plugin", plugin_type=plugin.type.singular, name=plugin.name)
-            to_run.append((index, plugin, plan.request))
+            to_run.append((index, plugin, request))
     results = asyncio.run(run_requests([r for _, _, r in to_run], parallelism=parallelism))
     for (index, plugin, _), result in zip(to_run, results, strict=True):
         outcomes[index] = InstallOutcome(plugin, result.status, result.reason, result.error)

@@ -171,7 +171,12 @@ def _schema_message(error: Any) -> tuple[str, str]:
         hint = f"Did you mean {close[0]!r}?" if close else f"Use one of: {', '.join(PLUGIN_TYPES)}"
         return f"unknown plugin type {unknown[0]!r}" if unknown else error.message, hint
     if validator == "pattern":
-        return f"{error.instance!r} must not contain ':'", "Rename it without ':'"
+        if ":" in str(error.instance):
+            return f"{error.instance!r} must not contain ':'", "Rename it without ':'"
+        return (
+            f"{error.instance!r} is not a valid name",
+            "Names must not be `.` or `..` or contain `/`, `\\` or `:`",
+        )
     if validator == "enum":
         return (
             f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}",
