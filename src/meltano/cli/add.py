@@ -168,6 +168,7 @@ def command(
         added.append(result)
     if install and added:
         _install(project, added, force=force_install)
+        _add_bundle_files(project, added)
     for result in added:
         definition = result.definition
         link = (definition.docs or definition.repo) if definition is not None else None
@@ -203,3 +204,16 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
             f"`meltano install --plugin-type {failed[0].plugin.type.singular} "
             f"{failed[0].plugin.name}`",
         )
+
+
+def _add_bundle_files(project: Any, added: list[Any]) -> None:
+    """Installed file bundles copy their files into the project (plugins.md §9)."""
+    from meltano.core.plugins.bundles import add_bundle_files
+    from meltano.core.plugins.project_plugin import find_plugin
+    from meltano.core.plugins.types import PluginType
+
+    for result in added:
+        if result.plugin_type is PluginType.FILES:
+            click.echo(f"Adding '{result.name}' files to the project...")
+            plugin = find_plugin(project, result.name, plugin_type=PluginType.FILES)
+            add_bundle_files(project, plugin)

@@ -1,0 +1,111 @@
+"""The `airflow` orchestrator: its home, `airflow.cfg` and database, made before each run.
+
+Airflow reads everything from `AIRFLOW_HOME` / `AIRFLOW_CONFIG`. We point both into the
+plugin's run directory and write `airflow.cfg` from the plugin's settings, whose dotted names
+are `section.key` (`core.dags_folder` becomes `[core] dags_folder`); keys not set keep
+Airflow's defaults. The file holds secrets (a database URL), so it is private and removed
+when the invocation ends. Airflow's metadata database is migrated before each command
+(except `airflow db ...` itself), as Airflow refuses to run on an unmigrated one.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import subprocess
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.types import PluginType
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.invocation import Invocation
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+
+log = structlog.get_logger("meltano")
+CONFIG_FILE = "airflow.cfg"
+MIGRATE_TIMEOUT_SECONDS = 600
+_NO_MIGRATION_FIRST = ("db", "version", "--help", "-h")
+
+
+class AirflowDatabaseError(MeltanoError):
+    def __init__(self, code: int, output: str) -> None:
+        super().__init__(
+            f"`airflow db migrate` failed with exit code {code}: {output.strip()[-1500:]}",
+            "Check the airflow plugin's `database.sql_alchemy_conn` setting, or run "
+            "`meltano invoke airflow db migrate` to see the whole output",
+        )
+
+
+def is_airflow(plugin: ProjectPlugin) -> bool:
+    """The orchestrator called (or inheriting from, or namespaced) `airflow`."""
+    if plugin.type is not PluginType.ORCHESTRATORS:
+        return False
+    return "airflow" in (plugin.name, plugin.namespace, plugin.inherit_from)
+
+
+def render_config(config: Mapping[str, Any]) -> str:
+    """INI text from nested settings: top-level keys are sections, values plain text."""
+    parser = configparser.ConfigParser(interpolation=None)
+    for section, values in config.items():
+        if not isinstance(values, Mapping):
+            log.warning("airflow setting is not section.key, ignored", setting=section)
+            continue
+        parser[section] = {key: _ini_value(value) for key, value in _flat(values).items()}
+    buffer = io.StringIO()
+    parser.write(buffer)
+    return buffer.getvalue()
+
+
+def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _ini_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return "" if value is None else str(value)
+
+
+def prepare_airflow(invocation: Invocation) -> None:
+    """For the airflow orchestrator: set its home, write airflow.cfg, migrate its database."""
+    from meltano.core.plugins.invocation import write_private
+
+    if not is_airflow(invocation.plugin):
+        return
+    home = invocation.run_dir
+    config_path = home / CONFIG_FILE
+    invocation.env["AIRFLOW_HOME"] = str(home)
+    invocation.env["AIRFLOW_CONFIG"] = str(config_path)
+    write_private(config_path, render_config(invocation.settings.config()))
+    invocation.generated.append(config_path)
+    log.debug("wrote airflow config", path=str(config_path))
+    args = invocation.argv[1:]
+    if args and args[0] in _NO_MIGRATION_FIRST:
+        return
+    _migrate(invocation)
+
+
+def _migrate(invocation: Invocation) -> None:
+    argv = [invocation.argv[0], "db", "migrate"]
+    log.info("migrating the airflow database")
+    done = subprocess.run(
+        argv,
+        env=invocation.env,
+        cwd=invocation.cwd,
+        capture_output=True,
+        text=True,
+        timeout=MIGRATE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AirflowDatabaseError(done.returncode, done.stderr or done.stdout)
