@@ -4,13 +4,18 @@
 Other messages pass through unchanged. Settings (`--config FILE`, then `MAPPER_UPPER_<NAME>`):
   exit_at / exit_code     exit with `exit_code` (7) when record number `exit_at` arrives
   exit_early              exit 0 at once, without reading any input
+  sleep_at / sleep        sleep `sleep` seconds when record number `sleep_at` arrives
+  ignore_sigterm          ignore SIGTERM (and SIGINT)
+  ready_file              create this file once signal handling is set up
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 DEFAULTS = {"exit_code": 7}
@@ -33,6 +38,11 @@ def load_config(prefix: str) -> dict:
 
 def main() -> int:
     config = load_config("MAPPER_UPPER_")
+    if config.get("ignore_sigterm"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.get("ready_file"):  # tests wait for this before sending signals
+        Path(config["ready_file"]).touch()
     if config.get("exit_early"):
         return 0
     out = sys.stdout.buffer
@@ -45,6 +55,9 @@ def main() -> int:
                 out.flush()
                 sys.stderr.write(f"mapper-upper: stopping at record {records}\n")
                 return int(config["exit_code"])
+            if records == config.get("sleep_at"):
+                out.flush()
+                time.sleep(float(config.get("sleep", 0)))
             message["record"] = {
                 key: value.upper() if isinstance(value, str) else value
                 for key, value in message["record"].items()

@@ -10,6 +10,7 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   crash_at                raise an exception (traceback, exit 1) before record `crash_at`
   kill_at                 SIGKILL ourselves before record `kill_at`
   sleep_at / sleep        sleep `sleep` seconds before record `sleep_at` (0: before the first)
+  record_delay            sleep this many seconds after each record (and its STATE), flushing first
   ignore_sigterm          ignore SIGTERM (and SIGINT)
   ready_file              create this file once signal handling is set up
   huge_line               first write one record line of this many bytes
@@ -89,8 +90,10 @@ def main() -> int:
         err.write(b"bad bytes \xff\xfe\xc3( here\n")
         err.flush()
         out.write(b'{"type":"RECORD","stream":"counter","record":{"id":0,"raw":"\xff\xfe"}}\n')
-    out.write(b'{"type":"SCHEMA","stream":"counter","schema":{"type":"object","properties":'
-              b'{"id":{"type":"integer"},"pad":{"type":"string"}}},"key_properties":["id"]}\n')
+    out.write(
+        b'{"type":"SCHEMA","stream":"counter","schema":{"type":"object","properties":'
+        b'{"id":{"type":"integer"},"pad":{"type":"string"}}},"key_properties":["id"]}\n'
+    )
     if config.get("huge_line"):
         size = int(config["huge_line"])
         head = b'{"type":"RECORD","stream":"counter","record":{"id":0,"pad":"'
@@ -105,7 +108,9 @@ def main() -> int:
     state_every = int(config["state_every"])
     first, last = start_id(), int(config["records"])
     for record_id in range(first, last + 1):
-        if record_id == config.get("sleep_at", -1) or (record_id == first and config.get("sleep_at") == 0):
+        if record_id == config.get("sleep_at", -1) or (
+            record_id == first and config.get("sleep_at") == 0
+        ):
             out.flush()
             time.sleep(float(config["sleep"]))
         if record_id == config.get("exit_at"):
@@ -122,15 +127,25 @@ def main() -> int:
         if record_id == config.get("non_json_at"):
             out.write(b"this is not JSON\n")
         if pad:
-            out.write(b'{"type":"RECORD","stream":"counter","record":{"id":%d,"pad":"%s"}}\n' % (record_id, pad))
+            out.write(
+                b'{"type":"RECORD","stream":"counter","record":{"id":%d,"pad":"%s"}}\n'
+                % (record_id, pad)
+            )
         else:
             out.write(b'{"type":"RECORD","stream":"counter","record":{"id":%d}}\n' % record_id)
         if state_every and record_id % state_every == 0:
             out.write(b'{"type":"STATE","value":{"bookmarks":{"counter":{"id":%d}}}}\n' % record_id)
+        if config.get("record_delay"):
+            out.flush()
+            time.sleep(float(config["record_delay"]))
         if log_left > 0:
             count = min(log_per_record, log_left)
             log_left -= count
-            err.write(b"INFO tap-counter wrote record %d of the counter stream, all is well\n" % record_id * count)
+            err.write(
+                b"INFO tap-counter wrote record %d of the counter stream, all is well\n"
+                % record_id
+                * count
+            )
     if config.get("sleep_at") == last + 1:
         out.flush()
         time.sleep(float(config["sleep"]))
