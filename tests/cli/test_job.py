@@ -75,7 +75,7 @@ def test_add_keeps_comments_and_ignores_the_default_environment(
     assert result.exit_code == 0
     assert meltano_yml.read_text().startswith("# my project\n")
     assert "default_environment: dev" in meltano_yml.read_text()  # the project has one
-    assert "default environment ignored" in result.stderr
+    assert "The default environment 'dev' will be ignored for `meltano job`" in result.stderr
 
 
 @pytest.mark.parametrize(
