@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -67,13 +70,21 @@ def command(
         and (not plugin_names or plugin.name in plugin_names)
     ]
     log.info("installing plugins", count=len(plugins))
-    results = install_plugins(
-        project,
-        plugins,
-        clean=clean,
-        force=force,
-        parallelism=parallelism if parallelism is not None else os.cpu_count(),
-    )
+    with _progress(len(plugins)):
+        results = install_plugins(
+            project,
+            plugins,
+            clean=clean,
+            force=force,
+            parallelism=parallelism if parallelism is not None else os.cpu_count(),
+        )
+    if sys.stderr.isatty():
+        for result in results:
+            mark = {"installed": "[green]✓", "skipped": "[dim]-", "failed": "[red]✗"}
+            _console().print(
+                f"{mark[result.status.value]} {result.plugin.type.singular} "
+                f"{result.plugin.name}[/] {result.reason}".rstrip()
+            )
     installed = sum(r.status is InstallStatus.INSTALLED for r in results)
     skipped = sum(r.status is InstallStatus.SKIPPED for r in results)
     failed = [r for r in results if r.status is InstallStatus.FAILED]
@@ -116,3 +127,19 @@ def _schedule_plugins(project: Any, name: str) -> list[str]:
         for ref in (block.blocks if isinstance(block, ExtractLoad) else [block.plugin])
     ]
     return [ref.mapper or ref.name for ref in refs]
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(count: int) -> Iterator[None]:
+    """A spinner on a terminal while plugins install; nothing when output is redirected."""
+    if not sys.stderr.isatty() or count == 0:
+        yield
+        return
+    with _console().status(f"Installing {count} plugin{'s' if count != 1 else ''}..."):
+        yield
