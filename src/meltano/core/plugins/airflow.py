@@ -4,16 +4,20 @@ Airflow reads everything from `AIRFLOW_HOME` / `AIRFLOW_CONFIG`. We point both i
 plugin's run directory and write `airflow.cfg` from the plugin's settings, whose dotted names
 are `section.key` (`core.dags_folder` becomes `[core] dags_folder`); keys not set keep
 Airflow's defaults. The file holds secrets (a database URL), so it is private and removed
-when the invocation ends. Airflow's metadata database is migrated before each command
-(except `airflow db ...` itself), as Airflow refuses to run on an unmigrated one.
+when the invocation ends. Airflow refuses to run on an unmigrated metadata database, so it is
+migrated before a command (except `airflow db ...` itself) whenever Airflow or its config
+changed since the last migration (a migration takes about ten seconds even when nothing is
+to do, so it is not repeated for every command).
 """
 
 from __future__ import annotations
 
 import configparser
+import hashlib
 import io
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("meltano")
 CONFIG_FILE = "airflow.cfg"
+MIGRATED_MARKER = "airflow.migrated"
 MIGRATE_TIMEOUT_SECONDS = 600
 _NO_MIGRATION_FIRST = ("db", "version", "--help", "-h")
 
@@ -86,13 +91,25 @@ def prepare_airflow(invocation: Invocation) -> None:
     config_path = home / CONFIG_FILE
     invocation.env["AIRFLOW_HOME"] = str(home)
     invocation.env["AIRFLOW_CONFIG"] = str(config_path)
-    write_private(config_path, render_config(invocation.settings.config()))
+    config_text = render_config(invocation.settings.config())
+    write_private(config_path, config_text)
     invocation.generated.append(config_path)
     log.debug("wrote airflow config", path=str(config_path))
     args = invocation.argv[1:]
     if args and args[0] in _NO_MIGRATION_FIRST:
         return
+    marker = home / MIGRATED_MARKER
+    fingerprint = _fingerprint(invocation.argv[0], config_text)
+    if marker.is_file() and marker.read_text() == fingerprint:
+        return
     _migrate(invocation)
+    marker.write_text(fingerprint)
+
+
+def _fingerprint(executable: str, config_text: str) -> str:
+    """Changes when Airflow is reinstalled or its config changes."""
+    installed = Path(executable).stat().st_mtime_ns if Path(executable).exists() else 0
+    return hashlib.sha256(f"{installed}\n{config_text}".encode()).hexdigest()
 
 
 def _migrate(invocation: Invocation) -> None:
