@@ -21,8 +21,7 @@ from meltano.core.blocks.pipes import PluginCommand, run_command, run_pipeline
 
 async def main(spec: dict) -> int:
     commands = [
-        PluginCommand(item["name"], item["argv"], env=item.get("env"))
-        for item in spec["commands"]
+        PluginCommand(item["name"], item["argv"], env=item.get("env")) for item in spec["commands"]
     ]
     grace = float(spec.get("grace", 5.0))
     if spec.get("mode") == "command":

@@ -16,6 +16,7 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   huge_line               first write one record line of this many bytes
   non_json_at             write a line that is not JSON before record N
   stderr_lines            write this many log lines on stderr, spread over the run
+  stderr_width            pad each of those log lines to this many bytes (newline included)
   stderr_line_bytes       write one stderr line of this many bytes first
   bad_state               at the end write a STATE whose value is "string", "array" or "null"
   invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
@@ -83,6 +84,8 @@ def main() -> int:
     err = sys.stderr.buffer
     log_left = int(config.get("stderr_lines", 0))
     log_per_record = -(-log_left // max(1, int(config["records"])))
+    log_line = b"INFO tap-counter wrote record %d of the counter stream, all is well"
+    width = int(config.get("stderr_width", 0))
     if config.get("stderr_line_bytes"):
         err.write(b"L" * int(config["stderr_line_bytes"]) + b"\n")
         err.flush()
@@ -141,11 +144,8 @@ def main() -> int:
         if log_left > 0:
             count = min(log_per_record, log_left)
             log_left -= count
-            err.write(
-                b"INFO tap-counter wrote record %d of the counter stream, all is well\n"
-                % record_id
-                * count
-            )
+            line = log_line % record_id
+            err.write((line + b" " * max(0, width - len(line) - 1) + b"\n") * count)
     if config.get("sleep_at") == last + 1:
         out.flush()
         time.sleep(float(config["sleep"]))

@@ -70,7 +70,9 @@ def main() -> int:
             try:
                 message = json.loads(line)
             except ValueError:
-                err.write(b"target-jsonl: line %d of the input is not JSON: %r\n" % (number, line[:80]))
+                err.write(
+                    b"target-jsonl: line %d of the input is not JSON: %r\n" % (number, line[:80])
+                )
                 return 1
             kind = message.get("type")
             if kind == "RECORD":

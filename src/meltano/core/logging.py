@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 
 def _import_structlog_without_rich() -> None:
@@ -159,20 +159,52 @@ def _plain_renderer(_: WrappedLogger, __: str, event_dict: EventDict) -> str:
     return text
 
 
-def _formatter(renderer: Processor, *, keep_exceptions: bool = True) -> logging.Formatter:
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """Our formatters; `verbatim_message` says the message appears in the output unchanged."""
+
+    verbatim_message = False
+
+
+def _formatter(
+    renderer: Processor, *, keep_exceptions: bool = True, verbatim: bool = False
+) -> logging.Formatter:
     processors: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
     if keep_exceptions:
         processors.insert(0, structlog.processors.format_exc_info)
     processors.append(_drop_internal_keys)
     processors.append(renderer)
-    return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_pre_chain(), processors=processors
-    )
+    formatter = _Formatter(foreign_pre_chain=_pre_chain(), processors=processors)
+    formatter.verbatim_message = verbatim
+    return formatter
+
+
+def copies_message(formatter: logging.Formatter | None) -> TypeGuard[_Formatter]:
+    """Whether `formatter` is ours and puts a record's message into its output unchanged."""
+    return isinstance(formatter, _Formatter) and formatter.verbatim_message
+
+
+_MESSAGE_SLOT = "MELTANO-MESSAGE-SLOT-7f3a9c"
+
+
+def message_template(
+    formatter: logging.Formatter | None, record: logging.LogRecord
+) -> tuple[str, str] | None:
+    """The text `formatter` puts before and after the message of records like `record`.
+
+    Only for our formatters that copy the message unchanged (not JSON or key=value, which
+    escape it); None otherwise. Lets a flood of plugin lines be formatted once per batch
+    instead of once per line, with the same output.
+    """
+    if not copies_message(formatter):
+        return None
+    record.msg, record.args = _MESSAGE_SLOT, None
+    before, slot, after = formatter.format(record).partition(_MESSAGE_SLOT)
+    return (before, after) if slot and _MESSAGE_SLOT not in after else None
 
 
 def console_log_formatter(*, colors: bool = False) -> logging.Formatter:
     """The default human format; importable from a `logging.yaml`."""
-    return _formatter(_ConsoleRenderer(colors=colors))
+    return _formatter(_ConsoleRenderer(colors=colors), verbatim=True)
 
 
 def json_formatter() -> logging.Formatter:
@@ -191,7 +223,7 @@ def key_value_formatter() -> logging.Formatter:
 
 def plain_formatter() -> logging.Formatter:
     """The event text only; importable from a `logging.yaml`."""
-    return _formatter(_plain_renderer)
+    return _formatter(_plain_renderer, verbatim=True)
 
 
 def make_formatter(log_format: str) -> logging.Formatter:

@@ -168,16 +168,28 @@ def _restore(loop: asyncio.AbstractEventLoop, previous: dict[int, object]) -> No
             signal.signal(signum, before)  # type: ignore[arg-type]  # getsignal's own result
 
 
-async def pump(fd: int, splitter: LineSplitter, handle: Callable[[bytes], object], *,
-                tail: Tail | None = None) -> None:
-    """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async)."""
+async def pump(
+    fd: int,
+    splitter: LineSplitter,
+    handle: Callable[[bytes], object],
+    *,
+    tail: Tail | None = None,
+    handle_many: Callable[[list[bytes]], None] | None = None,
+) -> None:
+    """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async).
+
+    With `handle_many`, the lines of each read go to it as one list instead.
+    """
     while True:
         chunk = await read_chunk(fd)
         lines = splitter.feed(chunk) if chunk else splitter.finish()
-        for line in lines:
-            result = handle(line)
-            if result is not None and isawaitable(result):
-                await result
+        if handle_many is not None:
+            handle_many(lines)
+        else:
+            for line in lines:
+                result = handle(line)
+                if result is not None and isawaitable(result):
+                    await result
         if tail is not None and lines:
             tail.extend(lines)
         if not chunk:

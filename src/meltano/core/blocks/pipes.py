@@ -44,7 +44,7 @@ UPSTREAM_GRACE_PERIOD = 0.5
 DRAIN_TIMEOUT = 2.0
 
 StateHandler = Callable[[bytes], object]  # may return an awaitable; it is then awaited
-LogHandler = Callable[[int, bytes], object]
+LogHandler = Callable[[int, bytes], object]  # may also have `many(index, lines)` for batches
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,9 @@ class _Child:
 class _Pipeline:
     """One run of connected processes, from spawning to the last reaped exit."""
 
-    def __init__(self, commands: Sequence[PluginCommand], *, line_limit: int,
-                 log_line_limit: int) -> None:
+    def __init__(
+        self, commands: Sequence[PluginCommand], *, line_limit: int, log_line_limit: int
+    ) -> None:
         self.commands = commands
         self.line_limit = line_limit
         self.log_line_limit = log_line_limit
@@ -216,9 +217,15 @@ class _Pipeline:
         self.timers: list[asyncio.TimerHandle] = []
         self.grace = DEFAULT_GRACE_PERIOD
 
-    async def run(self, on_state: StateHandler | None, on_log: LogHandler, *,
-                  timeout: float | None,
-                  grace: float, forward_signals: bool) -> PipelineOutcome:
+    async def run(
+        self,
+        on_state: StateHandler | None,
+        on_log: LogHandler,
+        *,
+        timeout: float | None,
+        grace: float,
+        forward_signals: bool,
+    ) -> PipelineOutcome:
         self.grace = grace
         loop = asyncio.get_running_loop()
         try:
@@ -284,8 +291,9 @@ class _Pipeline:
                 finally:  # the child holds its own copies of these now
                     children.close_quietly(stdout_write)
                     children.close_quietly(stderr_write)
-                child = _Child(command, _plugin_type(command, index, count), process,
-                               stderr_read, upstream)
+                child = _Child(
+                    command, _plugin_type(command, index, count), process, stderr_read, upstream
+                )
                 child.group = children.group_of(process)
                 group = group or (child.group or 0)
                 self.children.append(child)
@@ -326,9 +334,15 @@ class _Pipeline:
         child = self.children[index]
         splitter = LineSplitter(self.log_line_limit, truncate=True)
         handle = functools.partial(on_log, index)
+        many = getattr(on_log, "many", None)  # takes a batch of lines at once, if it can
         try:
-            await children.pump(child.stderr if fd is None else fd, splitter, handle,
-                                tail=child.tail)
+            await children.pump(
+                child.stderr if fd is None else fd,
+                splitter,
+                handle,
+                tail=child.tail,
+                handle_many=functools.partial(many, index) if many else None,
+            )
         except Exception as error:
             self._handler_failed(error)
 

