@@ -28,6 +28,7 @@ class CliState:
     no_environment: bool = False
     env_file: Path | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    loaded: Any = None  # the Project read while setting up logging, reused by the command
 
     def project_root(self) -> Path | None:
         from meltano.core.project.project import find_root
@@ -74,7 +75,10 @@ class CliState:
                 return {}
             from meltano.core.project.project import Project
 
-            section = Project(root, environ=self.environ).files.root.data.get("cli")
+            project = Project(root, environ=self.environ, env_file_option=self.env_file)
+            section = project.files.root.data.get("cli")
+            self.loaded = project  # read once: the command reuses it
+
         except MeltanoError:
             return {}  # the command itself reports a broken project
         return dict(section) if isinstance(section, dict) else {}
@@ -96,7 +100,11 @@ def load_project(
     root = state.project_root()
     if root is None:
         raise ProjectNotFoundError(command)
-    project = Project(root, environ=state.environ, env_file_option=state.env_file)
+    project = (
+        state.loaded
+        if state.loaded is not None and state.loaded.root == root
+        else Project(root, environ=state.environ, env_file_option=state.env_file)
+    )
     project.files  # noqa: B018 - read and validate now, so errors surface before any work
     project.check_requires_meltano()
     project.ensure_sys_dir()
