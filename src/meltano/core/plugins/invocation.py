@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
 from meltano.core.settings.expand import references
+from meltano.core.telemetry.context import PARENT_CONTEXT_VARIABLE, context_uuid
 from meltano.core.venvs.paths import venv_dir
 from meltano.core.venvs.plan import plugin_dir_name
 
@@ -209,6 +210,7 @@ def prepare(
     settings = plugin_settings(project, plugin, upstream_env=upstream_env)
     env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
     _venv_env(project, plugin, env)
+    env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
     invocation = Invocation(
         plugin=plugin, argv=[], env=env, cwd=Path.cwd(), settings=settings, run_dir=directory
