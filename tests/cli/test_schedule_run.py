@@ -60,6 +60,11 @@ schedules:
 - name: broken
   interval: '@daily'
   job: failing
+- name: hourly-elt
+  interval: '@hourly'
+  extractor: tap-counter
+  loader: target-jsonl
+  transform: skip
 """
     )
     (project_dir / "output").mkdir(exist_ok=True)
@@ -84,6 +89,16 @@ def test_extra_arguments_go_to_the_child_run(invoke, project: Path) -> None:
 
 def test_exit_code_is_the_childs(invoke, project: Path) -> None:
     assert invoke("schedule", "run", "broken").exit_code == 1
+
+
+def test_elt_schedule_uses_its_name_as_state_id(invoke, project: Path) -> None:
+    result = invoke("schedule", "run", "hourly-elt")
+    assert result.exit_code == 0, result.output
+    state = json.loads(invoke("state", "get", "hourly-elt").stdout)
+    assert state == {"singer_state": {"bookmarks": {"counter": {"id": 3}}}}
+    listed = json.loads(invoke("schedule", "list", "--format", "json").stdout)
+    (elt,) = listed["schedules"]["elt"]
+    assert elt["last_successful_run_ended_at"] is not None
 
 
 def test_unknown_schedule_says_how_to_list(invoke, project: Path) -> None:
