@@ -182,9 +182,14 @@ class Runner:
                 log.warning(
                     "force option is enabled, ignoring the running pipeline", state_id=state_id
                 )
-            row = history.start(state_id, run_id, trigger=self.options.trigger)
-            log.info("running pipeline", state_id=state_id, run_id=run_id)
-            self._run_recorded(block, state_id, run_id, row)
+            from meltano.core.state.lease import run_lease
+
+            # The kernel lock covers this host; the backend's lease covers hosts that share
+            # the state backend (a conditional create, flock, or an advisory lock).
+            with run_lease(self.backend, state_id, run_id, force=self.options.force):
+                row = history.start(state_id, run_id, trigger=self.options.trigger)
+                log.info("running pipeline", state_id=state_id, run_id=run_id)
+                self._run_recorded(block, state_id, run_id, row)
 
     def _run_recorded(self, block: ExtractLoad, state_id: str, run_id: str, row: int) -> None:
         from meltano.core.blocks.history import Heartbeat
