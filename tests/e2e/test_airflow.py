@@ -93,6 +93,10 @@ schedules:
 - name: manual-load
   interval: '@manual'
   job: load
+- name: hourly-elt
+  interval: '0 * * * *'
+  extractor: tap-counter
+  loader: target-jsonl
 """
     )
     ref = directory.parent / "files-airflow-meltano.yml"
@@ -113,7 +117,11 @@ def test_generated_dags_are_listed(project: Path) -> None:
     result = meltano(project, "invoke", "airflow", "dags", "list", "--local", "-o", "json")
     assert result.returncode == 0, result.stderr[-3000:]
     listed = json.loads(result.stdout[result.stdout.index("[") :])
-    assert {dag["dag_id"] for dag in listed} == {"meltano_daily-load", "meltano_manual-load"}
+    assert {dag["dag_id"] for dag in listed} == {
+        "meltano_daily-load",
+        "meltano_manual-load",
+        "meltano_hourly-elt",
+    }
     assert not (project / ".meltano" / "run" / "airflow" / "airflow.cfg").exists()
 
 
@@ -149,3 +157,10 @@ def test_failing_meltano_fails_dag_parsing_loudly(project: Path) -> None:
     (error,) = json.loads(result.stdout[result.stdout.index("[") :])
     assert error["filepath"].endswith("orchestrate/airflow/dags/meltano.py")
     assert "`false schedule list --format=json` failed with exit code 1" in error["error"]
+
+
+def test_elt_schedule_dag_runs_meltano_elt_with_the_schedule_state_id(project: Path) -> None:
+    result = meltano(project, "invoke", "airflow", "dags", "test", "meltano_hourly-elt")
+    assert result.returncode == 0, result.stderr[-4000:]
+    state = meltano(project, "state", "get", "hourly-elt")
+    assert json.loads(state.stdout) == {"singer_state": {"bookmarks": {"counter": {"id": 5}}}}
