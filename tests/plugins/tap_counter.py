@@ -13,6 +13,7 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   record_delay            sleep this many seconds after each record (and its STATE), flushing first
   ignore_sigterm          ignore SIGTERM (and SIGINT)
   ready_file              create this file once signal handling is set up
+  wait_file               before the first record, wait (60 s at most) until this file exists
   huge_line               first write one record line of this many bytes
   non_json_at             write a line that is not JSON before record N
   stderr_lines            write this many log lines on stderr, spread over the run
@@ -107,6 +108,11 @@ def main() -> int:
             out.write(block[: min(left, len(block))])
             left -= len(block)
         out.write(b'"}}\n')
+    if config.get("wait_file"):  # tests hold a run open until they have seen what they need
+        out.flush()
+        deadline = time.monotonic() + 60
+        while not Path(config["wait_file"]).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
     pad = b"x" * int(config["width"])
     state_every = int(config["state_every"])
     first, last = start_id(), int(config["records"])
