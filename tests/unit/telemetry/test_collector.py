@@ -131,3 +131,26 @@ def test_an_unreachable_collector_does_not_fail_or_block(project_dir: Path) -> N
     with track_command(Project(project_dir, environ=env), "init"):
         pass
     assert time.monotonic() - started < 8
+
+
+def test_a_collector_that_never_answers_delays_exit_by_one_second_at_most(
+    project_dir: Path,
+) -> None:
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections into the backlog, never answers
+    try:
+        port = silent.getsockname()[1]
+        env = {
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "true",
+            "MELTANO_SNOWPLOW_COLLECTOR_ENDPOINTS": f'["http://127.0.0.1:{port}"]',
+        }
+        started = time.monotonic()
+        with track_command(Project(project_dir, environ=env), "run"):
+            pass
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()

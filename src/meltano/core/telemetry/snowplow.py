@@ -20,6 +20,7 @@ import structlog
 
 log = structlog.get_logger(__name__)
 REQUEST_TIMEOUT_SECONDS = 3.5
+EXIT_WAIT_SECONDS = 1.0  # the longest a command's exit waits for queued events
 PAYLOAD_SCHEMA = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
 EVENT_SCHEMA = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0"
 CONTEXTS_SCHEMA = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1"
@@ -73,8 +74,8 @@ class EventSender:
     def send(self, payload: Mapping[str, Any]) -> None:
         self._queue.put(dict(payload))
 
-    def close(self, timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
-        """Let queued events go out, waiting at most `timeout` seconds."""
+    def close(self, timeout: float = EXIT_WAIT_SECONDS) -> None:
+        """Let queued events go out, waiting at most `timeout` seconds; drop the rest."""
         self._queue.put(_STOP)
         self._thread.join(timeout)
 
