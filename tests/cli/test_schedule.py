@@ -349,12 +349,12 @@ def test_schedules_in_included_files_are_edited_there(
     assert included.read_text() == "plugins: {}\nschedules: []\njobs: []\nenvironments: []\n"
 
 
-def test_help_lists_add_as_default_and_no_run(invoke: Invoke) -> None:
+def test_help_lists_add_as_default_and_run(invoke: Invoke) -> None:
     result = invoke("schedule", "--help")
     assert result.exit_code == 0
     assert "add*" in result.stdout
     assert "[default]" in result.stdout
-    assert "\n  run " not in result.stdout
+    assert "\n  run " in result.stdout
     assert invoke("schedule").exit_code == ExitCode.USAGE
 
 
