@@ -118,11 +118,15 @@ class FileBackend:
         path = self.root / check_state_id(state_id) / LOCK_FILE
         started = time.monotonic()
         while True:
-            path.parent.mkdir(parents=True, exist_ok=True)
             try:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             except FileNotFoundError:
                 continue  # the directory was removed by a clear in between
+            except OSError as error:  # read-only, not a directory, disk full...
+                raise MeltanoError(
+                    f"Cannot write {path}: {error.strerror}", "Check free space and permissions"
+                ) from error
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
