@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 from pathlib import Path
@@ -76,6 +75,8 @@ class MeltanoGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as error:
+            import difflib
+
             name = args[0] if args else ""
             matches = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.5)
             if matches:
