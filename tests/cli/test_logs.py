@@ -87,3 +87,17 @@ def test_show_unknown_and_missing_file(invoke, project_dir: Path) -> None:
 
 def test_dir(invoke, project_dir: Path) -> None:
     assert invoke("logs", "dir").stdout.strip() == str(project_dir / ".meltano" / "logs")
+
+
+def test_state_edits_leave_state_edit_rows_hidden_from_logs(invoke, project_dir: Path) -> None:
+    import sqlite3
+
+    assert (
+        invoke("state", "set", "dev:a-to-b", '{"singer_state": {"x": 1}}', "--force").exit_code == 0
+    )
+    assert invoke("state", "merge", "dev:a-to-b", '{"singer_state": {"y": 2}}').exit_code == 0
+    with sqlite3.connect(project_dir / ".meltano" / "meltano.db") as db:
+        rows = db.execute("SELECT state, payload_flags, payload FROM runs ORDER BY id").fetchall()
+    assert [(state, flags) for state, flags, _ in rows] == [("STATE_EDIT", 1), ("STATE_EDIT", 2)]
+    assert json.loads(rows[1][2]) == {"singer_state": {"x": 1, "y": 2}}
+    assert invoke("logs", "list").stdout == "No job runs found.\n"

@@ -43,6 +43,16 @@ def _backend(project: Any) -> StateBackend:
     return project_backend(project)
 
 
+def _record_edit(backend: StateBackend, state_id: str, *, partial: bool) -> None:
+    """On the systemdb backend, state edits leave a STATE_EDIT run row, as in 4.4.1."""
+    engine = getattr(backend, "engine", None)
+    if engine is None or type(backend).__name__ != "SystemDbBackend":
+        return
+    from meltano.core.blocks.history import RunHistory
+
+    RunHistory(engine).record_edit(state_id, store.read_state(backend, state_id), partial=partial)
+
+
 def _compact(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"))
 
@@ -125,7 +135,9 @@ def set_state(
     if no_validate:
         log.warning("state validation skipped; invalid state can break later runs")
     _confirm("This will overwrite the state's current value.", force=force)
-    store.save_state(_backend(project), state_id, document, complete=True)
+    backend = _backend(project)
+    store.save_state(backend, state_id, document, complete=True)
+    _record_edit(backend, state_id, partial=False)
     log.info("state set", state_id=state_id)
 
 
@@ -153,6 +165,7 @@ def merge(
     else:
         document = model.parse_state_document(text)
     store.save_state(backend, state_id, document, complete=False)
+    _record_edit(backend, state_id, partial=True)
     log.info("state merged", state_id=state_id)
 
 
@@ -165,7 +178,9 @@ def copy(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
     """Give DST_STATE_ID the state of SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will overwrite the destination state.", force=force)
-    store.copy_state(_backend(project), src_state_id, dst_state_id)
+    backend = _backend(project)
+    store.copy_state(backend, src_state_id, dst_state_id)
+    _record_edit(backend, dst_state_id, partial=False)
     log.info("state copied", source=src_state_id, destination=dst_state_id)
 
 
@@ -178,7 +193,9 @@ def move(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
     """Give DST_STATE_ID the state of SRC_STATE_ID, then clear SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will clear the source state and overwrite the destination state.", force=force)
-    store.move_state(_backend(project), src_state_id, dst_state_id)
+    backend = _backend(project)
+    store.move_state(backend, src_state_id, dst_state_id)
+    _record_edit(backend, dst_state_id, partial=False)
     log.info("state moved", source=src_state_id, destination=dst_state_id)
 
 

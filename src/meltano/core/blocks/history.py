@@ -159,6 +159,23 @@ class RunHistory:
             session.flush()
             return row.id
 
+    def record_edit(self, state_id: str, document: dict[str, Any], *, partial: bool) -> None:
+        """A STATE_EDIT row for a `meltano state set/merge/copy/move`, as 4.4.1 writes."""
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            session.add(
+                Run(
+                    job_name=state_id,
+                    run_id=uuid.uuid4(),
+                    state=RunState.STATE_EDIT.value,
+                    started_at=now,
+                    ended_at=now,
+                    payload=json.dumps(document),
+                    payload_flags=PAYLOAD_PARTIAL if partial else PAYLOAD_COMPLETE,
+                    trigger="cli",
+                )
+            )
+
     def beat(self, row_id: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(

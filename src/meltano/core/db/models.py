@@ -32,7 +32,9 @@ class Run(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_name: Mapped[str | None] = mapped_column(String)
-    state: Mapped[str | None] = mapped_column(String(7))
+    # VARCHAR(7) as 4.4.1 declares it on SQLite (which ignores lengths); PostgreSQL enforces
+    # lengths, and STATE_EDIT has 10 characters.
+    state: Mapped[str | None] = mapped_column(String(7).with_variant(String(10), "postgresql"))
     started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     payload: Mapped[str | None] = mapped_column(String)

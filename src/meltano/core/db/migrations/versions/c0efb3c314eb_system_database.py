@@ -23,7 +23,7 @@ def upgrade() -> None:
         "runs",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("job_name", sa.String),
-        sa.Column("state", sa.String(7)),
+        sa.Column("state", sa.String(7).with_variant(sa.String(10), "postgresql")),
         sa.Column("started_at", sa.DateTime),
         sa.Column("ended_at", sa.DateTime),
         sa.Column("payload", sa.String),
