@@ -200,7 +200,7 @@ def test_f19_s3_answers_403_mid_run(pipeline_project: Path, tmp_path: Path, moto
             process.kill()
     assert done.code == ExitCode.FAILED, done.stderr
     assert "403" in done.stderr or "denied" in done.stderr.lower() or "AccessKey" in done.stderr
-    assert f"s3://" in done.stderr and bucket in done.stderr
+    assert "s3://" in done.stderr and bucket in done.stderr
     assert secret not in done.stderr
     assert secret not in done.stdout
     assert "Traceback" not in done.stderr
