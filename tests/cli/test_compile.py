@@ -152,3 +152,42 @@ def test_lint_warns_about_schema_problems(invoke, project, write_meltano_yml):
     result = invoke("--no-environment", "compile", "--lint")
     assert result.exit_code == 0, result.output
     assert "does not match the schema" not in result.stderr
+
+
+LOCK = {
+    "plugin_type": "extractors",
+    "name": "tap-gh",
+    "namespace": "tap_github",
+    "variant": "meltanolabs",
+    "label": "GitHub",
+    "pip_url": "meltanolabs-tap-github",
+    "capabilities": ["catalog", "discover", "state"],
+    "settings": [
+        {"name": "auth_token", "kind": "password", "sensitive": True},
+        {"name": "start_date", "kind": "date_iso8601"},
+    ],
+    "select": ["*.*"],
+}
+
+
+def test_locked_definition_is_merged_and_inheriting_plugins_keep_their_entry(
+    invoke, write_meltano_yml, project_dir
+):
+    lock = project_dir / "plugins" / "extractors" / "tap-gh--meltanolabs.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps(LOCK))
+    write_meltano_yml(
+        "project_id: p\nplugins:\n  extractors:\n"
+        "  - name: tap-gh\n    variant: meltanolabs\n    pip_url: meltanolabs-tap-github\n"
+        "    config: {auth_token: tok123, start_date: '2024-01-01'}\n"
+        "  - name: tap-gh-2\n    inherit_from: tap-gh\n"
+    )
+    assert invoke("--no-environment", "compile").exit_code == 0
+    tap, child = manifest(project_dir)["plugins"]["extractors"]
+    assert tap["label"] == "GitHub" and tap["select"] == ["*.*"]
+    assert tap["capabilities"] == ["catalog", "discover", "state"]
+    assert tap["config"] == {"auth_token": "(redacted)", "start_date": "2024-01-01"}
+    assert tap["env"]["TAP_GITHUB_START_DATE"] == "2024-01-01"
+    assert tap["env"]["TAP_GH_AUTH_TOKEN"] == "(redacted)"
+    assert sorted(child) == ["env", "inherit_from", "name"]
+    assert child["env"]["TAP_GH_2_AUTH_TOKEN"] == "(redacted)"

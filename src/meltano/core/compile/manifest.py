@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -108,11 +109,12 @@ def plugin_manifest(project: Project, plugin: ProjectPlugin, *, safe: bool) -> d
     entry = deep_merge(dict(plugin.base or {}), dict(plugin.entry))
     env_entry = {k: v for k, v in environment_plugin_entry(project, plugin).items() if k != "name"}
     entry = deep_merge(entry, env_entry)
-    entry.setdefault("label", plugin.label or plugin.name)
-    entry["plugin_type"] = plugin.type.value
+    if not plugin.inherit_from:  # 4.4.1 writes an inheriting plugin's own entry only
+        entry.setdefault("label", plugin.label or plugin.name)
+        entry["plugin_type"] = plugin.type.value
 
     settings = plugin_settings(project, plugin, use_db=False)
-    values = {name: item.value for name, item in settings.values.items()}
+    values = {name: _plain(item.value) for name, item in settings.values.items()}
     secrets = [
         d.name for d in settings.definitions if d.is_secret and values.get(d.name) is not None
     ]
@@ -130,6 +132,13 @@ def plugin_manifest(project: Project, plugin: ProjectPlugin, *, safe: bool) -> d
     env.update(_text_values(env_entry.get("env")))
     entry["env"] = replace_root(env, str(project.root))
     return entry
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates and times as the text they were written as (JSON has no date type)."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def render(manifest: Mapping[str, Any], indent: int | None) -> str:
