@@ -13,8 +13,6 @@ import pytest
 from meltano.core.errors import ExitCode
 from tests.faults.conftest import PROCESS_TIMEOUT, Finished, bookmark, meltano, run_records, start
 
-pytestmark = pytest.mark.slow
-
 MIB = 1_048_576
 PLAIN = ("run", "tap-counter", "target-jsonl")
 
@@ -42,6 +40,7 @@ def peak_memory_run(project: Path, *args: str, env: dict[str, str]) -> tuple[Fin
     return Finished(process.returncode, out, err, time.monotonic() - began), peak
 
 
+@pytest.mark.slow
 def test_f4_200_mb_record_line_passes_on_the_os_pipe(pipeline_project: Path) -> None:
     env = {"TAP_COUNTER_HUGE_LINE": str(200 * MIB), "TARGET_JSONL_RAW": "true"}
     done, peak = peak_memory_run(pipeline_project, *PLAIN, env=env)
@@ -54,6 +53,7 @@ def test_f4_200_mb_record_line_passes_on_the_os_pipe(pipeline_project: Path) -> 
     assert peak < 150 * MIB  # the line never passes through meltano
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("size", "passes"), [(49 * MIB, True), (51 * MIB, False)], ids=["49MB", "51MB"]
 )
@@ -103,6 +103,7 @@ def timed_run(project: Path, env: dict[str, str], stderr: Path) -> float:
     return time.monotonic() - began
 
 
+@pytest.mark.slow
 def test_f11_stderr_flood_costs_at_most_twice_the_quiet_run(
     pipeline_project: Path, tmp_path: Path
 ) -> None:
@@ -128,6 +129,7 @@ def test_f11_stderr_flood_costs_at_most_twice_the_quiet_run(
     assert loud <= 2 * baseline
 
 
+@pytest.mark.slow
 def test_f11_one_60_mb_stderr_line_is_truncated(pipeline_project: Path) -> None:
     done = meltano(pipeline_project, *PLAIN, env={"TAP_COUNTER_STDERR_LINE_BYTES": str(60 * MIB)})
     assert done.code == 0, done.stderr[-2000:]

@@ -54,6 +54,7 @@ def test_f1_tap_exits_3_after_state_5(pipeline_project: Path, args: tuple[str, .
     assert bookmark(pipeline_project) == 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [PLAIN, MAPPED], ids=["plain", "mapper"])
 def test_f2_target_exits_5_stops_the_tap(pipeline_project: Path, args: tuple[str, ...]) -> None:
     env = {

@@ -45,6 +45,7 @@ def leaks(text: str | bytes) -> list[str]:
     return [where for where, secret in SECRETS.items() if secret.encode() in data]
 
 
+@pytest.mark.slow
 def test_f8_secrets_never_appear_in_output_logs_or_history(secret_project: Path) -> None:
     project = secret_project
     unsafe = meltano(project, "config", "--unsafe", "print", "tap-counter")
