@@ -30,8 +30,9 @@ from meltano.core.project.environments import Policy
 def command(project: Any, *, directory: Path | None, indent: int, lint: bool, safe: bool) -> None:
     """Write a manifest of the project per environment (beta).
 
-    Without --environment: one file without any environment plus one per environment.
-    With --environment: that environment only; with --no-environment: none.
+    By default: one file for the project without any environment, plus one per
+    environment. With --environment NAME: only NAME's file. With --no-environment: only
+    the file without any environment.
     """
     import structlog
 
