@@ -645,3 +645,25 @@ def test_explicit_dotenv_store_and_reset_of_one_store(invoke, tap_project) -> No
     assert reset.stdout == "Extractor 'tap-x' settings in `.env` were reset\n"
     assert (tap_project / ".env").read_text() == "KEEP=1\n"
     assert "port: 1234" in yml(tap_project)  # other stores untouched
+
+
+def test_unquoted_yaml_dates_are_iso_text(invoke, project_dir) -> None:
+    import json as _json
+
+    path = project_dir / "meltano.yml"
+    path.write_text(
+        path.read_text()
+        + (
+            "plugins:\n  extractors:\n  - name: tap-dated\n    namespace: tap_dated\n"
+            "    config:\n      start_date: 2024-01-01\n      nested: {when: 2024-02-03}\n"
+        )
+    )
+    printed = invoke("config", "print", "tap-dated")
+    assert printed.exit_code == 0, printed.output
+    assert _json.loads(printed.stdout) == {
+        "start_date": "2024-01-01",
+        "nested": {"when": "2024-02-03"},
+    }
+    env = invoke("config", "print", "tap-dated", "--format", "env").stdout
+    assert "TAP_DATED_START_DATE='2024-01-01'" in env
+    assert "current value: '2024-01-01'" in invoke("config", "list", "tap-dated").stdout

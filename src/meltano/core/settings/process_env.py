@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -92,9 +93,18 @@ def env_value(definition: SettingDefinition, value: Any) -> str:
     """How a value is written into an env var: text as is, anything else as JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, (datetime.date, datetime.time)):  # unquoted YAML dates and times
+        return value.isoformat()
     if definition.kind in (None, Kind.STRING, Kind.DECIMAL) and isinstance(value, (int, float)):
         return str(value) if not isinstance(value, bool) else json.dumps(value)
-    return json.dumps(value)
+    return json.dumps(value, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    """Dates inside objects and arrays become ISO text, as in 4.4.1's output."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def written_names(plugin: ProjectPlugin, definition: SettingDefinition) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,8 @@ def shown(definition: SettingDefinition, value: Any, *, unsafe: bool) -> str:
     """A value as `config list`/`config set` print it: Python repr, secrets `(redacted)`."""
     if definition.sensitive and value is not None and not unsafe:
         return REDACTED
+    if isinstance(value, (datetime.date, datetime.time)):  # an unquoted YAML date
+        return repr(value.isoformat())
     return repr(value)
 
 
