@@ -285,9 +285,11 @@ def list_plugins(
 def hub_client_for(project: Project, command: str) -> HubClient:
     """A client configured from the project's settings (hub_api_root, hub_url, hub_url_auth)."""
     from meltano.core.settings import meltano_settings
+    from meltano.core.telemetry.switch import stats_enabled
 
-    values = {name: resolved.value for name, resolved in meltano_settings(project).items()}
-    stats_on = bool(values.get("send_anonymous_usage_stats")) and not values.get("disable_tracking")
+    settings = meltano_settings(project)
+    values = {name: resolved.value for name, resolved in settings.items()}
+    stats_on = stats_enabled(settings, project.environ)  # DO_NOT_TRACK, disable_tracking too
     project_id = values.get("project_id") if stats_on else None
     return HubClient(
         api_root=api_root_for(

@@ -32,6 +32,11 @@ class InstallOutcome:
     error: MeltanoError | None = None
 
 
+def _files_hint(plugin: ProjectPlugin, outcome: InstallStatus) -> None:
+    if plugin.type is PluginType.FILES and outcome is InstallStatus.INSTALLED:
+        log.info("Run `meltano upgrade files` to update your project's '%s' files.", plugin.name)
+
+
 def _not_pip_installed(plugin: ProjectPlugin) -> str | None:
     if plugin.entry.get("mapping_name"):
         return "Mappings are installed with their mapper"
@@ -86,6 +91,8 @@ def install_plugins(
     ordered = [outcomes[index] for index in range(len(plugins))]
     for outcome in ordered:
         _report(outcome, auto=auto)
+        if not auto:
+            _files_hint(outcome.plugin, outcome.status)
     return ordered
 
 
