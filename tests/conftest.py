@@ -22,6 +22,9 @@ def isolated_environ(
     for name in list(os.environ):
         if name.startswith(("MELTANO_", "TAP_", "TARGET_")) or name in ("NO_COLOR", "FORCE_COLOR"):
             monkeypatch.delenv(name)
+    # No test may send usage statistics to Meltano's real collector; the telemetry tests
+    # point a project at a local collector and unset this themselves.
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))

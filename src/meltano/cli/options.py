@@ -162,7 +162,21 @@ def pass_project(
                 environment_policy=environment_policy,
                 database_uri=database_uri,
             )
-            return func(project, *args, **kwargs)
+            from meltano.core.telemetry.tracker import track_command
+
+            parts = command.split(" ")
+            given = [
+                name
+                for name, source in ((n, ctx.get_parameter_source(n)) for n in ctx.params)
+                if source is click.core.ParameterSource.COMMANDLINE
+            ]
+            with track_command(
+                project,
+                parts[0] or ctx.info_name or "",
+                sub_command=parts[1] if len(parts) > 1 else None,
+                option_names=given,
+            ):
+                return func(project, *args, **kwargs)
 
         if database:
             wrapper = click.option(

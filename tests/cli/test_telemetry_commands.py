@@ -1,0 +1,48 @@
+"""Commands report started/completed events to the configured collector, and only then."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.unit.telemetry.test_collector import Collector, collector  # noqa: F401 - fixture
+
+
+def turn_stats_on(project_dir: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = project_dir / "meltano.yml"
+    path.write_text(
+        path.read_text().replace(
+            "send_anonymous_usage_stats: false", "send_anonymous_usage_stats: true"
+        )
+    )
+    monkeypatch.delenv("DO_NOT_TRACK")
+    monkeypatch.setenv("MELTANO_SNOWPLOW_COLLECTOR_ENDPOINTS", f'["{url}"]')
+
+
+def wait_for(collector: Collector, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(collector.events()) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_command_sends_started_and_completed(
+    invoke, project_dir: Path, collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turn_stats_on(project_dir, collector.url, monkeypatch)
+    assert invoke("environment", "list").exit_code == 0
+    wait_for(collector, 2)
+    events = [data for _, data in collector.events()]
+    assert any("started" in str(e) for e in events)
+    assert any("completed" in str(e) for e in events)
+
+
+def test_do_not_track_sends_nothing(
+    invoke, project_dir: Path, collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turn_stats_on(project_dir, collector.url, monkeypatch)
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    assert invoke("environment", "list").exit_code == 0
+    time.sleep(0.5)
+    assert collector.events() == []
