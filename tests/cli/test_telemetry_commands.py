@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.telemetry.test_collector import Collector, collector  # noqa: F401 - fixture
+from tests.unit.telemetry.test_collector import Collector
+from tests.unit.telemetry.test_collector import collector as local_collector  # noqa: F401 - fixture
 
 
 def turn_stats_on(project_dir: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,21 +29,21 @@ def wait_for(collector: Collector, count: int) -> None:
 
 
 def test_a_command_sends_started_and_completed(
-    invoke, project_dir: Path, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    invoke, project_dir: Path, local_collector: Collector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    turn_stats_on(project_dir, collector.url, monkeypatch)
+    turn_stats_on(project_dir, local_collector.url, monkeypatch)
     assert invoke("environment", "list").exit_code == 0
-    wait_for(collector, 2)
-    events = [data for _, data in collector.events()]
+    wait_for(local_collector, 2)
+    events = [data for _, data in local_collector.events()]
     assert any("started" in str(e) for e in events)
     assert any("completed" in str(e) for e in events)
 
 
 def test_do_not_track_sends_nothing(
-    invoke, project_dir: Path, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    invoke, project_dir: Path, local_collector: Collector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    turn_stats_on(project_dir, collector.url, monkeypatch)
+    turn_stats_on(project_dir, local_collector.url, monkeypatch)
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     assert invoke("environment", "list").exit_code == 0
     time.sleep(0.5)
-    assert collector.events() == []
+    assert local_collector.events() == []
