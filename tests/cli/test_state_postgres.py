@@ -12,7 +12,7 @@ from tests.services.servers import postgres_uri  # noqa: F401 - fixture used by 
 
 
 @pytest.fixture
-def schema_uri(postgres_uri: str) -> Iterator[str]:  # noqa: F811
+def schema_uri(postgres_uri: str) -> Iterator[str]:
     """A database URI whose tables live in a fresh schema, dropped afterwards."""
     import sqlalchemy
 

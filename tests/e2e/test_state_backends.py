@@ -53,7 +53,7 @@ class ObjectStoreContract(StateBackendContract, RunLeaseContract):
 
 class TestS3Backend(ObjectStoreContract):
     @pytest.fixture
-    def backend(self, s3_endpoint: str) -> ObjectStoreBackend:  # noqa: F811
+    def backend(self, s3_endpoint: str) -> ObjectStoreBackend:
         import boto3
 
         bucket = f"state-{uuid.uuid4().hex[:12]}"
@@ -73,7 +73,7 @@ class TestS3Backend(ObjectStoreContract):
         assert isinstance(backend, ObjectStoreBackend)
         return backend
 
-    def test_missing_bucket_fails_without_leaking_the_secret(self, s3_endpoint: str) -> None:  # noqa: F811
+    def test_missing_bucket_fails_without_leaking_the_secret(self, s3_endpoint: str) -> None:
         settings = StateBackendSettings(
             uri="s3://AKIAKEY:topsecret@no-such-bucket/p",
             options={"s3.endpoint_url": s3_endpoint},
@@ -88,7 +88,7 @@ class TestGcsBackend(ObjectStoreContract):
     @pytest.fixture
     def backend(
         self,
-        gcs_endpoint: str,  # noqa: F811
+        gcs_endpoint: str,
         monkeypatch: pytest.MonkeyPatch,
     ) -> ObjectStoreBackend:
         from google.cloud import storage
@@ -131,7 +131,7 @@ class TestGcsBackend(ObjectStoreContract):
 
 class TestAzureBackend(ObjectStoreContract):
     @pytest.fixture
-    def backend(self, azurite_connection_string: str) -> ObjectStoreBackend:  # noqa: F811
+    def backend(self, azurite_connection_string: str) -> ObjectStoreBackend:
         from azure.storage.blob import BlobServiceClient
 
         container = f"state-{uuid.uuid4().hex[:12]}"
@@ -146,7 +146,7 @@ class TestAzureBackend(ObjectStoreContract):
         assert isinstance(backend, ObjectStoreBackend)
         return backend
 
-    def test_missing_container_is_a_clear_error(self, azurite_connection_string: str) -> None:  # noqa: F811
+    def test_missing_container_is_a_clear_error(self, azurite_connection_string: str) -> None:
         settings = StateBackendSettings(
             uri="azure://no-such-container/p",
             options={"azure.connection_string": azurite_connection_string},
@@ -158,7 +158,7 @@ class TestAzureBackend(ObjectStoreContract):
 
 class TestPostgresSystemDb(StateBackendContract, RunLeaseContract):
     @pytest.fixture
-    def backend(self, postgres_uri: str) -> Iterator[Any]:  # noqa: F811
+    def backend(self, postgres_uri: str) -> Iterator[Any]:
         import sqlalchemy
 
         from meltano.core.db.engine import create_engine, migrate

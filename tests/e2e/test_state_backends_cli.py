@@ -37,7 +37,7 @@ def exercise(invoke: Invoke, env: dict[str, str]) -> None:
     assert invoke("state", "list", env=env).stdout == ""
 
 
-def test_s3(invoke: Invoke, s3_endpoint: str) -> None:  # noqa: F811
+def test_s3(invoke: Invoke, s3_endpoint: str) -> None:
     import boto3
 
     bucket = f"state-{uuid.uuid4().hex[:12]}"
@@ -63,7 +63,7 @@ def test_s3(invoke: Invoke, s3_endpoint: str) -> None:  # noqa: F811
     exercise(invoke, env)
 
 
-def test_gcs(invoke: Invoke, gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_gcs(invoke: Invoke, gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from google.cloud import storage
 
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_endpoint)
@@ -72,7 +72,7 @@ def test_gcs(invoke: Invoke, gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch)
     exercise(invoke, {"MELTANO_STATE_BACKEND_URI": f"gs://{bucket}/prefix"})
 
 
-def test_azure(invoke: Invoke, azurite_connection_string: str) -> None:  # noqa: F811
+def test_azure(invoke: Invoke, azurite_connection_string: str) -> None:
     from azure.storage.blob import BlobServiceClient
 
     container = f"state-{uuid.uuid4().hex[:12]}"
