@@ -105,6 +105,20 @@ def main() -> None:
         from run import reference_meltano
 
         reference = reference_meltano()
+    # Bytecode for every arm, as an installed package has it; some machines set
+    # PYTHONDONTWRITEBYTECODE, which would otherwise make each run recompile its modules.
+    import meltano
+
+    trees = [Path(meltano.__file__).parent, Path(sys.executable).parents[1] / "lib"]
+    if reference is not None:
+        trees.append(Path(reference).parents[1] / "lib")
+    for tree in trees:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(tree)],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     with tempfile.TemporaryDirectory() as work:
         project = make_project(Path(work), args.records)
         subprocess.run(
