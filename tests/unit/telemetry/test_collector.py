@@ -71,7 +71,7 @@ def run_command(project: Project, *, fail: bool = False) -> None:
 def test_events_arrive_when_enabled(project_dir: Path, collector: Collector) -> None:
     subject = project(project_dir, collector, MELTANO_SEND_ANONYMOUS_USAGE_STATS="true")
     run_command(subject)
-    assert collector.paths == ["/com.snowplowanalytics.snowplow/tp2"] * 3
+    assert set(collector.paths) == {"/com.snowplowanalytics.snowplow/tp2"}
     events = collector.events()
     assert [name for name, _ in events] == ["cli_event", "cli_event", "exit_event"]
     assert [data.get("event") for _, data in events[:2]] == ["started", "completed"]
@@ -117,7 +117,7 @@ def test_disable_tracking_opts_out_when_the_switch_is_not_set(
     run_command(project(project_dir, collector, MELTANO_DISABLE_TRACKING="true"))
     assert collector.bodies == []
     run_command(project(project_dir, collector))
-    assert len(collector.bodies) == 3
+    assert len(collector.events()) == 3
 
 
 def test_an_unreachable_collector_does_not_fail_or_block(project_dir: Path) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from meltano.core.settings.resolve import Resolved, Source
-from meltano.core.telemetry.analytics import project_uuid, sync_analytics
-from meltano.core.telemetry.snowplow import event_payload, valid_endpoints
+from meltano.core.telemetry.analytics import sync_analytics
+from meltano.core.telemetry.snowplow import valid_endpoints
 from meltano.core.telemetry.switch import stats_enabled
+from meltano.core.telemetry.tracker import as_uuid
 
 DEFAULT_ON = Resolved(True, Source.DEFAULT)
 
@@ -57,10 +58,12 @@ def test_analytics_json_is_created_kept_and_rewritten(tmp_path: Path) -> None:
     assert repaired.analytics.send_anonymous_usage_stats is True
 
 
-def test_project_uuid_hashes_non_uuid_ids() -> None:
+def test_only_real_uuids_are_sent_as_ids() -> None:
     real = "11111111-2222-3333-4444-555555555555"
-    assert project_uuid(real) == real
-    assert uuid.UUID(project_uuid("my project")).version == 5
+    assert as_uuid(real) == real
+    assert as_uuid(real.upper()) == real
+    assert as_uuid("my project") is None  # a user's own text, not even hashed
+    assert as_uuid(None) is None
 
 
 def test_invalid_endpoints_are_skipped() -> None:
@@ -68,10 +71,3 @@ def test_invalid_endpoints_are_skipped() -> None:
         "http://127.0.0.1:9",
         "https://sp.example",
     ]
-
-
-def test_event_payload_shape() -> None:
-    payload = event_payload({"schema": "s", "data": {"event": "started"}}, [{"schema": "c"}])
-    assert payload["e"] == "ue" and payload["aid"] == "meltano"
-    assert json.loads(payload["ue_pr"])["data"] == {"schema": "s", "data": {"event": "started"}}
-    assert json.loads(payload["co"])["data"] == [{"schema": "c"}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -68,11 +67,3 @@ def sync_analytics(
         except OSError as error:
             log.debug("cannot write analytics.json", error=str(error))
     return AnalyticsSync(current, changed)
-
-
-def project_uuid(project_id: str) -> str:
-    """A UUID for the project context: the id itself, or a hash of a non-UUID id."""
-    try:
-        return str(uuid.UUID(project_id))
-    except ValueError:
-        return str(uuid.uuid5(uuid.NAMESPACE_OID, project_id))

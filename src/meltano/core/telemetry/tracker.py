@@ -1,16 +1,17 @@
 """CLI command events: `started`, then `completed`/`failed`/`aborted`, then an exit event.
 
-Events carry Meltano's own command and option names, hashed environment names and ids,
-never a setting value, a path or anything else the user typed.
+Events carry only Meltano's own command and option names, exit codes, durations, versions,
+platform facts and UUIDs: never a setting value, a path, or a name the user typed (not even
+hashed: a hash of a short name such as an environment name is easily reversed).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import platform
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.telemetry.context import context_uuid
-from meltano.core.telemetry.snowplow import EventSender, event_payload, self_describing
+from meltano.core.telemetry.snowplow import EventSender, self_describing
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -31,8 +32,12 @@ PROJECT_CONTEXT = "iglu:com.meltano/project_context/jsonschema/1-1-0"
 CLI_CONTEXT = "iglu:com.meltano/cli_context/jsonschema/1-1-0"
 
 
-def _hash(text: str | None) -> str | None:
-    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+def as_uuid(text: str | None) -> str | None:
+    """`text` as a canonical UUID, or None when it is not one (it is then a user's own text)."""
+    try:
+        return str(uuid.UUID(str(text)))
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -61,7 +66,7 @@ class CommandTracker:
 
     def _send(self, schema: str, data: Mapping[str, Any]) -> None:
         if self.sender is not None:
-            self.sender.send(event_payload(self_describing(schema, data), self.contexts))
+            self.sender.send(schema, data, self.contexts)
 
 
 def start_tracker(
@@ -69,7 +74,7 @@ def start_tracker(
 ) -> CommandTracker:
     """Update analytics.json, then a tracker that sends only if statistics are on."""
     from meltano.core.settings.project_settings import meltano_settings
-    from meltano.core.telemetry.analytics import project_uuid, sync_analytics
+    from meltano.core.telemetry.analytics import sync_analytics
     from meltano.core.telemetry.snowplow import valid_endpoints
     from meltano.core.telemetry.switch import stats_enabled
 
@@ -80,7 +85,7 @@ def start_tracker(
         project.sys_dir,
         project_id=project_id,
         enabled=enabled,
-        client_id=project.environ.get("MELTANO_CLIENT_ID"),
+        client_id=as_uuid(project.environ.get("MELTANO_CLIENT_ID")),
     )
     if not enabled:
         return CommandTracker()
@@ -93,9 +98,9 @@ def start_tracker(
             PROJECT_CONTEXT,
             {
                 "context_uuid": context_uuid(),
-                "project_uuid": project_uuid(project_id) if project_id else None,
-                "client_uuid": sync.analytics.client_id,
-                "environment_name_hash": _hash(project.environment),
+                "project_uuid": as_uuid(project_id),
+                "client_uuid": as_uuid(sync.analytics.client_id),
+                "environment_name_hash": None,
                 "send_anonymous_usage_stats": True,
             },
         ),
