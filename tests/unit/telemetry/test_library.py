@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from meltano.core.telemetry.tracker import track_command
 from tests.unit.telemetry.test_collector import Collector, collector, project, run_command  # noqa: F401
 
 PROBE = """
@@ -78,3 +79,17 @@ def test_help_and_version_do_not_load_the_library(args: list[str]) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_the_started_event_leaves_while_the_command_still_runs(
+    project_dir: Path, collector: Collector
+) -> None:
+    import time
+
+    subject = project(project_dir, collector, MELTANO_SEND_ANONYMOUS_USAGE_STATS="true")
+    with track_command(subject, "run"):
+        deadline = time.monotonic() + 10
+        while not collector.events() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [data["event"] for _, data in collector.events()] == ["started"]
+    assert [name for name, _ in collector.events()] == ["cli_event", "cli_event", "exit_event"]
