@@ -40,6 +40,17 @@ def refusals(processes: list, began: float, count: int) -> dict[int, float] | No
     return exited if wait_for(enough, 60, step=0.005) else None
 
 
+def herd_startup(project: Path, count: int) -> float:
+    """Median seconds `count` simultaneous `meltano --version` take, launch to exit."""
+    began = time.monotonic()
+    processes = [start(project, "--version") for _ in range(count)]
+    exited = refusals(processes, began, count)
+    assert exited is not None
+    for process in processes:
+        process.communicate(timeout=10)
+    return sorted(exited.values())[count // 2]
+
+
 def test_f6_twenty_simultaneous_runs_let_exactly_one_through(
     pipeline_project: Path, cleanup: list
 ) -> None:
@@ -76,10 +87,12 @@ def test_f6_twenty_simultaneous_runs_let_exactly_one_through(
     )
     assert ids(pipeline_project) == list(range(1, 3 * ROUNDS_F6 + 1))  # no duplicate, none lost
     assert bookmark(pipeline_project) == 3 * ROUNDS_F6
-    # Launch to exit, so it includes starting 20 Python interpreters at once on the machine's
-    # cores; the refusal itself is an flock that fails at once.
-    assert median < 3.0
-    assert slowest < 6.0
+    # Launch to exit includes starting 20 Python interpreters at once on a machine that may be
+    # busy; what the refusal adds on top of that start-up must stay under 3 s.
+    startup = herd_startup(pipeline_project, RUNS_F6)
+    print(f"F6 (20 simultaneous `meltano --version` took {startup:.2f} s, median)")
+    assert median < startup + 3.0
+    assert slowest < startup + 6.0
 
 
 def test_f7_one_tap_into_two_targets_fifty_times(pipeline_project: Path, cleanup: list) -> None:
