@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("meltano.cli.hub", "Browse Meltano Hub and check the connection to it."),
     "config": ("meltano.cli.config", "Show and change plugin and Meltano settings."),
     "state": ("meltano.cli.state", "Manage Singer state for pipelines."),
-    "upgrade": ("meltano.cli.upgrade", "Upgrade the project: package hint, bundled files, database."),
+    "upgrade": ("meltano.cli.upgrade", "Upgrade bundled files and the system database."),
     "logs": ("meltano.cli.logs", "Show run history and run log files."),
     "job": ("meltano.cli.job", "Manage jobs: named task lists for `meltano run`."),
     "schedule": ("meltano.cli.schedule", "Manage schedules for jobs and extractor/loader pairs."),
