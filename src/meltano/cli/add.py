@@ -12,7 +12,7 @@ from meltano.core.errors import MeltanoError
 
 
 def _prompt_custom(plugin_type: Any, name: str, python: str | None) -> dict[str, Any]:
-    from meltano.core.plugins.adding import custom_entry, parse_custom_settings
+    from meltano.core.plugins.entries import custom_entry, parse_custom_settings
     from meltano.core.plugins.types import PluginType
 
     click.echo(f"Adding a custom {plugin_type.singular} '{name}'. Press Enter to keep a default.")

@@ -6,7 +6,6 @@ Everything that decides what the entry looks like is pure (`hub_entry`, `custom_
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,88 +14,20 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.entries import (
+    CUSTOM_ORDER,
+    ENTRY_ORDER,
+    hub_entry,
+    is_empty,
+    ordered_entry,
+    python_for,
+)
 from meltano.core.plugins.types import PluginType
 
 if TYPE_CHECKING:
     from meltano.core.plugins.definition import PluginDefinition
     from meltano.core.plugins.hub import HubClient
     from meltano.core.project.project import Project
-
-ENTRY_ORDER = (
-    "name",
-    "inherit_from",
-    "namespace",
-    "label",
-    "description",
-    "logo_url",
-    "hidden",
-    "variant",
-    "pip_url",
-    "python",
-    "executable",
-    "capabilities",
-    "settings_group_validation",
-    "settings",
-    "commands",
-    "requires",
-    "requires_meltano",
-    "env",
-    "config",
-)
-CUSTOM_ORDER = (
-    "name",
-    "namespace",
-    "variant",
-    "docs",
-    "repo",
-    "pip_url",
-    "executable",
-    "description",
-    "logo_url",
-    "capabilities",
-    "settings_group_validation",
-    "settings",
-    "commands",
-    "requires",
-    "requires_meltano",
-    "env",
-    "config",
-)
-SETTING_ORDER = (
-    "name",
-    "aliases",
-    "env",
-    "env_aliases",
-    "kind",
-    "value",
-    "label",
-    "documentation",
-    "description",
-    "tooltip",
-    "options",
-    "oauth",
-    "placeholder",
-    "env_specific",
-    "hidden",
-    "sensitive",
-    "value_processor",
-    "value_post_processor",
-)
-SETTING_KINDS = (
-    "string",
-    "integer",
-    "boolean",
-    "decimal",
-    "date_iso8601",
-    "email",
-    "password",
-    "oauth",
-    "options",
-    "file",
-    "array",
-    "object",
-    "hidden",
-)
 
 
 @dataclass
@@ -110,107 +41,6 @@ class AddResult:
     definition: PluginDefinition | None = None
     variant_advice: str | None = None  # set when the plugin exists with another variant
     required: list[AddResult] = field(default_factory=list)
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def ordered_entry(data: Mapping[str, Any], order: Sequence[str]) -> CommentedMap:
-    """A meltano.yml entry with keys in Meltano's order and empty values dropped."""
-    entry = CommentedMap()
-    for key in order:
-        if key in data and not _is_empty(data[key]):
-            entry[key] = _yaml_value(key, data[key])
-    for key, value in data.items():
-        if key not in entry and key not in order and not _is_empty(value):
-            entry[key] = _yaml_value(key, value)
-    return entry
-
-
-def _yaml_value(key: str, value: Any) -> Any:
-    if key == "settings" and isinstance(value, list):
-        seq = CommentedSeq()
-        for setting in value:
-            seq.append(
-                ordered_entry(setting, SETTING_ORDER) if isinstance(setting, Mapping) else setting
-            )
-        return seq
-    if isinstance(value, Mapping):
-        mapping = CommentedMap()
-        for k, v in value.items():
-            mapping[k] = _yaml_value(str(k), v)
-        return mapping
-    if isinstance(value, list):
-        seq = CommentedSeq()
-        seq.extend(_yaml_value("", item) for item in value)
-        return seq
-    return value
-
-
-def python_for(definition: PluginDefinition, chosen: str | None) -> str | None:
-    """`python:` to store: the user's choice, else the newest supported one when ours is not."""
-    if chosen:
-        return chosen
-    supported = list(definition.supported_python_versions)
-    running = ".".join(platform.python_version_tuple()[:2])
-    if not supported or running in supported:
-        return None
-    newest = max(supported, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
-    return f"python{newest}"
-
-
-def hub_entry(definition: PluginDefinition, *, python: str | None) -> dict[str, Any]:
-    """The entry of a shadowing Hub plugin: name, variant, pip_url (and python)."""
-    return {
-        "name": definition.name,
-        "variant": definition.variant,
-        "pip_url": definition.pip_url,
-        "python": python,
-    }
-
-
-def parse_custom_settings(text: str) -> list[dict[str, Any]]:
-    """`user,pass:password` -> setting definitions; unknown kinds are an error."""
-    settings: list[dict[str, Any]] = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        name, _, kind = item.partition(":")
-        setting: dict[str, Any] = {"name": name.strip()}
-        if kind:
-            kind = kind.strip()
-            if kind not in SETTING_KINDS:
-                raise MeltanoError(
-                    f"Unknown setting kind {kind!r} for {name!r}",
-                    f"Use one of: {' | '.join(SETTING_KINDS)}",
-                )
-            setting["kind"] = kind
-            if kind == "password":
-                setting["sensitive"] = True
-        settings.append(setting)
-    return settings
-
-
-def custom_entry(
-    name: str,
-    *,
-    namespace: str,
-    pip_url: str | None,
-    executable: str | None,
-    capabilities: Sequence[str],
-    settings: Sequence[Mapping[str, Any]],
-    python: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "namespace": namespace,
-        "pip_url": pip_url,
-        "executable": executable,
-        "capabilities": list(capabilities),
-        "settings": list(settings),
-        "python": python,
-    }
 
 
 def load_reference(ref: str) -> dict[str, Any]:
@@ -296,7 +126,7 @@ def write_entry(
         if found is not None:
             _, current = found
             for key in replace_keys:
-                if not _is_empty(entry.get(key)):
+                if not is_empty(entry.get(key)):
                     current[key] = entry[key]
             return True
         data = files.root.data
