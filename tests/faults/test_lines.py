@@ -179,3 +179,27 @@ def test_f11_batched_plugin_lines_match_line_by_line() -> None:
             logger.removeHandler(handler)
         outputs.append(stream.getvalue())
     assert outputs[0] == outputs[1] == "one\n\nbad \ufffd\ufffd bytes\ncafé\nlast\n"
+
+
+def test_f11_batches_still_reach_other_handlers_record_by_record() -> None:
+    import logging
+
+    from meltano.core.blocks.plugin_logs import PluginLogs
+
+    class Collect(logging.Handler):  # stands for a user's logging.yaml handler
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    handler = Collect()
+    logger = logging.getLogger("tap-batch-other")
+    logger.addHandler(handler)
+    logger.propagate, logger.level = False, logging.INFO
+    try:
+        PluginLogs(["tap-batch-other"]).many(0, [b"first", b"second \xff"])
+    finally:
+        logger.removeHandler(handler)
+    assert handler.messages == ["first", "second \ufffd"]
