@@ -97,12 +97,16 @@ class MeltanoGroup(click.Group):
             ctx.exit(ExitCode.INTERRUPTED)
 
 
+def _sentence(text: str) -> str:
+    """End a message with one full stop, unless it already ends with ?, ! or :."""
+    text = text.rstrip().rstrip(".")
+    return text if text.endswith(("?", "!", ":")) else f"{text}."
+
+
 def _print_error(error: MeltanoError) -> None:
-    reason = error.reason.rstrip(".")
-    click.secho(f"Error: {reason}.", err=True, fg="red")
+    click.secho(f"Error: {_sentence(error.reason)}", err=True, fg="red")
     if error.instruction:
-        instruction = error.instruction.rstrip(".")
-        click.echo(f"{instruction}.", err=True)
+        click.echo(_sentence(error.instruction), err=True)
 
 
 @click.group(

@@ -80,3 +80,26 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "meltano.yml").write_text("")
     with pytest.raises(ProjectFileError, match="is empty"):
         ProjectFiles.load(tmp_path)
+
+
+def test_write_failure_is_a_clear_error_and_keeps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from meltano.core.errors import MeltanoError
+
+    setup(tmp_path, ROOT)
+    before = (tmp_path / "meltano.yml").read_text()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    project = Project(tmp_path, environ={})
+    with (
+        pytest.raises(MeltanoError, match="Cannot write .*No space left on device"),
+        project.edit() as files,
+    ):
+        files.root.data["plugins"]["extractors"].append({"name": "z"})
+    assert (tmp_path / "meltano.yml").read_text() == before
