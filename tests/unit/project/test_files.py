@@ -98,7 +98,7 @@ def test_write_failure_is_a_clear_error_and_keeps_the_file(
     monkeypatch.setattr(os, "fsync", disk_full)
     project = Project(tmp_path, environ={})
     with (
-        pytest.raises(MeltanoError, match="Cannot write .*No space left on device"),
+        pytest.raises(MeltanoError, match=r"Cannot write .*No space left on device"),
         project.edit() as files,
     ):
         files.root.data["plugins"]["extractors"].append({"name": "z"})
