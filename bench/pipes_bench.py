@@ -34,15 +34,20 @@ def cpu(who: int) -> float:
 
 def commands(work: Path, records: int, stderr_lines: int) -> list[PluginCommand]:
     tap_config = work / "tap.json"
-    tap_config.write_text(json.dumps({"records": records, "state_every": 10_000,
-                                      "stderr_lines": stderr_lines}))
+    tap_config.write_text(
+        json.dumps({"records": records, "state_every": 10_000, "stderr_lines": stderr_lines})
+    )
     target_config = work / "target.json"
     target_config.write_text(json.dumps({"path": "/dev/null"}))
     return [
-        PluginCommand("tap-counter", [sys.executable, str(PLUGINS / "tap_counter.py"),
-                                      "--config", str(tap_config)]),
-        PluginCommand("target-jsonl", [sys.executable, str(PLUGINS / "target_jsonl.py"),
-                                       "--config", str(target_config)]),
+        PluginCommand(
+            "tap-counter",
+            [sys.executable, str(PLUGINS / "tap_counter.py"), "--config", str(tap_config)],
+        ),
+        PluginCommand(
+            "target-jsonl",
+            [sys.executable, str(PLUGINS / "target_jsonl.py"), "--config", str(target_config)],
+        ),
     ]
 
 
@@ -76,8 +81,11 @@ def measure(name: str, arms: dict[str, object], rounds: int) -> dict[str, list[t
         for arm, run in arms.items():
             results[arm].append(run())  # type: ignore[operator]
             wall, total, own = results[arm][-1]
-            print(f"  {name} round {round_number + 1} {arm:>12}: wall {wall:6.2f} s  "
-                  f"cpu {total:6.2f} s  orchestrator cpu {own:5.3f} s", flush=True)
+            print(
+                f"  {name} round {round_number + 1} {arm:>12}: wall {wall:6.2f} s  "
+                f"cpu {total:6.2f} s  orchestrator cpu {own:5.3f} s",
+                flush=True,
+            )
     return results
 
 
@@ -98,22 +106,34 @@ def main() -> None:
         quiet = commands(work / "quiet", options.records, 0)
         loud = commands(work / "loud", options.records, options.stderr_lines)
         print(f"{options.records} records, {options.rounds} interleaved rounds")
-        results = measure("quiet", {"shell": lambda: shell_arm(quiet),
-                                    "pipes": lambda: pipes_arm(quiet),
-                                    "pipes+stderr": lambda: pipes_arm(loud)}, options.rounds)
+        results = measure(
+            "quiet",
+            {
+                "shell": lambda: shell_arm(quiet),
+                "pipes": lambda: pipes_arm(quiet),
+                "pipes+stderr": lambda: pipes_arm(loud),
+            },
+            options.rounds,
+        )
     shell, pipes, loud_pipes = results["shell"], results["pipes"], results["pipes+stderr"]
     print("\nmedians")
     for arm, samples in results.items():
-        print(f"  {arm:>12}: wall {median(samples, 0):6.2f} s  cpu {median(samples, 1):6.2f} s"
-              f"  orchestrator cpu {median(samples, 2):5.3f} s")
+        print(
+            f"  {arm:>12}: wall {median(samples, 0):6.2f} s  cpu {median(samples, 1):6.2f} s"
+            f"  orchestrator cpu {median(samples, 2):5.3f} s"
+        )
     paired = statistics.median(p[1] / s[1] for p, s in zip(pipes, shell, strict=True))
-    print(f"\ncpu ratio pipes/shell: {median(pipes, 1) / median(shell, 1):.3f} "
-          f"(median of per-round ratios: {paired:.3f})")
+    print(
+        f"\ncpu ratio pipes/shell: {median(pipes, 1) / median(shell, 1):.3f} "
+        f"(median of per-round ratios: {paired:.3f})"
+    )
     print(f"wall ratio pipes/shell: {median(pipes, 0) / median(shell, 0):.3f}")
     per_record = median(pipes, 2) / options.records * 1e6
     print(f"orchestrator cpu per record: {per_record:.3f} µs")
-    print(f"wall ratio with {options.stderr_lines} stderr lines / quiet: "
-          f"{median(loud_pipes, 0) / median(pipes, 0):.3f}")
+    print(
+        f"wall ratio with {options.stderr_lines} stderr lines / quiet: "
+        f"{median(loud_pipes, 0) / median(pipes, 0):.3f}"
+    )
 
 
 if __name__ == "__main__":

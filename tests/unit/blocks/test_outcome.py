@@ -61,9 +61,7 @@ def test_process_killed_by_a_signal_says_which() -> None:
 def test_target_that_exits_zero_without_reading_its_input_fails() -> None:
     error = interpret([tap(-15, stopped=True), target(0, unread_input=True)])
     assert error is not None
-    assert error.reason == (
-        "Loader target-z exited with code 0 before reading all of its input"
-    )
+    assert error.reason == ("Loader target-z exited with code 0 before reading all of its input")
 
 
 def test_several_failures_are_all_named_in_pipeline_order() -> None:
@@ -107,9 +105,7 @@ def test_timeout_names_the_limit_and_the_plugins_that_needed_sigkill() -> None:
     assert isinstance(error, PipelineTimeoutError)
     assert error.exit_code == ExitCode.FAILED
     assert "2.5 seconds" in error.reason
-    assert error.instruction == (
-        "These plugins ignored the request to stop and were killed: tap-x"
-    )
+    assert error.instruction == ("These plugins ignored the request to stop and were killed: tap-x")
 
 
 def test_overlong_output_line_names_plugin_size_and_setting() -> None:
