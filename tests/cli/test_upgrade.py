@@ -48,7 +48,7 @@ def test_package_advice_names_the_command_for_each_kind_of_install() -> None:
     assert package_instructions(plain(), pip_url=None, force=False)[1].strip() == (
         "/opt/venv/bin/python -m pip install --upgrade meltano"
     )
-    uv_tool = plain("/root/.local/share/uv/tools/meltano")
+    uv_tool = plain("/home/u/.local/share/uv/tools/meltano")
     assert (
         "uv tool install --upgrade meltano"
         in package_instructions(uv_tool, pip_url=None, force=False)[1]
