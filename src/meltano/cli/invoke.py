@@ -53,14 +53,14 @@ def command(
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
     import asyncio
 
-    from meltano.core.blocks.pipes import PluginCommand, run_command
+    from meltano.core.blocks.pipes import plugin_command, run_command
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import describe_commands, prepare
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
     from meltano.core.plugins.types import PluginType
 
-    name, _, plugin_command = plugin_name.partition(":")
+    name, _, command_name = plugin_name.partition(":")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
     plugin = find_plugin(
         project, name, plugin_type=wanted_type, definitions=locked_or_fetched("invoke")
@@ -75,11 +75,11 @@ def command(
         return
     if not ensure_installed(project, [plugin], mode=install_mode):
         return
-    with prepare(project, plugin, command=plugin_command or None, args=plugin_args) as invocation:
+    with prepare(project, plugin, command=command_name or None, args=plugin_args) as invocation:
         catalog = None
         if (
             plugin.type is PluginType.EXTRACTORS
-            and not plugin_command
+            and not command_name
             and not plugin_args
             and dump != "config"
         ):
@@ -103,17 +103,7 @@ def command(
                 )
             )
             return
-        code = asyncio.run(
-            run_command(
-                PluginCommand(
-                    name=plugin.name,
-                    argv=invocation.argv,
-                    env=invocation.env,
-                    cwd=invocation.cwd,
-                    plugin_type=plugin.type.singular,
-                )
-            )
-        )
+        code = asyncio.run(run_command(plugin_command(invocation)))
     sys.exit(code)
 
 

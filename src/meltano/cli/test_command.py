@@ -53,7 +53,7 @@ def command(
     """Run plugin commands whose names start with `test`; exit 1 if any fails."""
     import asyncio
 
-    from meltano.core.blocks.pipes import PluginCommand, run_command
+    from meltano.core.blocks.pipes import plugin_command, run_command
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import prepare
 
@@ -67,17 +67,7 @@ def command(
         label = f"{plugin.name}:{test}"
         click.echo(f"\n{f' {label} ':=^{width}}")
         with prepare(project, plugin, command=test) as invocation:
-            code = asyncio.run(
-                run_command(
-                    PluginCommand(
-                        name=plugin.name,
-                        argv=invocation.argv,
-                        env=invocation.env,
-                        cwd=invocation.cwd,
-                        plugin_type=plugin.type.singular,
-                    )
-                )
-            )
+            code = asyncio.run(run_command(plugin_command(invocation)))
         results.append((label, code == 0))
     click.echo()
     for label, ok in results:

@@ -38,7 +38,7 @@ def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules
 def discover(project: Project, invocation: Invocation, destination: Path) -> str:
     """Run `<tap> --config F --discover`, streaming stdout into `destination`; return it."""
     from meltano.core.blocks.lines import line_limit
-    from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+    from meltano.core.blocks.pipes import plugin_command, run_pipeline
     from meltano.core.blocks.plugin_logs import PluginLogs
     from meltano.core.settings.project_settings import get_setting
 
@@ -54,15 +54,7 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> str
 
             outcome = asyncio.run(
                 run_pipeline(
-                    [
-                        PluginCommand(
-                            name=plugin.name,
-                            argv=argv,
-                            env=invocation.env,
-                            cwd=invocation.cwd,
-                            plugin_type="extractor",
-                        )
-                    ],
+                    [plugin_command(invocation, argv=argv)],
                     on_state=keep,
                     on_log=PluginLogs([plugin.name]),
                     line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meltano.core.blocks import children
 from meltano.core.blocks.lines import (
@@ -35,6 +36,9 @@ from meltano.core.blocks.outcome import (
     interpret,
 )
 from meltano.core.errors import MeltanoError
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.invocation import Invocation
 
 #: Seconds a plugin gets to stop after SIGTERM/SIGINT before we send SIGKILL.
 DEFAULT_GRACE_PERIOD = 5.0
@@ -56,6 +60,19 @@ class PluginCommand:
     env: Mapping[str, str] | None = None  # None: our own environment
     cwd: Path | str | None = None
     plugin_type: str | None = None  # None: extractor, mapper or loader by position
+
+
+def plugin_command(
+    invocation: Invocation, *, argv: Sequence[str] | None = None, cwd: Path | None = None
+) -> PluginCommand:
+    """The process to start for a prepared plugin (its argv, env and cwd unless overridden)."""
+    return PluginCommand(
+        name=invocation.plugin.name,
+        argv=invocation.argv if argv is None else argv,
+        env=invocation.env,
+        cwd=invocation.cwd if cwd is None else cwd,
+        plugin_type=invocation.plugin.type.singular,
+    )
 
 
 class PluginStartError(MeltanoError):

@@ -223,7 +223,7 @@ class Runner:
 
     def _run_set(self, block: ExtractLoad, state_id: str, run_id: str, *, row: int | None) -> None:
         from meltano.core.blocks.lines import line_limit
-        from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+        from meltano.core.blocks.pipes import plugin_command, run_pipeline
         from meltano.core.blocks.plugin_logs import PluginLogs
         from meltano.core.blocks.state_io import CoalescingRecorder
         from meltano.core.settings.project_settings import get_setting
@@ -250,16 +250,7 @@ class Runner:
                 if writes_state
                 else None
             )
-            commands = [
-                PluginCommand(
-                    name=inv.plugin.name,
-                    argv=inv.argv,
-                    env=inv.env,
-                    cwd=inv.cwd,
-                    plugin_type=inv.plugin.type.singular,
-                )
-                for inv in invocations
-            ]
+            commands = [plugin_command(inv) for inv in invocations]
             logs = PluginLogs(
                 [inv.plugin.name for inv in invocations],
                 structured=["structured-logging" in inv.plugin.capabilities for inv in invocations],
@@ -359,7 +350,7 @@ class Runner:
     # -- command blocks ----------------------------------------------------------------
 
     def run_command_block(self, block: CommandBlock) -> None:
-        from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+        from meltano.core.blocks.pipes import plugin_command, run_pipeline
         from meltano.core.blocks.plugin_logs import PluginLogs
         from meltano.core.plugins.invocation import prepare
         from meltano.core.plugins.lockfile import locked_or_fetched
@@ -376,15 +367,7 @@ class Runner:
             cwd = _transformer_cwd(self.project, invocation)
             outcome = asyncio.run(
                 run_pipeline(
-                    [
-                        PluginCommand(
-                            name=plugin.name,
-                            argv=invocation.argv,
-                            env=invocation.env,
-                            cwd=cwd,
-                            plugin_type=plugin.type.singular,
-                        )
-                    ],
+                    [plugin_command(invocation, cwd=cwd)],
                     on_state=None,
                     on_log=PluginLogs([plugin.name]),
                     timeout=self.options.timeout,

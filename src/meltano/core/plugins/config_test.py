@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meltano.core.blocks.lines import decode_line
-from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+from meltano.core.blocks.pipes import PluginCommand, plugin_command, run_pipeline
 from meltano.core.blocks.plugin_logs import PluginLogs
 from meltano.core.plugins.types import PluginType
 
@@ -56,13 +56,7 @@ def test_extractor(project: Project, invocation: Invocation) -> ConfigTestResult
         if kind in ("RECORD", "BATCH"):
             raise _GotRecord
 
-    command = PluginCommand(
-        name=invocation.plugin.name,
-        argv=invocation.argv,
-        env=invocation.env,
-        cwd=invocation.cwd,
-        plugin_type="extractor",
-    )
+    command = plugin_command(invocation)
     try:
         outcome = asyncio.run(
             run_pipeline([command], on_state=on_line, on_log=PluginLogs([invocation.plugin.name]))
@@ -102,13 +96,7 @@ def test_loader(invocation: Invocation) -> ConfigTestResult:
         argv=[sys.executable, "-c", f"import sys; sys.stdout.write({_test_messages(activate)!r})"],
         plugin_type="extractor",
     )
-    target = PluginCommand(
-        name=invocation.plugin.name,
-        argv=invocation.argv,
-        env=invocation.env,
-        cwd=invocation.cwd,
-        plugin_type="loader",
-    )
+    target = plugin_command(invocation)
     complaints: list[str] = []
     logs = PluginLogs(["meltano-test-input", invocation.plugin.name])
 
