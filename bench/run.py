@@ -109,7 +109,8 @@ def header(plan: sections.Plan, reference: Path | None) -> None:
         f"meltano benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
     )
-    print(f"ours: {Path(sys.executable).parent / 'meltano'} (commit {commit or '?'})")
+    where = f"commit {commit}" if commit else "not a git checkout"
+    print(f"ours: {Path(sys.executable).parent / 'meltano'} ({where})")
     print(f"4.4.1: {reference or 'not measured'}")
     print(
         f"plugins: stdlib tap-counter and target-jsonl (to /dev/null), run by {sys.executable}"

@@ -47,7 +47,7 @@ for _command in ("run", "el"):
     target(f"{_command}, 10k records: wall / bare pipe", 1.5)(_ratio(10_000, _command, "wall"))
 
 
-@target("run: own cpu per record (marginal, 10k..1M)", 0.1, " µs")
+@target("run: own cpu per record (marginal, small..big)", 0.1, " µs")
 def _per_record(figures: Figures, prefix: str) -> float | None:
     marginal = figures.get("marginal_own_cpu_us_per_record", {})
     value = marginal.get(f"{prefix} run")
