@@ -109,11 +109,15 @@ class Workspace:
 
 
 def tap_env(**settings: int) -> dict[str, str]:
-    """The process environment with the tap's settings and no usage stats."""
+    """The process environment with the tap's settings and no usage stats.
+
+    PYTHONUNBUFFERED (set on some machines) is dropped: it would make the plugins write each
+    record with its own system call, which is not how they run for users."""
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("TAP_COUNTER_", "TARGET_JSONL_", "MELTANO_"))
+        and name not in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
     }
     env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env.update({f"TAP_COUNTER_{name.upper()}": str(value) for name, value in settings.items()})
