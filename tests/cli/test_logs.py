@@ -6,7 +6,7 @@ from pathlib import Path
 
 from meltano.core.blocks.history import RunHistory
 from meltano.core.blocks.run_log import log_path, sanitize
-from meltano.core.db.engine import create_engine, migrate
+from meltano.core.db.connect import open_url
 from meltano.core.errors import ExitCode
 
 
@@ -18,9 +18,7 @@ def add_run(
     trigger: str = "cli",
     log: str | None = "line one\nline two\nline three\n",
 ) -> str:
-    engine = create_engine(f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}")
-    migrate(engine)
-    history = RunHistory(engine)
+    history = RunHistory(open_url(f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}"))
     run_id = str(uuid.uuid4())
     row = history.start(state_id, run_id, trigger=trigger)
     history.finish(row, error=error)

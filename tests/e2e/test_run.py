@@ -112,11 +112,10 @@ def test_full_refresh_is_partial_then_cleared(invoke, pipeline_project: Path) ->
 
 def test_running_record_blocks_unless_forced(invoke, pipeline_project: Path) -> None:
     from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.engine import create_engine, migrate
+    from meltano.core.db.connect import open_url
 
-    engine = create_engine(f"sqlite:///{pipeline_project / '.meltano' / 'meltano.db'}")
-    migrate(engine)
-    RunHistory(engine).start(STATE_ID, str(uuid.uuid4()), trigger="cli")
+    database = open_url(f"sqlite:///{pipeline_project / '.meltano' / 'meltano.db'}")
+    RunHistory(database).start(STATE_ID, str(uuid.uuid4()), trigger="cli")
     blocked = invoke("run", "tap-counter", "target-jsonl")
     assert blocked.exit_code == ExitCode.ALREADY_RUNNING
     assert "already running" in blocked.stderr

@@ -162,6 +162,7 @@ class TestPostgresSystemDb(StateBackendContract, RunLeaseContract):
         import sqlalchemy
 
         from meltano.core.db.engine import create_engine, migrate
+        from meltano.core.db.sql import EngineDatabase
         from meltano.core.state.backends.systemdb import SystemDbBackend
 
         schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -170,7 +171,7 @@ class TestPostgresSystemDb(StateBackendContract, RunLeaseContract):
             connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
         engine = create_engine(f"{postgres_uri}?options=-csearch_path%3D{schema}")
         migrate(engine)
-        yield SystemDbBackend(engine)
+        yield SystemDbBackend(EngineDatabase(engine))
         with admin.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
 
@@ -179,7 +180,7 @@ class TestPostgresSystemDb(StateBackendContract, RunLeaseContract):
         def spoil(state_id: str) -> None:
             import sqlalchemy
 
-            with backend.engine.begin() as connection:
+            with backend.database.engine.begin() as connection:
                 connection.execute(
                     sqlalchemy.text("UPDATE state SET completed_state = '{' WHERE state_id = :i"),
                     {"i": state_id},

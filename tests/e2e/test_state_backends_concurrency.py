@@ -23,9 +23,9 @@ from meltano.core.state.backend import open_backend
 from meltano.core.state.settings import StateBackendSettings
 uri, index, start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 if uri == "systemdb":
-    from meltano.core.db.engine import create_engine
+    from meltano.core.db.connect import open_url
     from meltano.core.state.backends.systemdb import SystemDbBackend
-    backend = SystemDbBackend(create_engine(sys.argv[4]))
+    backend = SystemDbBackend(open_url(sys.argv[4]))
 else:
     backend = open_backend(StateBackendSettings(uri=uri, lock_retry_seconds=0.005))
 time.sleep(max(0.0, start - time.time()))
@@ -58,15 +58,14 @@ def expected_keys() -> set[str]:
 
 
 def test_eight_processes_write_sqlite_state_at_once(tmp_path: Path) -> None:
-    from meltano.core.db.engine import create_engine, migrate
+    from meltano.core.db.connect import open_url
     from meltano.core.state import store
     from meltano.core.state.backends.systemdb import SystemDbBackend
 
     uri = f"sqlite:///{tmp_path / 'meltano.db'}"
-    engine = create_engine(uri)
-    migrate(engine)
+    database = open_url(uri)
     run_workers("systemdb", uri)
-    state = store.read_state(SystemDbBackend(engine), "dev:tap-to-target")
+    state = store.read_state(SystemDbBackend(database), "dev:tap-to-target")
     assert set(state["singer_state"]) == expected_keys()
 
 

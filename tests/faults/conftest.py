@@ -118,13 +118,13 @@ def bookmark(project: Path, state_id: str = STATE_ID) -> int | None:
 def run_records(project: Path) -> list:
     """Run records of the project, newest first (`RunHistory.recent()` summaries)."""
     from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.engine import create_engine
+    from meltano.core.db.connect import open_url
 
-    engine = create_engine(f"sqlite:///{project / '.meltano' / 'meltano.db'}")
+    database = open_url(f"sqlite:///{project / '.meltano' / 'meltano.db'}")
     try:
-        return RunHistory(engine).recent()
+        return RunHistory(database).recent()
     finally:
-        engine.dispose()
+        database.close()
 
 
 def logs_list(project: Path) -> list[dict]:

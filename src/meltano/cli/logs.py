@@ -17,11 +17,9 @@ LARGE_FILE_BYTES = 2 * 1024 * 1024
 
 def _history(project: Any) -> Any:
     from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.engine import create_engine, database_uri, migrate
+    from meltano.core.db.connect import open_database
 
-    engine = create_engine(database_uri(project, project.database_uri_override))
-    migrate(engine)
-    return RunHistory(engine)
+    return RunHistory(open_database(project))
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -136,12 +136,10 @@ def remove_schedule(project: Any, name: str) -> None:
 def list_schedules(project: Any, *, output_format: str) -> None:
     """List schedules; `--format json` is what external schedulers read."""
     from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.engine import create_engine, database_uri, migrate
+    from meltano.core.db.connect import open_database
     from meltano.core.schedules import listing, runs
 
-    engine = create_engine(database_uri(project, project.database_uri_override))
-    migrate(engine)
-    history = RunHistory(engine)
+    history = RunHistory(open_database(project))
     runs.mark_stale_runs(history)
     ends = runs.last_successful_run_ends(history, listing.elt_state_ids(project))
     found = listing.read(project, ends)

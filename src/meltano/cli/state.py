@@ -45,12 +45,15 @@ def _backend(project: Any) -> StateBackend:
 
 def _record_edit(backend: StateBackend, state_id: str, *, partial: bool) -> None:
     """On the systemdb backend, state edits leave a STATE_EDIT run row, as in 4.4.1."""
-    engine = getattr(backend, "engine", None)
-    if engine is None or type(backend).__name__ != "SystemDbBackend":
+    from meltano.core.state.backends.systemdb import SystemDbBackend
+
+    if not isinstance(backend, SystemDbBackend):
         return
     from meltano.core.blocks.history import RunHistory
 
-    RunHistory(engine).record_edit(state_id, store.read_state(backend, state_id), partial=partial)
+    RunHistory(backend.database).record_edit(
+        state_id, store.read_state(backend, state_id), partial=partial
+    )
 
 
 def _compact(document: Any) -> str:

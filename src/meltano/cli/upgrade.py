@@ -167,7 +167,8 @@ def database(project: Any) -> None:
 
 
 def migrate_database(project: Any) -> None:
-    from meltano.core.db.engine import HEAD, upgrade_database
+    from meltano.core.db.connect import HEAD
+    from meltano.core.db.engine import upgrade_database
 
     click.echo("Applying migrations to system database...")
     if upgrade_database(project):

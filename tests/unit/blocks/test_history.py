@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from meltano.core.blocks.history import (
     NO_HEARTBEAT_ERROR,
@@ -15,15 +14,12 @@ from meltano.core.blocks.history import (
     RunHistory,
     utcnow,
 )
-from meltano.core.db.engine import create_engine, migrate
-from meltano.core.db.models import Run
+from meltano.core.db.connect import open_url
 
 
 @pytest.fixture
 def history(tmp_path: Path) -> RunHistory:
-    engine = create_engine(f"sqlite:///{tmp_path / 'meltano.db'}")
-    migrate(engine)
-    return RunHistory(engine)
+    return RunHistory(open_url(f"sqlite:///{tmp_path / 'meltano.db'}"))
 
 
 def test_life_cycle(history: RunHistory) -> None:
@@ -58,14 +54,14 @@ def _age(
     started: datetime.timedelta,
 ) -> None:
     now = utcnow()
-    with history.engine.begin() as connection:
-        connection.execute(
-            update(Run)
-            .where(Run.id == row)
-            .values(
-                started_at=now - started,
-                last_heartbeat_at=None if heartbeat is None else now - heartbeat,
-            )
+    with history.database.transaction(write=True) as transaction:
+        transaction.run(
+            "UPDATE runs SET started_at = :started, last_heartbeat_at = :beat WHERE id = :id",
+            {
+                "started": now - started,
+                "beat": None if heartbeat is None else now - heartbeat,
+                "id": row,
+            },
         )
 
 

@@ -57,22 +57,16 @@ class TestFileBackend(StateBackendContract, RunLeaseContract):
 class TestSystemDbBackend(StateBackendContract):
     @pytest.fixture
     def backend(self, tmp_path: Path) -> SystemDbBackend:
-        from meltano.core.db.engine import create_engine, migrate
+        from meltano.core.db.connect import open_url
 
-        engine = create_engine(f"sqlite:///{tmp_path / 'meltano.db'}")
-        migrate(engine)
-        return SystemDbBackend(engine)
+        return SystemDbBackend(open_url(f"sqlite:///{tmp_path / 'meltano.db'}"))
 
     @pytest.fixture
     def corrupt(self, backend: SystemDbBackend) -> Callable[[str], None]:
         def spoil(state_id: str) -> None:
-            import sqlalchemy
-
-            with backend.engine.begin() as connection:
-                connection.execute(
-                    sqlalchemy.text(
-                        "UPDATE state SET completed_state = '{\"sin' WHERE state_id = :i"
-                    ),
+            with backend.database.transaction(write=True) as transaction:
+                transaction.run(
+                    "UPDATE state SET completed_state = '{\"sin' WHERE state_id = :i",
                     {"i": state_id},
                 )
 
@@ -116,7 +110,10 @@ def test_systemdb_reads_null_columns_left_by_4_4_1_import(tmp_path: Path) -> Non
                 "VALUES ('x', NULL, '{\"singer_state\": {\"a\": 1}}')"
             )
         )
-    assert store.read_state(SystemDbBackend(engine), "x") == {"singer_state": {"a": 1}}
+    from meltano.core.db.connect import open_url
+
+    database = open_url(f"sqlite:///{tmp_path / 'meltano.db'}")
+    assert store.read_state(SystemDbBackend(database), "x") == {"singer_state": {"a": 1}}
 
 
 def test_unknown_scheme_lists_known_backends() -> None:

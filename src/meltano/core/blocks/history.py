@@ -15,13 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
-from meltano.core.db.models import Run, RunState
+from meltano.core.db.sql import as_datetime, as_uuid_text
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from meltano.core.db.sql import Database, Row, Transaction
 
 HEARTBEAT_SECONDS = 1.0
 STALE_AFTER_HEARTBEAT = datetime.timedelta(minutes=5)
@@ -31,6 +28,7 @@ NO_HEARTBEAT_ERROR = (
 )
 TOO_OLD_ERROR = "Still running after 24 hours. The process was likely killed unceremoniously."
 PAYLOAD_NONE, PAYLOAD_COMPLETE, PAYLOAD_PARTIAL = 0, 1, 2
+# The `runs.state` values: IDLE, RUNNING, SUCCESS, FAIL, DEAD and STATE_EDIT, stored by name.
 
 
 def utcnow() -> datetime.datetime:
@@ -62,25 +60,29 @@ class RunSummary:
         return None
 
 
-def _summary(row: Run) -> RunSummary:
+COLUMNS = "id, job_name, run_id, state, started_at, ended_at, last_heartbeat_at, trigger, payload"
+
+
+def _summary(row: Row) -> RunSummary:
+    row_id, job_name, run_id, state, started, ended, heartbeat, trigger, text = row
     try:
-        payload = json.loads(row.payload) if row.payload else {}
+        payload = json.loads(text) if text else {}
     except ValueError:
         payload = {}
     return RunSummary(
-        id=row.id,
-        state_id=row.job_name or "",
-        run_id=str(row.run_id) if row.run_id else "",
-        state=row.state or "",
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        last_heartbeat_at=row.last_heartbeat_at,
-        trigger=row.trigger,
+        id=int(row_id),
+        state_id=job_name or "",
+        run_id=as_uuid_text(run_id),
+        state=state or "",
+        started_at=as_datetime(started),
+        ended_at=as_datetime(ended),
+        last_heartbeat_at=as_datetime(heartbeat),
+        trigger=trigger,
         payload=payload if isinstance(payload, dict) else {},
     )
 
 
-def stale_reason(row: Run | RunSummary, now: datetime.datetime) -> str | None:
+def stale_reason(row: RunSummary, now: datetime.datetime) -> str | None:
     """Why a RUNNING row is stale, or None while it is alive."""
     if row.last_heartbeat_at is not None:
         if now - row.last_heartbeat_at > STALE_AFTER_HEARTBEAT:
@@ -92,137 +94,165 @@ def stale_reason(row: Run | RunSummary, now: datetime.datetime) -> str | None:
 
 
 class RunHistory:
-    """Reads and writes run records through one engine."""
+    """Reads and writes run records in the system database."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     def mark_stale(self, state_id: str | None = None) -> list[tuple[RunSummary, str]]:
         """Fail RUNNING rows (of one state ID, or all) whose process is evidently gone."""
         now = utcnow()
         marked: list[tuple[RunSummary, str]] = []
-        with Session(self.engine) as session, session.begin():
-            query = select(Run).where(Run.state == RunState.RUNNING.value)
-            if state_id is not None:
-                query = query.where(Run.job_name == state_id)
-            for row in session.scalars(query):
-                reason = stale_reason(row, now)
+        query = f"SELECT {COLUMNS} FROM runs WHERE state = 'RUNNING'"
+        params: dict[str, Any] = {}
+        if state_id is not None:
+            query += " AND job_name = :job_name"
+            params["job_name"] = state_id
+        with self.database.transaction(write=True) as transaction:
+            for row in transaction.rows(query, params):
+                summary = _summary(row)
+                reason = stale_reason(summary, now)
                 if reason is not None:
-                    self._fail(row, reason, now)
-                    marked.append((_summary(row), reason))
+                    self._fail(transaction, summary.id, reason, now)
+                    marked.append((summary, reason))
         return marked
 
     def fail_run(self, run_id: str, reason: str) -> bool:
         """Fail a RUNNING row by run ID (its process is known to be gone)."""
-        with Session(self.engine) as session, session.begin():
-            row = session.scalars(
-                select(Run).where(Run.run_id == uuid.UUID(run_id), Run.state == "RUNNING")
-            ).first()
-            if row is None:
+        with self.database.transaction(write=True) as transaction:
+            rows = transaction.rows(
+                "SELECT id FROM runs WHERE run_id = :run_id AND state = 'RUNNING'",
+                {"run_id": uuid.UUID(run_id)},
+            )
+            if not rows:
                 return False
-            self._fail(row, reason, utcnow())
+            self._fail(transaction, int(rows[0][0]), reason, utcnow())
             return True
 
     @staticmethod
-    def _fail(row: Run, reason: str, now: datetime.datetime) -> None:
-        payload = json.loads(row.payload) if row.payload else {}
+    def _fail(transaction: Transaction, row_id: int, reason: str, now: datetime.datetime) -> None:
+        rows = transaction.rows("SELECT payload FROM runs WHERE id = :id", {"id": row_id})
+        text = rows[0][0] if rows else None
+        try:
+            payload = json.loads(text) if text else {}
+        except ValueError:
+            payload = {}
         payload = payload if isinstance(payload, dict) else {}
         payload["error"] = reason
-        row.payload = json.dumps(payload)
-        row.state = RunState.FAIL.value
-        row.ended_at = now
+        transaction.run(
+            "UPDATE runs SET payload = :payload, state = :state, ended_at = :ended WHERE id = :id",
+            {"payload": json.dumps(payload), "state": "FAIL", "ended": now, "id": row_id},
+        )
 
     def running(self, state_id: str) -> list[RunSummary]:
         """RUNNING rows of a state ID that are not stale."""
         now = utcnow()
-        with Session(self.engine) as session:
-            rows = session.scalars(
-                select(Run).where(Run.job_name == state_id, Run.state == RunState.RUNNING.value)
+        with self.database.transaction() as transaction:
+            rows = transaction.rows(
+                f"SELECT {COLUMNS} FROM runs WHERE job_name = :job_name AND state = 'RUNNING'",
+                {"job_name": state_id},
             )
-            return [_summary(row) for row in rows if stale_reason(row, now) is None]
+        summaries = [_summary(row) for row in rows]
+        return [summary for summary in summaries if stale_reason(summary, now) is None]
 
     def start(self, state_id: str, run_id: str, *, trigger: str) -> int:
         """Insert a RUNNING row and return its primary key."""
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
-            row = Run(
-                job_name=state_id,
-                run_id=uuid.UUID(run_id),
-                state=RunState.RUNNING.value,
-                started_at=now,
-                last_heartbeat_at=now,
-                payload=json.dumps({}),
-                payload_flags=PAYLOAD_NONE,
-                trigger=trigger,
+        with self.database.transaction(write=True) as transaction:
+            return transaction.insert(
+                "runs",
+                {
+                    "job_name": state_id,
+                    "run_id": uuid.UUID(run_id),
+                    "state": "RUNNING",
+                    "started_at": now,
+                    "last_heartbeat_at": now,
+                    "payload": json.dumps({}),
+                    "payload_flags": PAYLOAD_NONE,
+                    "trigger": trigger,
+                },
             )
-            session.add(row)
-            session.flush()
-            return row.id
 
     def record_edit(self, state_id: str, document: dict[str, Any], *, partial: bool) -> None:
         """A STATE_EDIT row for a `meltano state set/merge/copy/move`, as 4.4.1 writes."""
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
-            session.add(
-                Run(
-                    job_name=state_id,
-                    run_id=uuid.uuid4(),
-                    state=RunState.STATE_EDIT.value,
-                    started_at=now,
-                    ended_at=now,
-                    payload=json.dumps(document),
-                    payload_flags=PAYLOAD_PARTIAL if partial else PAYLOAD_COMPLETE,
-                    trigger="cli",
-                )
+        with self.database.transaction(write=True) as transaction:
+            transaction.insert(
+                "runs",
+                {
+                    "job_name": state_id,
+                    "run_id": uuid.uuid4(),
+                    "state": "STATE_EDIT",
+                    "started_at": now,
+                    "ended_at": now,
+                    "payload": json.dumps(document),
+                    "payload_flags": PAYLOAD_PARTIAL if partial else PAYLOAD_COMPLETE,
+                    "trigger": "cli",
+                },
             )
 
     def beat(self, row_id: int) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(Run).where(Run.id == row_id).values(last_heartbeat_at=utcnow())
+        with self.database.transaction(write=True) as transaction:
+            transaction.run(
+                "UPDATE runs SET last_heartbeat_at = :now WHERE id = :id",
+                {"now": utcnow(), "id": row_id},
             )
 
     def record_state(self, row_id: int, singer_state: Any, *, partial: bool) -> None:
         """Keep the latest state a run produced in its payload, as 4.4.1 does."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(Run, row_id)
-            if row is None:
+        with self.database.transaction(write=True) as transaction:
+            rows = transaction.rows("SELECT payload FROM runs WHERE id = :id", {"id": row_id})
+            if not rows:
                 return
-            payload = json.loads(row.payload) if row.payload else {}
+            try:
+                payload = json.loads(rows[0][0]) if rows[0][0] else {}
+            except ValueError:
+                payload = {}
+            payload = payload if isinstance(payload, dict) else {}
             payload["singer_state"] = singer_state
-            row.payload = json.dumps(payload)
-            row.payload_flags = PAYLOAD_PARTIAL if partial else PAYLOAD_COMPLETE
+            transaction.run(
+                "UPDATE runs SET payload = :payload, payload_flags = :flags WHERE id = :id",
+                {
+                    "payload": json.dumps(payload),
+                    "flags": PAYLOAD_PARTIAL if partial else PAYLOAD_COMPLETE,
+                    "id": row_id,
+                },
+            )
 
     def finish(self, row_id: int, *, error: str | None = None) -> None:
         """SUCCESS without an error, FAIL with it."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(Run, row_id)
-            if row is None:
-                return
+        with self.database.transaction(write=True) as transaction:
             if error is None:
-                row.state = RunState.SUCCESS.value
-                row.ended_at = utcnow()
+                transaction.run(
+                    "UPDATE runs SET state = 'SUCCESS', ended_at = :now WHERE id = :id",
+                    {"now": utcnow(), "id": row_id},
+                )
             else:
-                self._fail(row, error, utcnow())
+                self._fail(transaction, row_id, error, utcnow())
 
     def recent(
         self, *, states: Sequence[str] = ("SUCCESS", "FAIL", "RUNNING"), limit: int | None = None
     ) -> list[RunSummary]:
         """Run rows, newest first (STATE_EDIT rows excluded by default)."""
-        with Session(self.engine) as session:
-            query = select(Run).where(Run.state.in_(states)).order_by(Run.started_at.desc())
-            if limit is not None:
-                query = query.limit(limit)
-            return [_summary(row) for row in session.scalars(query)]
+        marks = ", ".join(f":s{index}" for index in range(len(states)))
+        params: dict[str, Any] = {f"s{index}": state for index, state in enumerate(states)}
+        query = f"SELECT {COLUMNS} FROM runs WHERE state IN ({marks}) ORDER BY started_at DESC"
+        if limit is not None:
+            query += " LIMIT :limit"
+            params["limit"] = limit
+        with self.database.transaction() as transaction:
+            return [_summary(row) for row in transaction.rows(query, params)]
 
     def find(self, run_id: str) -> RunSummary | None:
         try:
             wanted = uuid.UUID(run_id)
         except ValueError:
             return None
-        with Session(self.engine) as session:
-            row = session.scalars(select(Run).where(Run.run_id == wanted)).first()
-            return _summary(row) if row is not None else None
+        with self.database.transaction() as transaction:
+            rows = transaction.rows(
+                f"SELECT {COLUMNS} FROM runs WHERE run_id = :run_id", {"run_id": wanted}
+            )
+        return _summary(rows[0]) if rows else None
 
 
 class Heartbeat:

@@ -85,11 +85,9 @@ class Runner:
     def history(self) -> RunHistory:
         if self._history is None:
             from meltano.core.blocks.history import RunHistory
-            from meltano.core.db.engine import create_engine, database_uri, migrate
+            from meltano.core.db.connect import open_database
 
-            engine = create_engine(database_uri(self.project, self.project.database_uri_override))
-            migrate(engine)
-            self._history = RunHistory(engine)
+            self._history = RunHistory(open_database(self.project))
         return self._history
 
     def run(self, plan: Sequence[Block]) -> RunReport:

@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from meltano.core.db.connect import (
+    COMPATIBLE_REVISIONS,
+    HEAD,
+    OLDER_REVISIONS,
+    SQLITE_MINIMUM,
+)
+from meltano.core.db.sql import configure_sqlite
 from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
@@ -19,30 +26,7 @@ if TYPE_CHECKING:
 
     from meltano.core.project.project import Project
 
-HEAD = "c0efb3c314eb"
-# Revisions Meltano created before its head; a database at one of these predates 4.x.
-OLDER_REVISIONS = (
-    "b4c05e463b53",
-    "6ef30ab7b8e5",
-    "53e97221d99f",
-    "a3e2b0a4937d",
-    "990c0665f3ce",
-    "ceb00d7ff3bd",
-    "23ea52e6d784",
-    "87d9638f6ac6",
-    "367228df6a43",
-    "e4fbabc3fed6",
-    "d135f52a6f49",
-    "13e8639c6d2b",
-    "5b43800443d1",
-    "f4c225a9492f",
-)
-# Older revisions whose `runs`, `state` and `plugin_settings` tables already match HEAD: the
-# next step only drops the tables of the retired UI, so 4.4.1 works on them as they are.
-COMPATIBLE_REVISIONS = ("6828cc5b1a4f",)
-SQLITE_MINIMUM = (3, 25, 1)
 log = structlog.get_logger(__name__)
-BUSY_TIMEOUT_MS = 30_000
 
 
 def default_uri(project: Project) -> str:
@@ -71,14 +55,7 @@ def redact_uri(uri: str) -> str:
 
 
 def _on_sqlite_connect(connection: Any, _: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    # In WAL mode NORMAL never corrupts the database and keeps every commit through a
-    # process crash (kill -9); only a power loss may drop the last commits. FULL would fsync
-    # on every heartbeat and state flush (about 10 ms each).
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    configure_sqlite(connection)
 
 
 def with_driver(uri: str) -> str:
@@ -220,16 +197,6 @@ def connect_with_retries(
                 error=_first_line(error.orig),
             )
             sleep(policy.retry_timeout)
-
-
-def open_database(project: Project) -> Engine:
-    """The project's system database: connected (with retries) and migrated to HEAD."""
-    uri = database_uri(project, project.database_uri_override)
-    engine = create_engine(uri)
-    log.debug("opening system database", uri=redact_uri(str(engine.url)))
-    connect_with_retries(engine, retry_policy(project))
-    migrate(engine)
-    return engine
 
 
 def _first_line(error: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import enum
 import uuid
 
 from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, Uuid
@@ -12,17 +11,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     """Declarative base for all system database tables."""
-
-
-class RunState(enum.Enum):
-    """Life-cycle states of a run record, stored by name."""
-
-    IDLE = "IDLE"
-    RUNNING = "RUNNING"
-    SUCCESS = "SUCCESS"
-    FAIL = "FAIL"
-    DEAD = "DEAD"
-    STATE_EDIT = "STATE_EDIT"
 
 
 class Run(Base):

@@ -7,8 +7,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from typing import Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.project import document
@@ -60,8 +59,10 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-def project_document(*, usage_stats: bool, project_id: str) -> CommentedMap:
+def project_document(*, usage_stats: bool, project_id: str) -> dict[str, Any]:
     """The exact `meltano.yml` a new project starts with."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     data = CommentedMap()
     data["default_environment"] = "dev"
     data["project_id"] = project_id
@@ -115,14 +116,10 @@ def init_project(
     project.ensure_sys_dir()
     (project.run_dir / "meltano.yml.lock").touch()
     _write_analytics(project, project_id=project_id, usage_stats=usage_stats)
-    from meltano.core.db.engine import create_engine, migrate
+    from meltano.core.db.connect import open_url
     from meltano.core.db.engine import database_uri as resolve_uri
 
-    engine = create_engine(resolve_uri(project, database_uri))
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    open_url(resolve_uri(project, database_uri)).close()
     return InitResult(project=project, files=tuple(written))
 
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from meltano.core.db.sql import Transaction
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.project.project import Project
 
@@ -27,58 +26,60 @@ def namespace(plugin: ProjectPlugin | None) -> str:
 
 
 @contextmanager
-def session(project: Project) -> Iterator[Session]:
-    """A session on the migrated system database; commits when the block succeeds."""
-    from sqlalchemy.orm import Session
+def session(project: Project, *, write: bool = True) -> Iterator[Transaction]:
+    """A transaction on the migrated system database; commits when the block succeeds."""
+    from meltano.core.db.connect import open_database
 
-    from meltano.core.db.engine import create_engine, database_uri, migrate
-
-    engine = create_engine(database_uri(project, project.database_uri_override))
+    database = open_database(project)
     try:
-        migrate(engine)
-        with Session(engine) as db, db.begin():
-            yield db
+        with database.transaction(write=write) as transaction:
+            yield transaction
     finally:
-        engine.dispose()
+        database.close()
 
 
 def read_values(project: Project, owner: str) -> dict[str, Any]:
     """Enabled values stored for namespace `owner`, by setting name."""
-    from sqlalchemy import select
-
-    from meltano.core.db.models import PluginSetting
-
-    with session(project) as db:
-        rows = db.scalars(select(PluginSetting).where(PluginSetting.namespace == owner)).all()
-        return {row.name: _unpickle(row.name, row.value) for row in rows if row.enabled}
+    with session(project, write=False) as db:
+        rows = db.rows(
+            "SELECT name, value, enabled FROM plugin_settings WHERE namespace = :namespace",
+            {"namespace": owner},
+        )
+    return {name: _unpickle(name, value) for name, value, enabled in rows if enabled}
 
 
 def write_value(project: Project, owner: str, name: str, value: Any) -> None:
     """Insert or replace one setting value."""
-    from meltano.core.db.models import PluginSetting
-
+    values = {
+        "name": name,
+        "namespace": owner,
+        "value": pickle.dumps(value, protocol=PICKLE_PROTOCOL),
+        "enabled": True,
+    }
     with session(project) as db:
-        db.merge(
-            PluginSetting(
-                name=name,
-                namespace=owner,
-                value=pickle.dumps(value, protocol=PICKLE_PROTOCOL),
-                enabled=True,
-            )
+        changed = db.run(
+            "UPDATE plugin_settings SET value = :value, enabled = :enabled "
+            "WHERE name = :name AND namespace = :namespace",
+            values,
         )
+        if not changed:
+            db.run(
+                "INSERT INTO plugin_settings (name, namespace, value, enabled) "
+                "VALUES (:name, :namespace, :value, :enabled)",
+                values,
+            )
 
 
 def delete_values(project: Project, owner: str, names: list[str] | None = None) -> int:
     """Delete the named values (all of the namespace when `names` is None); count them."""
-    from sqlalchemy import delete
-
-    from meltano.core.db.models import PluginSetting
-
-    statement = delete(PluginSetting).where(PluginSetting.namespace == owner)
+    statement = "DELETE FROM plugin_settings WHERE namespace = :namespace"
+    params: dict[str, Any] = {"namespace": owner}
     if names is not None:
-        statement = statement.where(PluginSetting.name.in_(names))
+        marks = ", ".join(f":n{index}" for index in range(len(names)))
+        statement += f" AND name IN ({marks})" if names else " AND 1 = 0"
+        params.update({f"n{index}": name for index, name in enumerate(names)})
     with session(project) as db:
-        return int(getattr(db.execute(statement), "rowcount", 0) or 0)
+        return db.run(statement, params)
 
 
 class _PlainUnpickler(pickle.Unpickler):

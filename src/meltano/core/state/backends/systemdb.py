@@ -19,8 +19,9 @@ from meltano.core.state.model import CorruptStateError, StoredState, current_or_
 from meltano.core.state.pattern import LIKE_ESCAPE, matches, to_like
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection
 
+    from meltano.core.db.sql import Database, Transaction
     from meltano.core.project.project import Project
     from meltano.core.state.settings import StateBackendSettings
 
@@ -28,54 +29,62 @@ if TYPE_CHECKING:
 class SystemDbBackend:
     """State rows in the system database."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     def read(self, state_id: str) -> StoredState:
-        with self.engine.connect() as connection:
-            return self._read(connection, state_id, lock=False)
+        with self.database.transaction() as transaction:
+            return self._read(transaction, state_id, lock=False)
 
     def update(self, state_id: str, change: Change) -> None:
-        from sqlalchemy import Table, delete, insert, update
-
-        from meltano.core.db.models import StateRecord
-
-        with self.engine.connect() as connection:
-            dialect = connection.dialect.name
-            if dialect == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            elif dialect == "postgresql":
-                connection.exec_driver_sql(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(%(id)s, 0))", {"id": state_id}
+        dialect = self.database.dialect
+        with self.database.transaction(write=True) as transaction:
+            if dialect == "postgresql":
+                transaction.rows(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))", {"id": state_id}
                 )
-            exists = self._exists(connection, state_id)
+            exists = bool(
+                transaction.rows("SELECT 1 FROM state WHERE state_id = :id", {"id": state_id})
+            )
             lock = dialect != "sqlite"
-            new = change(current_or_unreadable(lambda: self._read(connection, state_id, lock=lock)))
-            table = StateRecord.__table__
-            assert isinstance(table, Table)  # for the type checker: a mapped class's table
-            where = table.c.state_id == state_id
+            new = change(
+                current_or_unreadable(lambda: self._read(transaction, state_id, lock=lock))
+            )
             if new is None:
-                connection.execute(delete(table).where(where))
+                transaction.run("DELETE FROM state WHERE state_id = :id", {"id": state_id})
+                return
+            values: dict[str, Any] = {
+                "state_id": state_id,
+                "completed_state": json.dumps(dict(new.completed)),
+                "partial_state": json.dumps(dict(new.partial)),
+                "updated_at": datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
+            }
+            if exists:
+                transaction.run(
+                    "UPDATE state SET completed_state = :completed_state, "
+                    "partial_state = :partial_state, updated_at = :updated_at "
+                    "WHERE state_id = :state_id",
+                    values,
+                )
             else:
-                values: dict[str, Any] = {
-                    "completed_state": json.dumps(dict(new.completed)),
-                    "partial_state": json.dumps(dict(new.partial)),
-                    "updated_at": datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
-                }
-                if exists:
-                    connection.execute(update(table).where(where).values(**values))
-                else:
-                    connection.execute(insert(table).values(state_id=state_id, **values))
-            connection.commit()
+                transaction.run(
+                    "INSERT INTO state (state_id, completed_state, partial_state, updated_at) "
+                    "VALUES (:state_id, :completed_state, :partial_state, :updated_at)",
+                    values,
+                )
 
     def acquire_lease(
         self, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
     ) -> Lease:
         """PostgreSQL: a session advisory lock on a connection kept for the run (the server
         drops it when that connection dies). Elsewhere the runs table guards runs."""
-        if self.engine.dialect.name != "postgresql" or force:
+        from meltano.core.db.sql import EngineDatabase
+
+        if not isinstance(self.database, EngineDatabase) or force:
             return NoLease()
-        connection = self.engine.connect()
+        if self.database.dialect != "postgresql":
+            return NoLease()
+        connection = self.database.engine.connect()
         try:
             taken = connection.exec_driver_sql(
                 "SELECT pg_try_advisory_lock(hashtextextended(%(key)s, 0))",
@@ -91,45 +100,27 @@ class SystemDbBackend:
         return _SessionLease(connection)
 
     def ids(self, pattern: str | None = None) -> list[str]:
-        from sqlalchemy import select
-
-        from meltano.core.db.models import StateRecord
-
-        statement = select(StateRecord.state_id)
+        query, params = "SELECT state_id FROM state", {}
         if pattern is not None:
-            statement = statement.where(
-                StateRecord.state_id.like(to_like(pattern), escape=LIKE_ESCAPE)
-            )
-        with self.engine.connect() as connection:
-            found = connection.scalars(statement).all()
+            query += " WHERE state_id LIKE :pattern ESCAPE :escape"
+            params = {"pattern": to_like(pattern), "escape": LIKE_ESCAPE}
+        with self.database.transaction() as transaction:
+            found = [str(row[0]) for row in transaction.rows(query, params)]
         # SQLite's LIKE ignores case; the glob does not.
         return sorted(state_id for state_id in found if matches(pattern, state_id))
 
-    def _exists(self, connection: Connection, state_id: str) -> bool:
-        from sqlalchemy import select
-
-        from meltano.core.db.models import StateRecord
-
-        statement = select(StateRecord.state_id).where(StateRecord.state_id == state_id)
-        return connection.execute(statement).first() is not None
-
-    def _read(self, connection: Connection, state_id: str, *, lock: bool) -> StoredState:
-        from sqlalchemy import select
-
-        from meltano.core.db.models import StateRecord
-
-        statement = select(StateRecord.completed_state, StateRecord.partial_state).where(
-            StateRecord.state_id == state_id
-        )
+    def _read(self, transaction: Transaction, state_id: str, *, lock: bool) -> StoredState:
+        query = "SELECT completed_state, partial_state FROM state WHERE state_id = :id"
         if lock:
-            statement = statement.with_for_update()
-        row = connection.execute(statement).first()
-        if row is None:
+            query += " FOR UPDATE"
+        rows = transaction.rows(query, {"id": state_id})
+        if not rows:
             return StoredState()
         origin = f"the system database (state ID {state_id!r})"
+        completed, partial = rows[0]
         return StoredState(
-            completed=_document(row.completed_state, origin),
-            partial=_document(row.partial_state, origin),
+            completed=_document(completed, origin),
+            partial=_document(partial, origin),
         )
 
 
@@ -154,7 +145,7 @@ def open_systemdb(
     """The backend on the project's (migrated) system database."""
     if project is None:
         raise MeltanoError("The systemdb state backend needs a project")
-    from meltano.core.db.engine import open_database
+    from meltano.core.db.connect import open_database
 
     return SystemDbBackend(open_database(project))
 

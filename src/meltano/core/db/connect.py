@@ -1,0 +1,134 @@
+"""Open the system database: the standard library for a SQLite file, SQLAlchemy otherwise.
+
+Either way the schema is brought to our head revision first. Alembic (and with it
+SQLAlchemy) is only imported when a migration is due, or for a database server.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from meltano.core.db.sql import Database, EngineDatabase, SqliteDatabase
+from meltano.core.errors import MeltanoError
+
+if TYPE_CHECKING:
+    from meltano.core.db.engine import RetryPolicy
+    from meltano.core.project.project import Project
+
+HEAD = "c0efb3c314eb"
+# Revisions Meltano created before its head; a database at one of these predates 4.x.
+OLDER_REVISIONS = (
+    "b4c05e463b53",
+    "6ef30ab7b8e5",
+    "53e97221d99f",
+    "a3e2b0a4937d",
+    "990c0665f3ce",
+    "ceb00d7ff3bd",
+    "23ea52e6d784",
+    "87d9638f6ac6",
+    "367228df6a43",
+    "e4fbabc3fed6",
+    "d135f52a6f49",
+    "13e8639c6d2b",
+    "5b43800443d1",
+    "f4c225a9492f",
+)
+# Older revisions whose `runs`, `state` and `plugin_settings` tables already match HEAD: the
+# next step only drops the tables of the retired UI, so 4.4.1 works on them as they are.
+COMPATIBLE_REVISIONS = ("6828cc5b1a4f",)
+CURRENT_REVISIONS = (HEAD, *COMPATIBLE_REVISIONS)
+SQLITE_MINIMUM = (3, 25, 1)
+
+
+def sqlite_file(uri: str) -> str | None:
+    """The file of a plain `sqlite:///path` URL, or None for anything else (memory
+    databases, URL query options, other drivers) which SQLAlchemy then handles."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if uri.startswith(prefix):
+            path = uri[len(prefix) :]
+            if path and path != ":memory:" and "?" not in path:
+                return path
+    return None
+
+
+def open_database(project: Project) -> Database:
+    """The project's system database, connected and at our head revision."""
+    from meltano.core.db.engine import database_uri, retry_policy
+
+    uri = database_uri(project, project.database_uri_override)
+    if sqlite_file(uri) is not None:
+        return open_url(uri)
+    return open_url(uri, retry_policy(project))
+
+
+def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:
+    """A database URL, connected (with retries for servers) and migrated."""
+    path = sqlite_file(uri)
+    if path is not None:
+        database = _open_sqlite(path, uri)
+        if _sqlite_revision(database, uri) in CURRENT_REVISIONS:
+            return database
+        database.close()
+        _migrate_with_alembic(uri, policy)
+        return _open_sqlite(path, uri)
+    from meltano.core.db.engine import RetryPolicy, connect_with_retries, create_engine, migrate
+
+    engine = create_engine(uri)
+    connect_with_retries(engine, policy or RetryPolicy())
+    migrate(engine)
+    return EngineDatabase(engine)
+
+
+def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
+    if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+        raise MeltanoError(
+            f"Detected SQLite {sqlite3.sqlite_version}, but Meltano requires at least "
+            f"{'.'.join(map(str, SQLITE_MINIMUM))}",
+            "Use a Python built with a newer SQLite",
+        )
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise MeltanoError(
+            f"Cannot create the directory of the system database {path}: {error.strerror}",
+            "Check `database_uri` and the directory's permissions",
+        ) from error
+    try:
+        return SqliteDatabase(path)
+    except sqlite3.Error as error:
+        raise _cannot_open(uri, error) from error
+
+
+def _sqlite_revision(database: SqliteDatabase, uri: str) -> str | None:
+    try:
+        with database.transaction() as transaction:
+            rows = transaction.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            )
+            if not rows:
+                return None
+            found = transaction.rows("SELECT version_num FROM alembic_version")
+    except sqlite3.Error as error:
+        database.close()
+        raise _cannot_open(uri, error) from error
+    return str(found[0][0]) if found else None
+
+
+def _cannot_open(uri: str, error: sqlite3.Error) -> MeltanoError:
+    return MeltanoError(
+        f"Cannot open the system database {uri}: {error}",
+        "Check `database_uri`, and that the file is a SQLite database you may write",
+    )
+
+
+def _migrate_with_alembic(uri: str, policy: RetryPolicy | None) -> None:
+    from meltano.core.db.engine import RetryPolicy, connect_with_retries, create_engine, migrate
+
+    engine = create_engine(uri)
+    try:
+        connect_with_retries(engine, policy or RetryPolicy())
+        migrate(engine)
+    finally:
+        engine.dispose()
