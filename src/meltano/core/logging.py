@@ -9,7 +9,6 @@ formatter factories below are importable by name from such a file, e.g.
 from __future__ import annotations
 
 import logging
-import logging.config
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
@@ -303,8 +302,10 @@ def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     config_path = find_config_file(settings.config_file, cwd=cwd)
     if config_path is not None:
+        from logging.config import dictConfig
+
         try:
-            logging.config.dictConfig(dict(_load_dict_config(config_path)))
+            dictConfig(dict(_load_dict_config(config_path)))
         except (ValueError, TypeError, AttributeError, ImportError) as error:
             raise MeltanoError(
                 f"The logging configuration {config_path} is invalid: {error}",

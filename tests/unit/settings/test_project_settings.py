@@ -57,3 +57,19 @@ def test_bad_integer_in_env_names_setting_and_kind(project_dir: Path) -> None:
 def test_unknown_setting_is_an_error(project_dir: Path) -> None:
     with pytest.raises(MeltanoError, match="Unknown Meltano setting"):
         get_setting(Project(project_dir, environ={}), "no_such_thing")
+
+
+def test_resolution_is_remembered_until_an_input_changes(project_dir: Path) -> None:
+    environ: dict[str, str] = {}
+    project = Project(project_dir, environ=environ)
+    assert get_setting(project, "elt.buffer_size") == 104857600
+    environ["MELTANO_ELT_BUFFER_SIZE"] = "10"
+    assert get_setting(project, "elt.buffer_size") == 10
+    project.database_uri_override = "sqlite:///flag.db"
+    assert get_setting(project, "database_uri") == "sqlite:///flag.db"
+    del environ["MELTANO_ELT_BUFFER_SIZE"]
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write("elt:\n  buffer_size: 3000\n")
+    assert get_setting(project, "elt.buffer_size") == 104857600  # files as last read
+    project.refresh()
+    assert get_setting(project, "elt.buffer_size") == 3000

@@ -10,14 +10,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from meltano.core.catalog.cache import CatalogCache, cache_key
-from meltano.core.catalog.discovery import DiscoveryFailedError, catalog_flag
-from meltano.core.catalog.document import write_catalog
-from meltano.core.catalog.metadata import Catalog
-from meltano.core.catalog.rules import CatalogRules
-from meltano.core.catalog.run_catalog import CatalogRequest, catalog_for_run
+from meltano.core.catalog.discovery import DiscoveryFailedError, can_discover, catalog_flag
 
 if TYPE_CHECKING:
+    from meltano.core.catalog.metadata import Catalog
+    from meltano.core.catalog.rules import CatalogRules
     from meltano.core.plugins.invocation import Invocation
     from meltano.core.project.project import Project
 
@@ -26,6 +23,8 @@ RUN_CATALOG = "tap.properties.json"
 
 
 def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules:
+    from meltano.core.catalog.rules import CatalogRules
+
     extras = invocation.settings.extras()
     return CatalogRules(
         select=tuple(extras.get("_select") or ("*.*",)),
@@ -86,6 +85,11 @@ def tap_catalog(
     custom = catalog_file or (Path(str(extras["_catalog"])) if extras.get("_catalog") else None)
     if custom is not None and not custom.is_absolute():
         custom = project.root / custom
+    if custom is None and not can_discover(plugin.capabilities):
+        return None  # no catalog to find: skip the catalog machinery altogether
+    from meltano.core.catalog.cache import CatalogCache, cache_key
+    from meltano.core.catalog.run_catalog import CatalogRequest, catalog_for_run
+
     settings = {
         d.name: invocation.settings.values[d.name].value
         for d in invocation.settings.definitions
@@ -136,6 +140,8 @@ def prepare_tap(
     )
     flag = catalog_flag(plugin.capabilities)
     if catalog is not None and flag is not None:
+        from meltano.core.catalog.document import write_catalog
+
         path = invocation.run_dir / RUN_CATALOG
         write_catalog(path, catalog)
         invocation.generated.append(path)

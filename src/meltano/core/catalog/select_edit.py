@@ -22,7 +22,7 @@ def _child(node: Any, key: str, factory: type) -> Any:
     return node[key]
 
 
-def _entry(files: ProjectFiles, plugin_name: str, environment: str | None) -> CommentedMap:
+def _entry(files: ProjectFiles, plugin_name: str, environment: str | None) -> dict[str, Any]:
     """The mapping that holds `select` for the plugin: root entry, or environment entry."""
     if environment is None:
         found = files.find(EXTRACTORS, plugin_name)

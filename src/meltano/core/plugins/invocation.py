@@ -237,9 +237,10 @@ def prepare(
                 invocation.generated.append(config_path)
                 argv += ["--config", str(config_path)]
             invocation.argv = [*argv, *extra_args, *args]
-        from meltano.core.plugins.airflow import prepare_airflow
+        if plugin.type is PluginType.ORCHESTRATORS:
+            from meltano.core.plugins.airflow import prepare_airflow
 
-        prepare_airflow(invocation)  # plugin-type hook: AIRFLOW_HOME, airflow.cfg, its database
+            prepare_airflow(invocation)  # AIRFLOW_HOME, airflow.cfg, its database
         yield invocation
     finally:
         for path in invocation.generated:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import ProjectFileError
+
+if TYPE_CHECKING:  # ruamel is imported when a file is really parsed or written
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
 
 USER_CONFIG_ENV = "MELTANO_DISABLE_USER_YAML_CONFIG"
 
@@ -35,6 +35,11 @@ def user_yaml_style() -> YamlStyle:
         return YamlStyle()
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = config_home / "meltano" / "config.yml"
+    if not path.is_file():
+        return YamlStyle()
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (OSError, YAMLError):
@@ -52,6 +57,8 @@ def user_yaml_style() -> YamlStyle:
 
 
 def _round_trip_yaml(style: YamlStyle | None = None) -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 1_000_000  # never wrap long lines
@@ -63,6 +70,8 @@ def _round_trip_yaml(style: YamlStyle | None = None) -> YAML:
 
 
 def _describe(error: YAMLError, path: Path) -> str:
+    from ruamel.yaml.error import MarkedYAMLError
+
     if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         problem = error.problem or "invalid YAML"
@@ -74,6 +83,9 @@ def _describe(error: YAMLError, path: Path) -> str:
 
 def parse(text: str, path: Path) -> CommentedMap:
     """Parse one project file; an empty file gives an empty mapping."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = _round_trip_yaml().load(text)
     except YAMLError as error:
@@ -104,6 +116,8 @@ def write_atomically(path: Path, text: str) -> None:
         mode: int | None = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = None
+    import tempfile
+
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
     try:

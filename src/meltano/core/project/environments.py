@@ -6,8 +6,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from meltano.core.errors import MeltanoError
 from meltano.core.project.project import Project
 
@@ -112,6 +110,8 @@ def add(project: Project, name: str) -> None:
                 f"An Environment named '{name}' already exists",
                 "Pick another name, or remove the existing one first",
             )
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
         data = files.root.data
         if not isinstance(data.get("environments"), list):
             data["environments"] = CommentedSeq()

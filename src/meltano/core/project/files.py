@@ -8,12 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from meltano.core.errors import ProjectFileError
-from meltano.core.project import document
-from meltano.core.project.validate import PLUGIN_TYPES, validate_text
+from meltano.core.project import document, parsed_cache
 
+PLUGIN_TYPES = (
+    "extractors",
+    "loaders",
+    "transforms",
+    "orchestrators",
+    "transformers",
+    "files",
+    "utilities",
+    "mappers",
+)
 NAMED_SECTIONS = ("environments", "schedules", "jobs")
 _EMPTY_INCLUDE: dict[str, Any] = {"plugins": {}, "schedules": [], "jobs": [], "environments": []}
 
@@ -23,11 +30,12 @@ class ProjectFile:
     """One YAML document of the project, as read from disk."""
 
     path: Path
-    data: CommentedMap
+    data: dict[str, Any]  # a ruamel CommentedMap when read for editing
     original_text: str
 
     @classmethod
-    def read(cls, path: Path) -> ProjectFile:
+    def read(cls, path: Path, *, editable: bool = True) -> ProjectFile:
+        """Parse and validate one file; `editable=False` may answer from `parsed_cache`."""
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
@@ -39,8 +47,18 @@ class ProjectFile:
                 f"Cannot read {path}: {error.strerror}",
                 "Check that the file exists and is readable",
             ) from error
+        if not editable:
+            cached = parsed_cache.load(path, text)
+            if cached is not None:
+                return cls(path=path, data=cached, original_text=text)
+        from meltano.core.project.validate import validate_text
+
         data = document.parse(text, path)
         validate_text(path, data, text)
+        if not editable:
+            plain = _to_plain(data)
+            if plain == data:  # nothing (such as an integer key) that JSON would change
+                parsed_cache.store(path, text, plain)
         return cls(path=path, data=data, original_text=text)
 
     def render(self, style: document.YamlStyle | None = None) -> str:
@@ -59,15 +77,20 @@ class ProjectFiles:
         return [self.root, *self.included]
 
     @classmethod
-    def load(cls, root_dir: Path, filename: str = "meltano.yml") -> ProjectFiles:
+    def load(
+        cls, root_dir: Path, filename: str = "meltano.yml", *, editable: bool = True
+    ) -> ProjectFiles:
         """Read `meltano.yml` and every file matched by its `include_paths`."""
-        root = ProjectFile.read(root_dir / filename)
+        root = ProjectFile.read(root_dir / filename, editable=editable)
         if not root.data and not root.original_text.strip():
             raise ProjectFileError(
                 f"{root.path} is empty", "Write a project into it, or run `meltano init --force`"
             )
         files = cls(
-            root=root, included=[ProjectFile.read(path) for path in include_files(root_dir, root)]
+            root=root,
+            included=[
+                ProjectFile.read(path, editable=editable) for path in include_files(root_dir, root)
+            ],
         )
         files.check_no_duplicates()
         return files
@@ -96,7 +119,7 @@ class ProjectFiles:
                     )
                 owners[key] = project_file.path
 
-    def find(self, section: str, name: str) -> tuple[ProjectFile, CommentedMap] | None:
+    def find(self, section: str, name: str) -> tuple[ProjectFile, dict[str, Any]] | None:
         """The file and entry for `section` (a plugin type or a named section) and `name`."""
         for project_file in self.all:
             for (kind, entry_name), entry in _named_entries(project_file.data):
@@ -134,7 +157,7 @@ def include_files(root_dir: Path, root: ProjectFile) -> list[Path]:
     return found
 
 
-def _named_entries(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str, str], CommentedMap]]:
+def _named_entries(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
     plugins = data.get("plugins") or {}
     for plugin_type in PLUGIN_TYPES:
         for entry in plugins.get(plugin_type) or []:
@@ -169,8 +192,10 @@ def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
             target[key] = value
 
 
-def empty_include() -> CommentedMap:
+def empty_include() -> dict[str, Any]:
     """What an included file holds once nothing is left in it."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     data = CommentedMap()
     for key, value in _EMPTY_INCLUDE.items():
         data[key] = CommentedMap() if isinstance(value, dict) else CommentedSeq()

@@ -20,7 +20,6 @@ from meltano.core.errors import (
 )
 from meltano.core.project import document
 from meltano.core.project.files import ProjectFile, ProjectFiles
-from meltano.core.project.validate import validate_document
 
 FILENAME = "meltano.yml"
 CACHEDIR_TAG = (
@@ -89,7 +88,8 @@ class Project:
 
     @functools.cached_property
     def files(self) -> ProjectFiles:
-        return ProjectFiles.load(self.root)
+        """The project files as last read, for reading (edits go through `edit()`)."""
+        return ProjectFiles.load(self.root, editable=False)
 
     @functools.cached_property
     def dotenv(self) -> dict[str, str]:
@@ -166,6 +166,8 @@ class Project:
             self.refresh()
             files = ProjectFiles.load(self.root)
             yield files
+            from meltano.core.project.validate import validate_document
+
             style = document.user_yaml_style()
             changed = files.changed()
             for project_file in changed:

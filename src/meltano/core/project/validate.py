@@ -9,28 +9,17 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from meltano.core.errors import ProjectFileError
-
-PLUGIN_TYPES = (
-    "extractors",
-    "loaders",
-    "transforms",
-    "orchestrators",
-    "transformers",
-    "files",
-    "utilities",
-    "mappers",
-)
+from meltano.core.project.files import PLUGIN_TYPES
 
 
 @functools.cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of `meltano.yml`, shipped with the package."""
-    text = resources.files("meltano.core.project").joinpath("meltano.schema.json").read_text()
+    text = Path(__file__).with_name("meltano.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

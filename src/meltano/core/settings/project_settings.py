@@ -124,7 +124,28 @@ def layers(project: Project) -> dict[Source, dict[str, Any]]:
 
 
 def meltano_settings(project: Project) -> dict[str, Resolved]:
-    """Every Meltano setting resolved, expanded and cast, with its source."""
+    """Every Meltano setting resolved, expanded and cast, with its source.
+
+    Remembered on the project until its files, environment or overrides change: a run asks
+    for a dozen settings, and each resolution walks every definition and layer.
+    """
+    # The files and dotenv objects are kept (not their ids, which a new object may reuse).
+    key = (
+        project.files,
+        project.dotenv,
+        project.environment,
+        project.database_uri_override,
+        frozenset(project.environ.items()),
+    )
+    cached = project.__dict__.get("_meltano_settings")
+    if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
+        return dict(cached[1])
+    values = _resolve_meltano_settings(project)
+    project.__dict__["_meltano_settings"] = (key, values)
+    return dict(values)
+
+
+def _resolve_meltano_settings(project: Project) -> dict[str, Resolved]:
     defs = definitions()
     resolved = resolve(defs, layers(project))
     env = {**project.dotenv, **project.environ, **project_env(project)}
