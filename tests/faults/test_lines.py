@@ -86,9 +86,8 @@ def test_f4_smaller_buffer_size_moves_the_limit(pipeline_project: Path) -> None:
     assert "MELTANO_ELT_BUFFER_SIZE" in done.stderr
 
 
-def timed_run(project: Path, env: dict[str, str], stderr: Path) -> float:
-    """Run the pipeline with stderr into a file (not decoded by us); return the wall time."""
-    began = time.monotonic()
+def run_into(project: Path, env: dict[str, str], stderr: Path) -> None:
+    """Run the pipeline with our stderr into a file (not decoded by us)."""
     with stderr.open("wb") as sink:
         done = subprocess.run(
             [sys.executable, "-m", "meltano", "run", "--full-refresh", *PLAIN[1:]],
@@ -100,33 +99,29 @@ def timed_run(project: Path, env: dict[str, str], stderr: Path) -> float:
             check=False,
         )
     assert done.returncode == 0, stderr.read_text()[-2000:]
-    return time.monotonic() - began
 
 
 @pytest.mark.slow
-def test_f11_stderr_flood_costs_at_most_twice_the_quiet_run(
-    pipeline_project: Path, tmp_path: Path
-) -> None:
-    quiet = {"TAP_COUNTER_RECORDS": "5000", "TAP_COUNTER_STATE_EVERY": "100"}
-    flood = {**quiet, "TAP_COUNTER_STDERR_LINES": "500000", "TAP_COUNTER_STDERR_WIDTH": "100"}
+def test_f11_a_stderr_flood_loses_no_line(pipeline_project: Path, tmp_path: Path) -> None:
+    """Every one of 500k stderr lines (50 MB) reaches the console and the run log.
+
+    What the flood costs in time (F11: at most twice the quiet run) is measured by the
+    benchmark (`bench/`), not here: timings in tests only measure the machine's load.
+    """
+    flood = {
+        "TAP_COUNTER_RECORDS": "5000",
+        "TAP_COUNTER_STATE_EVERY": "100",
+        "TAP_COUNTER_STDERR_LINES": "500000",
+        "TAP_COUNTER_STDERR_WIDTH": "100",
+    }
     console = tmp_path / "stderr.txt"
-    # Interleaved and best of three each: other work on a shared CI machine adds noise.
-    quiet_times, loud_times = [], []
-    for _ in range(3):
-        quiet_times.append(timed_run(pipeline_project, quiet, console))
-        loud_times.append(timed_run(pipeline_project, flood, console))
-    baseline, loud = min(quiet_times), min(loud_times)
-    print(
-        f"F11 50 MB of stderr in 500k lines: {loud:.2f} s vs quiet {baseline:.2f} s "
-        f"({loud / baseline:.2f}x)"
-    )
+    run_into(pipeline_project, flood, console)
     assert console.stat().st_size > 50_000_000
     with console.open("rb") as file:
         assert sum(1 for line in file if b"all is well" in line) == 500_000
     record = run_records(pipeline_project)[0]
     log_file = next((pipeline_project / ".meltano" / "logs" / "elt").glob(f"*/{record.run_id}/*"))
     assert log_file.read_text().count("all is well") == 500_000  # nothing lost from the run log
-    assert loud <= 2 * baseline
 
 
 @pytest.mark.slow
