@@ -171,6 +171,7 @@ class Summary:
     own_cpu: float
     peak_mib: float
     failed: int | None  # the exit code, when the arm failed
+    own_cpus: tuple[float, ...] = ()  # own cpu of every successful round
 
     @classmethod
     def of(cls, samples: Sequence[Sample]) -> Summary:
@@ -186,6 +187,7 @@ class Summary:
             own_cpu=statistics.median(sample.own_cpu for sample in good),
             peak_mib=max(sample.peak_kib for sample in good) / 1024,
             failed=failed,
+            own_cpus=tuple(sample.own_cpu for sample in good),
         )
 
     @property

@@ -5,6 +5,7 @@ Every section returns its figures as plain data (for `--json` and for the target
 
 from __future__ import annotations
 
+import statistics
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -138,20 +139,28 @@ def orchestrator_cpu(results: Mapping[int, Mapping[str, Summary]]) -> dict[str, 
                 f"{cell(summary, per_record, '.3f', 12)}"
                 f"{cell(summary, summary.cpu - base.cpu, '+.2f', 14)}"
             )
-    sizes = sorted(results)
     marginal: dict[str, float] = {}
-    if len(sizes) >= 2:
-        small, big = sizes[0], sizes[-1]
+    if len(results) >= 2:
         print(
-            f"   marginal own cpu per record, ({big:,} - {small:,} records): "
-            "own cpu difference / record difference (the fixed start-up cost cancels out)"
+            "   marginal own cpu per record: slope of own cpu against records over every round "
+            "of every size\n   (least squares; the fixed start-up cost is the intercept)"
         )
-        for name in results[big]:
+        for name in next(iter(results.values())):
             if name == "bare pipe":
                 continue
-            a, b = results[small][name], results[big][name]
-            marginal[name] = (b.own_cpu - a.own_cpu) / (big - small) * 1e6
-            print(f"{'':>12}{name:<13}{marginal[name]:>8.3f} µs/record")
+            points = [
+                (records, own)
+                for records, arms_of in results.items()
+                for own in arms_of[name].own_cpus
+            ]
+            if len({records for records, _ in points}) < 2:
+                continue
+            fit = statistics.linear_regression(*zip(*points, strict=True))
+            marginal[name] = fit.slope * 1e6
+            print(
+                f"{'':>12}{name:<13}{marginal[name]:>8.3f} µs/record, start-up "
+                f"{fit.intercept:.2f} s"
+            )
     return marginal
 
 

@@ -47,14 +47,14 @@ for _command in ("run", "el"):
     target(f"{_command}, 10k records: wall / bare pipe", 1.5)(_ratio(10_000, _command, "wall"))
 
 
-@target("run: own cpu per record (marginal, small..big)", 0.1, " µs")
+@target("run: own cpu per record (marginal, fitted)", 0.1, " µs")
 def _per_record(figures: Figures, prefix: str) -> float | None:
     marginal = figures.get("marginal_own_cpu_us_per_record", {})
     value = marginal.get(f"{prefix} run")
     return None if value is None or not math.isfinite(value) else value
 
 
-@target("run: own cpu / records at 1M (start-up included)", 0.1, " µs")
+@target("run: own cpu / records at 1M (with start-up)", 0.1, " µs")
 def _per_record_total(figures: Figures, prefix: str) -> float | None:
     pair = _pipeline(figures, 1_000_000, f"{prefix} run")
     return None if pair is None or not pair[0].rounds else pair[0].own_cpu / 1_000_000 * 1e6
