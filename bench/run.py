@@ -1,4 +1,4 @@
-"""Benchmarks, run with `uv run nox -s bench` (about 10 minutes; `-- --quick` for about 2).
+"""Benchmarks, run with `uv run nox -s bench` (about 8 minutes on 2 cores; `-- --quick`: about 2).
 
 One run prints, for our meltano and Meltano 4.4.1 (installed once into a cache venv; pass
 `--no-reference` to skip it), beside a bare `tap | target` shell pipe:
@@ -114,7 +114,7 @@ def header(plan: sections.Plan, reference: Path | None) -> None:
     print(f"4.4.1: {reference or 'not measured'}")
     print(
         f"plugins: stdlib tap-counter and target-jsonl (to /dev/null), run by {sys.executable}"
-        f" in every arm; {'quick' if plan.cold_rounds < 5 else 'full'} plan: {plan.rounds} "
+        f" in every arm; {'quick' if plan.quick else 'full'} plan: {plan.rounds} "
         "rounds (fewer for 1M records and slow 4.4.1 arms), medians"
     )
 

@@ -5,6 +5,7 @@ Every section returns its figures as plain data (for `--json` and for the target
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ class Plan:
     stderr_width: int = 100
     stderr_records: int = 100_000
     slow_reference_rounds: int = 1  # 4.4.1 with many STATE messages or much stderr
+    quick: bool = False
 
 
 FULL = Plan(
@@ -52,6 +54,7 @@ QUICK = Plan(
     cold_rounds=3,
     state_messages=1_000,
     stderr_lines=100_000,
+    quick=True,
 )
 
 Arms = dict[str, Callable[[], Sample]]
@@ -297,7 +300,11 @@ def cold_start(ws: Workspace, plan: Plan) -> dict[str, Summary]:
 def as_data(value: object) -> object:
     """Summaries and nested mappings as JSON-ready data."""
     if isinstance(value, Summary):
-        return asdict(value)
+        return as_data(asdict(value))
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, tuple | list):
+        return [as_data(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): as_data(item) for key, item in value.items()}
     if isinstance(value, Path):

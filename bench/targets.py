@@ -100,7 +100,7 @@ def _stderr(figures: Figures, prefix: str) -> float | None:
 def check_targets(figures: Figures, plan: Any) -> dict[str, dict[str, float | bool | None]]:
     """Print each target with our figure, pass or miss, and 4.4.1's figure beside it."""
     print("\nTargets of issue 6 (ours; 4.4.1 beside it for comparison)")
-    if plan.cold_rounds < 5:
+    if plan.quick:
         print(
             "   (quick plan: smaller workloads; the 1M and 10,000-STATE targets need the full run)"
         )
