@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
-from meltano.core.errors import ExitCode
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: this path is hot
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -16,7 +17,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         sys.stdout.write(f"meltano, version {__version__}\n")
         return
+    from meltano.cli.help_cache import HELP_ARGS, print_help
+
+    if args in HELP_ARGS:
+        print_help()
+        return
     from meltano.cli.root import cli
+    from meltano.core.errors import ExitCode
 
     try:
         cli.main(args=args, prog_name="meltano", standalone_mode=True)
