@@ -402,6 +402,6 @@ def _ignore_line(_: bytes) -> None:
 
 
 def _uuid7() -> uuid.UUID:
-    from meltano.core.project.init import uuid7
+    from meltano.core.ids import uuid7
 
     return uuid7()

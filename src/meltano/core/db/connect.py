@@ -6,6 +6,7 @@ SQLAlchemy) is only imported when a migration is due, or for a database server.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,31 @@ CURRENT_REVISIONS = (HEAD, *COMPATIBLE_REVISIONS)
 SQLITE_MINIMUM = (3, 25, 1)
 
 
+def default_uri(project: Project) -> str:
+    return f"sqlite:///{project.sys_dir / 'meltano.db'}"
+
+
+def database_uri(project: Project, override: str | None = None) -> str:
+    """`--database-uri`, else MELTANO_DATABASE_URI, else `database_uri`, else SQLite in .meltano."""
+    value = override or project.lookup("MELTANO_DATABASE_URI")
+    if not value:
+        configured = project.files.root.data.get("database_uri")
+        value = str(configured) if configured else None
+    if not value:
+        return default_uri(project)
+    return (
+        value.replace("$MELTANO_SYS_DIR_ROOT", str(project.sys_dir))
+        .replace("${MELTANO_SYS_DIR_ROOT}", str(project.sys_dir))
+        .replace("$MELTANO_PROJECT_ROOT", str(project.root))
+        .replace("${MELTANO_PROJECT_ROOT}", str(project.root))
+    )
+
+
+def redact_uri(uri: str) -> str:
+    """Hide the password in a database URL before it reaches a log or an error."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1********@", uri)
+
+
 def sqlite_file(uri: str) -> str | None:
     """The file of a plain `sqlite:///path` URL, or None for anything else (memory
     databases, URL query options, other drivers) which SQLAlchemy then handles."""
@@ -55,11 +81,11 @@ def sqlite_file(uri: str) -> str | None:
 
 def open_database(project: Project) -> Database:
     """The project's system database, connected and at our head revision."""
-    from meltano.core.db.engine import database_uri, retry_policy
-
     uri = database_uri(project, project.database_uri_override)
     if sqlite_file(uri) is not None:
         return open_url(uri)
+    from meltano.core.db.engine import retry_policy
+
     return open_url(uri, retry_policy(project))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from meltano.core.db.connect import (
     HEAD,
     OLDER_REVISIONS,
     SQLITE_MINIMUM,
+    database_uri,
+    redact_uri,
 )
 from meltano.core.db.sql import configure_sqlite
 from meltano.core.errors import MeltanoError
@@ -27,31 +28,6 @@ if TYPE_CHECKING:
     from meltano.core.project.project import Project
 
 log = structlog.get_logger(__name__)
-
-
-def default_uri(project: Project) -> str:
-    return f"sqlite:///{project.sys_dir / 'meltano.db'}"
-
-
-def database_uri(project: Project, override: str | None = None) -> str:
-    """`--database-uri`, else MELTANO_DATABASE_URI, else `database_uri`, else SQLite in .meltano."""
-    value = override or project.lookup("MELTANO_DATABASE_URI")
-    if not value:
-        configured = project.files.root.data.get("database_uri")
-        value = str(configured) if configured else None
-    if not value:
-        return default_uri(project)
-    return (
-        value.replace("$MELTANO_SYS_DIR_ROOT", str(project.sys_dir))
-        .replace("${MELTANO_SYS_DIR_ROOT}", str(project.sys_dir))
-        .replace("$MELTANO_PROJECT_ROOT", str(project.root))
-        .replace("${MELTANO_PROJECT_ROOT}", str(project.root))
-    )
-
-
-def redact_uri(uri: str) -> str:
-    """Hide the password in a database URL before it reaches a log or an error."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1********@", uri)
 
 
 def _on_sqlite_connect(connection: Any, _: Any) -> None:

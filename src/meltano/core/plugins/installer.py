@@ -12,12 +12,11 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
-from meltano.core.venvs.install import InstallStatus
-from meltano.core.venvs.plan import plan_installs
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the venvs modules are imported when something is to be installed
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.project.project import Project
+    from meltano.core.venvs.install import InstallStatus
 
 log = structlog.get_logger("meltano")
 
@@ -33,6 +32,8 @@ class InstallOutcome:
 
 
 def _files_hint(plugin: ProjectPlugin, outcome: InstallStatus) -> None:
+    from meltano.core.venvs.install import InstallStatus
+
     if plugin.type is PluginType.FILES and outcome is InstallStatus.INSTALLED:
         log.info("Run `meltano upgrade files` to update your project's '%s' files.", plugin.name)
 
@@ -55,7 +56,9 @@ def install_plugins(
     parallelism: int | None = None,
 ) -> list[InstallOutcome]:
     """Install each plugin (a venv shared by inheriting plugins is installed once)."""
+    from meltano.core.venvs.install import InstallStatus
     from meltano.core.venvs.install import install_plugins as run_requests
+    from meltano.core.venvs.plan import plan_installs
 
     outcomes: dict[int, InstallOutcome] = {}
     candidates = []
@@ -97,6 +100,8 @@ def install_plugins(
 
 
 def _report(outcome: InstallOutcome, *, auto: bool) -> None:
+    from meltano.core.venvs.install import InstallStatus
+
     kind, name = outcome.plugin.type.singular, outcome.plugin.name
     if outcome.status is InstallStatus.INSTALLED:
         log.info("installed plugin", plugin_type=kind, name=name)
@@ -117,6 +122,10 @@ def ensure_installed(
 
     if mode == "no-install" or (mode is None and not get_setting(project, "auto_install")):
         return True
+    if not any(plugin.pip_url for plugin in plugins):  # nothing here lives in a venv
+        return mode != "only-install"
+    from meltano.core.venvs.install import InstallStatus
+
     for outcome in install_plugins(project, plugins, auto=True):
         if outcome.status is InstallStatus.FAILED and outcome.error is not None:
             raise outcome.error

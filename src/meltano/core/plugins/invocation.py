@@ -22,8 +22,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
 from meltano.core.settings.expand import references
 from meltano.core.telemetry.context import PARENT_CONTEXT_VARIABLE, context_uuid
-from meltano.core.venvs.paths import venv_dir
-from meltano.core.venvs.plan import plugin_dir_name
+from meltano.core.venvs.paths import plugin_dir_name, venv_dir
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.ids import uuid7
 from meltano.core.project import document
 from meltano.core.project.project import FILENAME, Project
 
@@ -43,20 +43,6 @@ class ProjectExistsError(MeltanoError):
             f"A `meltano.yml` file already exists in {directory}",
             "Use `--force` to overwrite it, or pick another directory",
         )
-
-
-def uuid7() -> uuid.UUID:
-    """A time-ordered UUID (version 7), as Meltano uses for project IDs."""
-    if hasattr(uuid, "uuid7"):  # Python 3.14+
-        made: uuid.UUID = uuid.uuid7()
-        return made
-    import secrets
-    import time
-
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return uuid.UUID(int=value)
 
 
 def project_document(*, usage_stats: bool, project_id: str) -> dict[str, Any]:
@@ -116,8 +102,8 @@ def init_project(
     project.ensure_sys_dir()
     (project.run_dir / "meltano.yml.lock").touch()
     _write_analytics(project, project_id=project_id, usage_stats=usage_stats)
+    from meltano.core.db.connect import database_uri as resolve_uri
     from meltano.core.db.connect import open_url
-    from meltano.core.db.engine import database_uri as resolve_uri
 
     open_url(resolve_uri(project, database_uri)).close()
     return InitResult(project=project, files=tuple(written))

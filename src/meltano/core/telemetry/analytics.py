@@ -47,7 +47,7 @@ def sync_analytics(
     Rewrites the file when a key is missing or a value differs; a read-only `.meltano/`
     is tolerated (the values are still returned).
     """
-    from meltano.core.project.init import uuid7
+    from meltano.core.ids import uuid7
 
     path = sys_dir / FILE_NAME
     stored = read_analytics(path)

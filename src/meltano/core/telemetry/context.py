@@ -14,6 +14,6 @@ PARENT_CONTEXT_VARIABLE = "MELTANO_PARENT_CONTEXT_UUID"
 @functools.cache
 def context_uuid() -> str:
     """One UUID per Meltano process."""
-    from meltano.core.project.init import uuid7
+    from meltano.core.ids import uuid7
 
     return str(uuid7())

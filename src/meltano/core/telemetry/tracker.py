@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.telemetry.context import context_uuid
-from meltano.core.telemetry.snowplow import EventSender, self_describing
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
+    from meltano.core.telemetry.snowplow import EventSender
 
 log = structlog.get_logger(__name__)
 CLI_EVENT = "iglu:com.meltano/cli_event/jsonschema/1-0-1"
@@ -75,7 +75,6 @@ def start_tracker(
     """Update analytics.json, then a tracker that sends only if statistics are on."""
     from meltano.core.settings.project_settings import meltano_settings
     from meltano.core.telemetry.analytics import sync_analytics
-    from meltano.core.telemetry.snowplow import valid_endpoints
     from meltano.core.telemetry.switch import stats_enabled
 
     settings = meltano_settings(project)
@@ -89,6 +88,8 @@ def start_tracker(
     )
     if not enabled:
         return CommandTracker()
+    from meltano.core.telemetry.snowplow import EventSender, self_describing, valid_endpoints
+
     endpoints = valid_endpoints(settings["snowplow.collector_endpoints"].value or [])
     if not endpoints:
         return CommandTracker()

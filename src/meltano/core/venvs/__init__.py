@@ -1,36 +1,37 @@
-"""Plugin virtual environments: create them, install `pip_url` into them, know when to redo it."""
+"""Plugin virtual environments: create them, install `pip_url` into them, know when to redo it.
+
+The names below are loaded on first use (PEP 562), so that code needing only a venv's path
+(every plugin invocation) does not import the installer.
+"""
 
 from __future__ import annotations
 
-from meltano.core.venvs.fingerprint import fingerprint, pip_args, requires_install
-from meltano.core.venvs.install import (
-    InstallError,
-    InstallRequest,
-    InstallResult,
-    InstallStatus,
-    install_plugin,
-    install_plugins,
-)
-from meltano.core.venvs.paths import install_log_file, venv_dir, venv_executable
-from meltano.core.venvs.plan import PlannedInstall, plan_installs, plugin_dir_name
-from meltano.core.venvs.python import choose_python, resolve_python
+import importlib
+from typing import Any
 
-__all__ = [
-    "InstallError",
-    "InstallRequest",
-    "InstallResult",
-    "InstallStatus",
-    "PlannedInstall",
-    "choose_python",
-    "fingerprint",
-    "install_log_file",
-    "install_plugin",
-    "install_plugins",
-    "pip_args",
-    "plan_installs",
-    "plugin_dir_name",
-    "requires_install",
-    "resolve_python",
-    "venv_dir",
-    "venv_executable",
-]
+_EXPORTS = {
+    "InstallError": "install",
+    "InstallRequest": "install",
+    "InstallResult": "install",
+    "InstallStatus": "install",
+    "install_plugin": "install",
+    "install_plugins": "install",
+    "PlannedInstall": "plan",
+    "plan_installs": "plan",
+    "plugin_dir_name": "paths",
+    "fingerprint": "fingerprint",
+    "pip_args": "fingerprint",
+    "requires_install": "fingerprint",
+    "install_log_file": "paths",
+    "venv_dir": "paths",
+    "venv_executable": "paths",
+    "choose_python": "python",
+    "resolve_python": "python",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

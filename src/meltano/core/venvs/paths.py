@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meltano.core.errors import MeltanoError
+
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
 
 
 def _safe(part: str, what: str) -> str:
@@ -38,3 +42,12 @@ def install_log_file(sys_dir: Path, plugin_type: str, name: str) -> Path:
         / _safe(name, "Plugin name")
         / "install.log"
     )
+
+
+def plugin_dir_name(plugin: ProjectPlugin) -> str:
+    """The venv folder name: the parent's when the plugin inherits and installs the same thing."""
+    parent = plugin.parent
+    own_pip_url = plugin.entry.get("pip_url")
+    if parent is not None and own_pip_url in (None, parent.pip_url):
+        return plugin_dir_name(parent)
+    return plugin.name

@@ -10,7 +10,7 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.venvs.install import InstallRequest
-from meltano.core.venvs.paths import install_log_file, venv_dir
+from meltano.core.venvs.paths import install_log_file, plugin_dir_name, venv_dir
 from meltano.core.venvs.python import choose_python
 
 if TYPE_CHECKING:
@@ -29,15 +29,6 @@ class PlannedInstall:
     request: InstallRequest | None
     skip_reason: str | None = None
     error: MeltanoError | None = None  # the plugin cannot be installed as configured
-
-
-def plugin_dir_name(plugin: ProjectPlugin) -> str:
-    """The venv folder name: the parent's when the plugin inherits and installs the same thing."""
-    parent = plugin.parent
-    own_pip_url = plugin.entry.get("pip_url")
-    if parent is not None and own_pip_url in (None, parent.pip_url):
-        return plugin_dir_name(parent)
-    return plugin.name
 
 
 def plan_installs(
