@@ -139,10 +139,18 @@ def interleave(
     rounds_of: Mapping[str, int] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, list[Sample]]:
-    """Run every arm once per round, in order; an arm in `rounds_of` stops after that many."""
+    """Run every arm once per round; an arm in `rounds_of` stops after that many.
+
+    Each round starts one arm later than the previous one (a rotation), so that over the rounds
+    every arm runs in every position: an arm that always ran right after another one could be
+    helped or hurt by it (caches, CPU frequency, the other core's load) in every sample.
+    """
     samples: dict[str, list[Sample]] = {name: [] for name in arms}
+    names = list(arms)
     for number in range(rounds):
-        for name, run in arms.items():
+        shift = number % len(names) if names else 0
+        for name in names[shift:] + names[:shift]:
+            run = arms[name]
             if number >= (rounds_of or {}).get(name, rounds):
                 continue
             if samples[name] and not samples[name][-1].ok:
