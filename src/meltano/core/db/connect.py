@@ -107,13 +107,16 @@ def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:
     return EngineDatabase(engine)
 
 
-def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
+def prepare_sqlite(path: str | None) -> None:
+    """Check this Python's SQLite, and create the directory of database file `path`."""
     if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
         raise MeltanoError(
             f"Detected SQLite {sqlite3.sqlite_version}, but Meltano requires at least "
             f"{'.'.join(map(str, SQLITE_MINIMUM))}",
             "Use a Python built with a newer SQLite",
         )
+    if not path or path == ":memory:":
+        return
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -121,6 +124,10 @@ def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
             f"Cannot create the directory of the system database {path}: {error.strerror}",
             "Check `database_uri` and the directory's permissions",
         ) from error
+
+
+def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
+    prepare_sqlite(path)
     try:
         return SqliteDatabase(path)
     except sqlite3.Error as error:

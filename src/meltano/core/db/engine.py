@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from meltano.core.db.connect import (
     COMPATIBLE_REVISIONS,
     HEAD,
     OLDER_REVISIONS,
-    SQLITE_MINIMUM,
     database_uri,
+    prepare_sqlite,
     redact_uri,
 )
 from meltano.core.db.sql import configure_sqlite
@@ -50,21 +49,7 @@ def create_engine(uri: str) -> Engine:
     uri = with_driver(uri)
 
     if uri.startswith("sqlite"):
-        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
-            raise MeltanoError(
-                f"Detected SQLite {sqlite3.sqlite_version}, but Meltano requires at least "
-                f"{'.'.join(map(str, SQLITE_MINIMUM))}",
-                "Use a Python built with a newer SQLite",
-            )
-        path = uri.split("///", 1)[-1]
-        if path and path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise MeltanoError(
-                    f"Cannot create the directory of the system database {path}: {error.strerror}",
-                    "Check `database_uri` and the directory's permissions",
-                ) from error
+        prepare_sqlite(uri.split("///", 1)[-1] if "///" in uri else None)
     # A file SQLite database keeps its connections (opening and closing one costs a few ms,
     # once per heartbeat otherwise); servers get none, so no connection outlives its use.
     pooling: dict[str, Any] = {} if uri.startswith("sqlite") else {"poolclass": NullPool}

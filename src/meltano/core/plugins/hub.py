@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from meltano import __version__
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition, variant_labels
+from meltano.core.project.files import PLUGIN_TYPES
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -23,16 +24,7 @@ if TYPE_CHECKING:
 DEFAULT_HUB_URL = "https://hub.meltano.com"
 API_PATH = "/meltano/api/v1"
 # Plugin types the Hub lists (`mappings` is a virtual type and is never requested).
-HUB_TYPES = (
-    "extractors",
-    "loaders",
-    "transforms",
-    "orchestrators",
-    "transformers",
-    "files",
-    "utilities",
-    "mappers",
-)
+HUB_TYPES = PLUGIN_TYPES
 INDEX_TTL_SECONDS = 3600
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 _SETTINGS_HINT = "Check the `hub_url` / `hub_api_root` settings and your network connection"
