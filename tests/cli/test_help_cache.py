@@ -57,3 +57,14 @@ def test_an_unwritable_cache_still_prints_help(tmp_path: Path) -> None:
     result = python(PROBE.format(args=["--help"]), blocker, "80")
     assert result.returncode == 0
     assert result.stdout.startswith("Usage: meltano [OPTIONS] [COMMAND] [ARGS]...")
+
+
+def test_texts_of_other_versions_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / "meltano" / "help" / "0.1.0-80-00000000.txt"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("Usage: an old meltano\n")
+    python(PROBE.format(args=["--help"]), tmp_path, "60")
+    python(PROBE.format(args=["--help"]), tmp_path, "100")
+    names = sorted(path.name for path in stale.parent.iterdir())
+    assert len(names) == 2  # both widths of this version; the old text is gone
+    assert stale.name not in names

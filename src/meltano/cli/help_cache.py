@@ -81,6 +81,11 @@ def _store(path: str, text: str) -> None:
         temporary.replace(target)
     except OSError:
         return  # no cache: the next --help renders the text again
+    # Texts of other versions or sources can never be read again; other widths can.
+    key = target.name.rsplit("-", 1)[-1]
+    for stale in target.parent.glob("*.txt"):
+        if not stale.name.endswith(f"-{key}"):
+            stale.unlink(missing_ok=True)
 
 
 def render() -> str:
