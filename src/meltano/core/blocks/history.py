@@ -63,12 +63,17 @@ class RunSummary:
 COLUMNS = "id, job_name, run_id, state, started_at, ended_at, last_heartbeat_at, trigger, payload"
 
 
-def _summary(row: Row) -> RunSummary:
-    row_id, job_name, run_id, state, started, ended, heartbeat, trigger, text = row
+def _payload(text: str | None) -> dict[str, Any]:
+    """A run's `payload` column as a mapping; empty when missing or not a JSON object."""
     try:
         payload = json.loads(text) if text else {}
     except ValueError:
-        payload = {}
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _summary(row: Row) -> RunSummary:
+    row_id, job_name, run_id, state, started, ended, heartbeat, trigger, text = row
     return RunSummary(
         id=int(row_id),
         state_id=job_name or "",
@@ -78,7 +83,7 @@ def _summary(row: Row) -> RunSummary:
         ended_at=as_datetime(ended),
         last_heartbeat_at=as_datetime(heartbeat),
         trigger=trigger,
-        payload=payload if isinstance(payload, dict) else {},
+        payload=_payload(text),
     )
 
 
@@ -132,12 +137,7 @@ class RunHistory:
     @staticmethod
     def _fail(transaction: Transaction, row_id: int, reason: str, now: datetime.datetime) -> None:
         rows = transaction.rows("SELECT payload FROM runs WHERE id = :id", {"id": row_id})
-        text = rows[0][0] if rows else None
-        try:
-            payload = json.loads(text) if text else {}
-        except ValueError:
-            payload = {}
-        payload = payload if isinstance(payload, dict) else {}
+        payload = _payload(rows[0][0] if rows else None)
         payload["error"] = reason
         transaction.run(
             "UPDATE runs SET payload = :payload, state = :state, ended_at = :ended WHERE id = :id",
@@ -204,11 +204,7 @@ class RunHistory:
             rows = transaction.rows("SELECT payload FROM runs WHERE id = :id", {"id": row_id})
             if not rows:
                 return
-            try:
-                payload = json.loads(rows[0][0]) if rows[0][0] else {}
-            except ValueError:
-                payload = {}
-            payload = payload if isinstance(payload, dict) else {}
+            payload = _payload(rows[0][0])
             payload["singer_state"] = singer_state
             transaction.run(
                 "UPDATE runs SET payload = :payload, payload_flags = :flags WHERE id = :id",

@@ -83,7 +83,7 @@ def open_database(project: Project) -> Database:
     """The project's system database, connected and at our head revision."""
     uri = database_uri(project, project.database_uri_override)
     if sqlite_file(uri) is not None:
-        return open_url(uri)
+        return open_url(uri)  # a local file: no connection retries to configure
     from meltano.core.db.engine import retry_policy
 
     return open_url(uri, retry_policy(project))
@@ -97,14 +97,13 @@ def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:
         if _sqlite_revision(database, uri) in CURRENT_REVISIONS:
             return database
         database.close()
-        _migrate_with_alembic(uri, policy)
-        return _open_sqlite(path, uri)
-    from meltano.core.db.engine import RetryPolicy, connect_with_retries, create_engine, migrate
+        from meltano.core.db.engine import migrated_engine
 
-    engine = create_engine(uri)
-    connect_with_retries(engine, policy or RetryPolicy())
-    migrate(engine)
-    return EngineDatabase(engine)
+        migrated_engine(uri).dispose()  # Alembic creates or upgrades the file
+        return _open_sqlite(path, uri)
+    from meltano.core.db.engine import migrated_engine
+
+    return EngineDatabase(migrated_engine(uri, policy))
 
 
 def prepare_sqlite(path: str | None) -> None:
@@ -154,14 +153,3 @@ def _cannot_open(uri: str, error: sqlite3.Error) -> MeltanoError:
         f"Cannot open the system database {uri}: {error}",
         "Check `database_uri`, and that the file is a SQLite database you may write",
     )
-
-
-def _migrate_with_alembic(uri: str, policy: RetryPolicy | None) -> None:
-    from meltano.core.db.engine import RetryPolicy, connect_with_retries, create_engine, migrate
-
-    engine = create_engine(uri)
-    try:
-        connect_with_retries(engine, policy or RetryPolicy())
-        migrate(engine)
-    finally:
-        engine.dispose()

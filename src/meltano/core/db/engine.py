@@ -164,6 +164,18 @@ def _first_line(error: object) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def migrated_engine(uri: str, policy: RetryPolicy | None = None) -> Engine:
+    """An engine for `uri`, connected (with retries for servers) and at HEAD."""
+    engine = create_engine(uri)
+    try:
+        connect_with_retries(engine, policy or RetryPolicy())
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 def upgrade_database(project: Project) -> bool:
     """Migrate the project's system database; True when a migration ran."""
     uri = database_uri(project, project.database_uri_override)

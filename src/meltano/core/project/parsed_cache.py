@@ -9,6 +9,7 @@ plain data; any change to either makes it a miss. Edits never use it: they parse
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -24,11 +25,13 @@ def cache_dir() -> Path:
     return Path(root) / "meltano"
 
 
+@functools.cache
+def _schema_digest() -> bytes:
+    return hashlib.sha256(SCHEMA.read_bytes()).digest()
+
+
 def _key(text: str) -> str:
-    digest = hashlib.sha256(SCHEMA.read_bytes())
-    digest.update(b"\0")
-    digest.update(text.encode())
-    return digest.hexdigest()
+    return hashlib.sha256(_schema_digest() + b"\0" + text.encode()).hexdigest()
 
 
 def _entry_path(path: Path) -> Path:
