@@ -8,6 +8,9 @@
 # - moto (S3 API server) and gcp-storage-emulator: Python packages from PyPI, installed into the
 #   project environment (they are dev dependencies, so `uv sync` normally brings them).
 # - Azurite (Azure Blob emulator) from the npm registry, installed globally (`azurite` on PATH).
+# - Docker Engine (Debian's `docker.io`): dockerd started in the background (log in
+#   /var/log/meltano-dockerd.log), then the container tests' images built locally from Debian
+#   packages with mmdebstrap (no image registry is needed; built once per machine, then reused).
 # The emulators are started by the test fixtures in tests/services/ on free 127.0.0.1 ports in
 # temporary directories, so parallel test runs never share their data.
 set -euo pipefail
@@ -73,5 +76,32 @@ if ! command -v azurite-blob >/dev/null 2>&1; then
     as_root npm install --global --no-audit --no-fund --loglevel=error azurite
 fi
 azurite-blob --version
+
+echo "--- services: Docker Engine"
+if ! command -v dockerd >/dev/null 2>&1; then
+    apt_install docker.io
+fi
+if ! docker info >/dev/null 2>&1; then
+    # The lock keeps two concurrent runs of this script from starting two daemons.
+    as_root flock /run/meltano-dockerd.lock sh -c \
+        'docker info >/dev/null 2>&1 || setsid dockerd </dev/null >>/var/log/meltano-dockerd.log 2>&1 &'
+    for _ in $(seq 1 150); do
+        if docker info >/dev/null 2>&1; then break; fi
+        sleep 0.2
+    done
+fi
+if ! docker info >/dev/null 2>&1; then
+    echo "the Docker Engine did not come up; the end of its log:" >&2
+    tail -n 30 /var/log/meltano-dockerd.log >&2 || true
+    docker info >&2 || true
+    exit 1
+fi
+docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}'
+
+echo "--- services: container test images"
+if ! command -v mmdebstrap >/dev/null 2>&1; then
+    apt_install mmdebstrap
+fi
+uv run --no-sync python -m tests.services.images
 
 echo "--- services: ready"

@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -26,7 +27,7 @@ DEFAULT_POSTGRES_URI = "postgresql+psycopg://meltano:meltano@127.0.0.1:5432/melt
 START_TIMEOUT_SECONDS = 30.0
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip locally; under CI a missing service is a failure, never a silent skip."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so this test must run; see .ci/services.sh)")
