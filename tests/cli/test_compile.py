@@ -191,3 +191,27 @@ def test_locked_definition_is_merged_and_inheriting_plugins_keep_their_entry(
     assert tap["env"]["TAP_GH_AUTH_TOKEN"] == "(redacted)"
     assert sorted(child) == ["env", "inherit_from", "name"]
     assert child["env"]["TAP_GH_2_AUTH_TOKEN"] == "(redacted)"
+
+
+def test_container_specs_are_in_the_manifest_as_written(invoke, write_meltano_yml, project_dir):
+    spec = "{image: acme/tap-x:1, volumes: [$MELTANO_PROJECT_ROOT/data:/data]}"
+    write_meltano_yml(
+        PROJECT.replace(
+            "    env:\n      PLUGVAR: p\n",
+            "    env:\n      PLUGVAR: p\n"
+            f"    container_spec: {spec}\n"
+            "    commands:\n"
+            "      boxed: {args: --x, container_spec: {image: acme/tool:2, command: tool -v}}\n",
+        )
+    )
+    assert invoke("compile").exit_code == 0
+    (tap,) = manifest(project_dir)["plugins"]["extractors"]
+    assert tap["container_spec"] == {
+        "image": "acme/tap-x:1",
+        "volumes": ["$MELTANO_PROJECT_ROOT/data:/data"],
+    }
+    assert tap["commands"]["boxed"]["container_spec"] == {
+        "image": "acme/tool:2",
+        "command": "tool -v",
+    }
+    assert not any("CONTAINER_SPEC" in name for name in tap["env"])  # a key, not a custom extra

@@ -29,6 +29,7 @@ LOCK_KEY_ORDER = (
     "settings_group_validation",
     "settings",
     "commands",
+    "container_spec",
     "requires",
     "requires_meltano",
     "env",
@@ -99,6 +100,7 @@ class PluginDefinition:
     settings_group_validation: tuple[tuple[str, ...], ...] = ()
     settings: tuple[Mapping[str, Any], ...] = ()
     commands: Mapping[str, Any] = field(default_factory=dict)
+    container_spec: Mapping[str, Any] | None = None  # the image the plugin runs in
     requires: Mapping[str, Any] = field(default_factory=dict)  # {type: [{name, variant}]}
     env: Mapping[str, Any] = field(default_factory=dict)
     supported_python_versions: tuple[str, ...] = ()
@@ -135,6 +137,10 @@ class PluginDefinition:
             "hidden",
             *_TEXT_FIELDS,
         }
+        spec = data.get("container_spec")
+        container_spec = dict(spec) if isinstance(spec, Mapping) else None
+        if container_spec is not None:  # anything else stays an extra, as written
+            known.add("container_spec")
         return cls(
             plugin_type=str(data.get("plugin_type") or plugin_type),
             name=name,
@@ -147,6 +153,7 @@ class PluginDefinition:
             ),
             settings=tuple(dict(s) for s in data.get("settings") or ()),
             commands=dict(data.get("commands") or {}),
+            container_spec=container_spec,
             requires=dict(data.get("requires") or {}),
             env=dict(data.get("env") or {}),
             supported_python_versions=tuple(
@@ -173,6 +180,7 @@ class PluginDefinition:
             "settings_group_validation": [list(g) for g in self.settings_group_validation],
             "settings": [dict(s) for s in self.settings],
             "commands": dict(self.commands),
+            "container_spec": dict(self.container_spec or {}),
             "requires": dict(self.requires),
             "env": dict(self.env),
             "supported_python_versions": list(self.supported_python_versions),
@@ -188,6 +196,8 @@ class PluginDefinition:
             data["settings"] = [lock_setting(s) for s in data["settings"]]
         if "commands" in data:
             data["commands"] = {name: lock_command(c) for name, c in data["commands"].items()}
+        if isinstance(data.get("container_spec"), Mapping):
+            data["container_spec"] = _ordered(data["container_spec"], CONTAINER_KEY_ORDER)
         return _ordered(data, LOCK_KEY_ORDER)
 
     def setting_definitions(self) -> tuple[SettingDefinition, ...]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.definition import CONTAINER_KEY_ORDER
 
 if TYPE_CHECKING:
     from meltano.core.plugins.definition import PluginDefinition
@@ -33,6 +34,7 @@ ENTRY_ORDER = (
     "settings_group_validation",
     "settings",
     "commands",
+    "container_spec",
     "requires",
     "requires_meltano",
     "env",
@@ -52,6 +54,7 @@ CUSTOM_ORDER = (
     "settings_group_validation",
     "settings",
     "commands",
+    "container_spec",
     "requires",
     "requires_meltano",
     "env",
@@ -118,6 +121,9 @@ def _yaml_value(key: str, value: Any) -> Any:
                 ordered_entry(setting, SETTING_ORDER) if isinstance(setting, Mapping) else setting
             )
         return seq
+    if key == "container_spec" and isinstance(value, Mapping):
+        first = {k: value[k] for k in CONTAINER_KEY_ORDER if k in value}
+        value = {**first, **{k: v for k, v in value.items() if k not in first}}
     if isinstance(value, Mapping):
         mapping = CommentedMap()
         for k, v in value.items():

@@ -82,6 +82,7 @@ class ProjectPlugin:
     extras: Mapping[str, Any] = field(default_factory=dict)  # `_select` etc. from the entry
     env: Mapping[str, str] = field(default_factory=dict)
     commands: Mapping[str, Any] = field(default_factory=dict)
+    container_spec: Mapping[str, Any] | None = None  # as written; see plugins/container_spec.py
     mappings: tuple[Mapping[str, Any], ...] = ()
     parent: ProjectPlugin | None = None  # a project plugin named in `inherit_from`
     base: Mapping[str, Any] | None = None  # the definition from a lock file / the Hub
@@ -185,6 +186,7 @@ def from_entry(
             **(parent.commands if parent else definition.get("commands") or {}),
             **(entry.get("commands") or {}),
         },
+        container_spec=pick("container_spec"),
         mappings=tuple(entry.get("mappings") or ()),
         parent=parent,
         base=base,

@@ -89,6 +89,7 @@ def _check_all_typos(file: Path, document: Mapping[str, Any]) -> None:
             for index, entry in enumerate(entries if isinstance(entries, list) else []):
                 where: list[str | int] = ["plugins", plugin_type, index]
                 _check_typos(file, document, entry, where, _known_keys(defs["plugin"]))
+                _check_container_typos(file, document, entry, where)
                 settings = entry.get("settings") if isinstance(entry, Mapping) else None
                 for position, setting in enumerate(settings if isinstance(settings, list) else []):
                     _check_typos(
@@ -103,6 +104,24 @@ def _check_all_typos(file: Path, document: Mapping[str, Any]) -> None:
         item_schema = top[section]["items"]
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             _check_typos(file, document, entry, [section, index], _known_keys(item_schema))
+
+
+def _check_container_typos(file: Path, document: Any, entry: Any, where: list[str | int]) -> None:
+    """Keys of `container_spec`, on the plugin and on each of its commands."""
+    if not isinstance(entry, Mapping):
+        return
+    known = _known_keys(schema()["$defs"]["container_spec"])
+    places: list[tuple[Any, list[str | int]]] = [
+        (entry.get("container_spec"), [*where, "container_spec"])
+    ]
+    commands = entry.get("commands")
+    for name, command in (commands or {}).items() if isinstance(commands, Mapping) else ():
+        if isinstance(command, Mapping):
+            places.append(
+                (command.get("container_spec"), [*where, "commands", name, "container_spec"])
+            )
+    for spec, path in places:
+        _check_typos(file, document, spec, path, known)
 
 
 def _check_duplicates(file: Path, document: Mapping[str, Any]) -> None:
@@ -177,6 +196,7 @@ def _schema_message(error: Any) -> tuple[str, str]:
 def validate_document(file: Path, document: Mapping[str, Any]) -> None:
     """Raise `ProjectFileError` naming file:line:col for the first problem in `document`."""
     from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
 
     validator = Draft202012Validator(schema())
     errors = sorted(
@@ -185,6 +205,8 @@ def validate_document(file: Path, document: Mapping[str, Any]) -> None:
     )
     if errors:
         first = errors[0]
+        if first.validator == "anyOf":  # a command is text or a mapping: say what is wrong inside
+            first = best_match([first])
         path = list(first.absolute_path)
         if first.validator == "additionalProperties" and path[-1:] == ["plugins"]:
             unknown = [k for k in first.instance if k not in PLUGIN_TYPES]
