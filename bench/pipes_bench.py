@@ -1,4 +1,4 @@
-"""Compare `tap | target` in a bare shell with the same pipeline run by `blocks.pipes`.
+"""Compare `tap | target` in a bare shell with the same pipeline run by `processes.pipes`.
 
 Records never pass through our process, so the pipeline should cost what the shell pipe costs.
 The arms are interleaved (shell, pipes, shell, ...) so a noisy machine affects both alike.
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from meltano.core.blocks.pipes import PluginCommand, run_pipeline
+from meltano.core.processes.pipes import PluginCommand, run_pipeline
 
 PLUGINS = Path(__file__).resolve().parent.parent / "tests" / "plugins"
 

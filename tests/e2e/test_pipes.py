@@ -1,4 +1,4 @@
-"""Real pipelines of stdlib Singer scripts through `blocks.pipes`: records, state, failures."""
+"""Real pipelines of stdlib Singer scripts through `processes.pipes`: records, state, failures."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from meltano.core.blocks.lines import decode_line
-from meltano.core.blocks.outcome import (
+from meltano.core.processes.lines import decode_line
+from meltano.core.processes.outcome import (
     OutputLineTooLongError,
     PipelineError,
     PipelineOutcome,
     PipelineTimeoutError,
 )
-from meltano.core.blocks.pipes import PluginCommand, PluginStartError, run_pipeline
+from meltano.core.processes.pipes import PluginCommand, PluginStartError, run_pipeline
 
 PLUGINS = Path(__file__).parent.parent / "plugins"
 SCRIPTS = {

@@ -151,8 +151,8 @@ def test_f11_batched_plugin_lines_match_line_by_line() -> None:
     import io
     import logging
 
-    from meltano.core.blocks.plugin_logs import PluginLogs
     from meltano.core.logging import plain_formatter
+    from meltano.core.processes.plugin_logs import PluginLogs
 
     lines = [b"one", b"", b"bad \xff\xfe bytes", b"caf\xc3\xa9", b"last"]
     outputs = []
@@ -179,7 +179,7 @@ def test_f11_batched_plugin_lines_match_line_by_line() -> None:
 def test_f11_batches_still_reach_other_handlers_record_by_record() -> None:
     import logging
 
-    from meltano.core.blocks.plugin_logs import PluginLogs
+    from meltano.core.processes.plugin_logs import PluginLogs
 
     class Collect(logging.Handler):  # stands for a user's logging.yaml handler
         def __init__(self) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from meltano.core.blocks.pipes import DEFAULT_GRACE_PERIOD
 from meltano.core.errors import ExitCode
+from meltano.core.processes.pipes import DEFAULT_GRACE_PERIOD
 from tests.faults.conftest import (
     alive,
     bookmark,

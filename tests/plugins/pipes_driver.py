@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run a pipeline (or one command) through `meltano.core.blocks.pipes` in a process of its own.
+"""Run a pipeline (or one command) through `meltano.core.processes.pipes` in a process of its own.
 
 Tests signal or SIGKILL this process to check what happens to its children. Usage:
     pipes_driver.py SPEC_JSON
@@ -17,7 +17,7 @@ import resource
 import sys
 from pathlib import Path
 
-from meltano.core.blocks.pipes import PluginCommand, run_command, run_pipeline
+from meltano.core.processes.pipes import PluginCommand, run_command, run_pipeline
 
 
 async def main(spec: dict) -> int:

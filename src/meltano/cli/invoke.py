@@ -53,12 +53,12 @@ def command(
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
     import asyncio
 
-    from meltano.core.blocks.pipes import plugin_command, run_command
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import describe_commands, prepare
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
     from meltano.core.plugins.types import PluginType
+    from meltano.core.processes.pipes import run_command
 
     name, _, command_name = plugin_name.partition(":")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
@@ -83,7 +83,7 @@ def command(
             and not plugin_args
             and dump != "config"
         ):
-            from meltano.core.blocks.catalog_step import catalog_json, prepare_tap
+            from meltano.core.catalog.prepare import catalog_json, prepare_tap
 
             catalog = prepare_tap(project, invocation, state_path=None, refresh=refresh_catalog)
         if dump == "catalog":
@@ -103,7 +103,7 @@ def command(
                 )
             )
             return
-        code = asyncio.run(run_command(plugin_command(invocation)))
+        code = asyncio.run(run_command(invocation.command()))
     sys.exit(code)
 
 

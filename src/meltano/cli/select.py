@@ -82,9 +82,9 @@ def _show(
     refresh: bool,
     install_mode: str | None,
 ) -> None:
-    from meltano.core.blocks.catalog_step import tap_catalog
     from meltano.core.catalog.discovery import CannotListSelectionError
     from meltano.core.catalog.listing import render_json, render_text, selection_rows
+    from meltano.core.catalog.prepare import tap_catalog
     from meltano.core.errors import MeltanoError
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import prepare

@@ -53,9 +53,9 @@ def command(
     """Run plugin commands whose names start with `test`; exit 1 if any fails."""
     import asyncio
 
-    from meltano.core.blocks.pipes import plugin_command, run_command
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import prepare
+    from meltano.core.processes.pipes import run_command
 
     tests = _selected(project, names, everything=everything)
     plugins = list({plugin.name: plugin for plugin, _ in tests}.values())
@@ -67,7 +67,7 @@ def command(
         label = f"{plugin.name}:{test}"
         click.echo(f"\n{f' {label} ':=^{width}}")
         with prepare(project, plugin, command=test) as invocation:
-            code = asyncio.run(run_command(plugin_command(invocation)))
+            code = asyncio.run(run_command(invocation.command()))
         results.append((label, code == 0))
     click.echo()
     for label, ok in results:

@@ -1,3 +1,3 @@
-"""Blocks: parse `run`/`elt` arguments into a plan and execute it (`pipes` runs processes)."""
+"""Blocks: parse `run`/`elt` arguments into a plan and execute it over `core.processes`."""
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from meltano.core.blocks.outcome import PipelineTerminatedError
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
 from meltano.core.errors import MeltanoError
+from meltano.core.processes.outcome import PipelineTerminatedError
 from meltano.core.state.recorder import Strategy, is_complete
 
 if TYPE_CHECKING:
@@ -220,10 +220,10 @@ class Runner:
             history.finish(row, error=error)
 
     def _run_set(self, block: ExtractLoad, state_id: str, run_id: str, *, row: int | None) -> None:
-        from meltano.core.blocks.lines import line_limit
-        from meltano.core.blocks.pipes import plugin_command, run_pipeline
-        from meltano.core.blocks.plugin_logs import PluginLogs
         from meltano.core.blocks.state_io import CoalescingRecorder
+        from meltano.core.processes.lines import line_limit
+        from meltano.core.processes.pipes import run_pipeline
+        from meltano.core.processes.plugin_logs import PluginLogs
         from meltano.core.settings.project_settings import get_setting
 
         plugins = self.plugins_of(block)
@@ -248,7 +248,7 @@ class Runner:
                 if writes_state
                 else None
             )
-            commands = [plugin_command(inv) for inv in invocations]
+            commands = [inv.command() for inv in invocations]
             logs = PluginLogs(
                 [inv.plugin.name for inv in invocations],
                 structured=["structured-logging" in inv.plugin.capabilities for inv in invocations],
@@ -292,8 +292,8 @@ class Runner:
         """Prepare each plugin in order, each seeing what earlier ones export."""
         import shutil
 
-        from meltano.core.blocks.catalog_step import prepare_tap
         from meltano.core.blocks.state_io import write_tap_state
+        from meltano.core.catalog.prepare import prepare_tap
         from meltano.core.plugins.invocation import prepare, secure_dir
 
         upstream: dict[str, str] = {}
@@ -348,11 +348,11 @@ class Runner:
     # -- command blocks ----------------------------------------------------------------
 
     def run_command_block(self, block: CommandBlock) -> None:
-        from meltano.core.blocks.pipes import plugin_command, run_pipeline
-        from meltano.core.blocks.plugin_logs import PluginLogs
         from meltano.core.plugins.invocation import prepare
         from meltano.core.plugins.lockfile import locked_or_fetched
         from meltano.core.plugins.project_plugin import find_plugin
+        from meltano.core.processes.pipes import run_pipeline
+        from meltano.core.processes.plugin_logs import PluginLogs
 
         ref = block.plugin
         plugin = find_plugin(
@@ -365,7 +365,7 @@ class Runner:
             cwd = _transformer_cwd(self.project, invocation)
             outcome = asyncio.run(
                 run_pipeline(
-                    [plugin_command(invocation, cwd=cwd)],
+                    [invocation.command(cwd=cwd)],
                     on_state=None,
                     on_log=PluginLogs([plugin.name]),
                     timeout=self.options.timeout,
@@ -390,7 +390,7 @@ def _transformer_cwd(project: Project, invocation: Invocation) -> Path:
 
 def _record_error(failure: MeltanoError) -> str:
     """What the run record keeps of an error: for a failed plugin, also its last stderr lines."""
-    from meltano.core.blocks.outcome import PipelineError
+    from meltano.core.processes.outcome import PipelineError
 
     if isinstance(failure, PipelineError) and failure.instruction:
         return f"{failure.reason}. {failure.instruction}"

@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from meltano.core.blocks.lines import decode_line
-from meltano.core.blocks.pipes import PluginCommand, plugin_command, run_pipeline
-from meltano.core.blocks.plugin_logs import PluginLogs
 from meltano.core.plugins.types import PluginType
+from meltano.core.processes.lines import decode_line
+from meltano.core.processes.pipes import PluginCommand, run_pipeline
+from meltano.core.processes.plugin_logs import PluginLogs
 
 if TYPE_CHECKING:
     from meltano.core.plugins.invocation import Invocation
@@ -40,7 +40,7 @@ class _GotRecord(Exception):
 
 
 def test_extractor(project: Project, invocation: Invocation) -> ConfigTestResult:
-    from meltano.core.blocks.catalog_step import prepare_tap
+    from meltano.core.catalog.prepare import prepare_tap
 
     prepare_tap(project, invocation, state_path=None)
     last: list[str] = []
@@ -56,7 +56,7 @@ def test_extractor(project: Project, invocation: Invocation) -> ConfigTestResult
         if kind in ("RECORD", "BATCH"):
             raise _GotRecord
 
-    command = plugin_command(invocation)
+    command = invocation.command()
     try:
         outcome = asyncio.run(
             run_pipeline([command], on_state=on_line, on_log=PluginLogs([invocation.plugin.name]))
@@ -96,7 +96,7 @@ def test_loader(invocation: Invocation) -> ConfigTestResult:
         argv=[sys.executable, "-c", f"import sys; sys.stdout.write({_test_messages(activate)!r})"],
         plugin_type="extractor",
     )
-    target = plugin_command(invocation)
+    target = invocation.command()
     complaints: list[str] = []
     logs = PluginLogs(["meltano-test-input", invocation.plugin.name])
 

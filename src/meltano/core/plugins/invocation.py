@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
+from meltano.core.processes.pipes import PluginCommand
 from meltano.core.settings.expand import references
 from meltano.core.telemetry.context import PARENT_CONTEXT_VARIABLE, context_uuid
 from meltano.core.venvs.paths import plugin_dir_name, venv_dir
@@ -139,6 +140,18 @@ class Invocation:
         from meltano.core.settings.process_env import identity_env
 
         return {**identity_env(self.plugin), **self.settings.env()}
+
+    def command(
+        self, *, argv: Sequence[str] | None = None, cwd: Path | None = None
+    ) -> PluginCommand:
+        """The process to start for this plugin (its argv, env and cwd unless overridden)."""
+        return PluginCommand(
+            name=self.plugin.name,
+            argv=self.argv if argv is None else argv,
+            env=self.env,
+            cwd=self.cwd if cwd is None else cwd,
+            plugin_type=self.plugin.type.singular,
+        )
 
 
 def secure_dir(path: Path) -> Path:

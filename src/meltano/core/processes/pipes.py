@@ -17,17 +17,17 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from meltano.core.blocks import children
-from meltano.core.blocks.lines import (
+from meltano.core.errors import MeltanoError
+from meltano.core.processes import children
+from meltano.core.processes.lines import (
     DEFAULT_LINE_LIMIT,
     DEFAULT_LOG_LINE_LIMIT,
     LineSplitter,
     LineTooLongError,
     Tail,
 )
-from meltano.core.blocks.outcome import (
+from meltano.core.processes.outcome import (
     Overflow,
     PipelineOutcome,
     ProcessResult,
@@ -35,10 +35,6 @@ from meltano.core.blocks.outcome import (
     exit_status,
     interpret,
 )
-from meltano.core.errors import MeltanoError
-
-if TYPE_CHECKING:
-    from meltano.core.plugins.invocation import Invocation
 
 #: Seconds a plugin gets to stop after SIGTERM/SIGINT before we send SIGKILL.
 DEFAULT_GRACE_PERIOD = 5.0
@@ -60,19 +56,6 @@ class PluginCommand:
     env: Mapping[str, str] | None = None  # None: our own environment
     cwd: Path | str | None = None
     plugin_type: str | None = None  # None: extractor, mapper or loader by position
-
-
-def plugin_command(
-    invocation: Invocation, *, argv: Sequence[str] | None = None, cwd: Path | None = None
-) -> PluginCommand:
-    """The process to start for a prepared plugin (its argv, env and cwd unless overridden)."""
-    return PluginCommand(
-        name=invocation.plugin.name,
-        argv=invocation.argv if argv is None else argv,
-        env=invocation.env,
-        cwd=invocation.cwd if cwd is None else cwd,
-        plugin_type=invocation.plugin.type.singular,
-    )
 
 
 class PluginStartError(MeltanoError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from meltano.core.blocks.outcome import (
+from meltano.core.errors import ExitCode
+from meltano.core.processes.outcome import (
     OutputLineTooLongError,
     Overflow,
     PipelineError,
@@ -17,7 +18,6 @@ from meltano.core.blocks.outcome import (
     exit_status,
     interpret,
 )
-from meltano.core.errors import ExitCode
 
 
 def tap(code: int = 0, **kwargs: object) -> ProcessResult:

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from inspect import isawaitable
 
-from meltano.core.blocks.lines import LineSplitter, Tail
+from meltano.core.processes.lines import LineSplitter, Tail
 
 _PR_SET_PDEATHSIG = 1
 _F_SETPIPE_SZ = 1031  # Linux: resize a pipe's kernel buffer

@@ -36,9 +36,9 @@ def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules
 
 def discover(project: Project, invocation: Invocation, destination: Path) -> str:
     """Run `<tap> --config F --discover`, streaming stdout into `destination`; return it."""
-    from meltano.core.blocks.lines import line_limit
-    from meltano.core.blocks.pipes import plugin_command, run_pipeline
-    from meltano.core.blocks.plugin_logs import PluginLogs
+    from meltano.core.processes.lines import line_limit
+    from meltano.core.processes.pipes import run_pipeline
+    from meltano.core.processes.plugin_logs import PluginLogs
     from meltano.core.settings.project_settings import get_setting
 
     plugin = invocation.plugin
@@ -53,7 +53,7 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> str
 
             outcome = asyncio.run(
                 run_pipeline(
-                    [plugin_command(invocation, argv=argv)],
+                    [invocation.command(argv=argv)],
                     on_state=keep,
                     on_log=PluginLogs([plugin.name]),
                     line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),

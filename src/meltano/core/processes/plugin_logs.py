@@ -15,8 +15,8 @@ import json
 import logging
 from collections.abc import Sequence
 
-from meltano.core.blocks.lines import decode_line
 from meltano.core.logging import copies_message, message_template
+from meltano.core.processes.lines import decode_line
 
 _LEVELS = {
     "debug": logging.DEBUG,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from meltano.core.blocks.children import has_unread_input
+from meltano.core.processes.children import has_unread_input
 
 
 def test_open_writer_means_more_input_may_come() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meltano.core.blocks.lines import (
+from meltano.core.processes.lines import (
     LineSplitter,
     LineTooLongError,
     Tail,
