@@ -163,11 +163,12 @@ def run_schedule(project: Any, name: str, extra_args: tuple[str, ...]) -> None:
     `meltano elt EXTRACTOR LOADER --transform=T --state-id=NAME ARGS...`.
     The exit code is the child's.
     """
-    import subprocess
+    import asyncio
     import sys
 
     import structlog
 
+    from meltano.core.processes.pipes import PluginCommand, run_command
     from meltano.core.schedules import schedules
 
     schedule = schedules.find_schedule(project, name)
@@ -177,8 +178,8 @@ def run_schedule(project: Any, name: str, extra_args: tuple[str, ...]) -> None:
     if state is not None and state.environment and "MELTANO_ENVIRONMENT" not in schedule.env:
         env["MELTANO_ENVIRONMENT"] = state.environment
     structlog.get_logger("meltano").debug("running schedule", schedule=name, argv=argv)
-    code = subprocess.run(argv, env=env, cwd=project.root, check=False).returncode
-    sys.exit(code)
+    command = PluginCommand(name="meltano", argv=argv, env=env, cwd=project.root)
+    sys.exit(asyncio.run(run_command(command)))
 
 
 def meltano_executable(project: Any) -> list[str]:

@@ -12,10 +12,10 @@ to do, so it is not repeated for every command).
 
 from __future__ import annotations
 
+import asyncio
 import configparser
 import hashlib
 import io
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,13 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
+from meltano.core.processes.lines import decode_line
+from meltano.core.processes.outcome import (
+    PipelineInterruptedError,
+    PipelineTerminatedError,
+    exit_status,
+)
+from meltano.core.processes.pipes import run_pipeline
 
 if TYPE_CHECKING:
     from meltano.core.plugins.invocation import Invocation
@@ -113,16 +120,20 @@ def _fingerprint(executable: str, config_text: str) -> str:
 
 
 def _migrate(invocation: Invocation) -> None:
-    argv = [invocation.argv[0], "db", "migrate"]
     log.info("migrating the airflow database")
-    done = subprocess.run(
-        argv,
-        env=invocation.env,
-        cwd=invocation.cwd,
-        capture_output=True,
-        text=True,
-        timeout=MIGRATE_TIMEOUT_SECONDS,
-        check=False,
+    stdout: list[bytes] = []
+    stderr: list[bytes] = []
+    outcome = asyncio.run(
+        run_pipeline(
+            [invocation.command(argv=[invocation.argv[0], "db", "migrate"])],
+            on_state=stdout.append,
+            on_log=lambda _index, line: stderr.append(line),
+            timeout=MIGRATE_TIMEOUT_SECONDS,
+        )
     )
-    if done.returncode != 0:
-        raise AirflowDatabaseError(done.returncode, done.stderr or done.stdout)
+    if outcome.error is None:
+        return
+    if isinstance(outcome.error, (PipelineInterruptedError, PipelineTerminatedError)):
+        raise outcome.error  # Ctrl-C or SIGTERM to meltano: not the database's fault
+    output = "\n".join(decode_line(line) for line in (stderr or stdout))
+    raise AirflowDatabaseError(exit_status(outcome.results[0].returncode), output)
