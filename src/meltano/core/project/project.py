@@ -185,6 +185,20 @@ class Project:
                     ) from error
         self.refresh()
 
+    @contextlib.contextmanager
+    def edit_dotenv(self) -> Iterator[Path]:
+        """Hold the dotenv file's lock while the caller reads, changes and rewrites it.
+
+        Concurrent `config set --store=dotenv` commands each read, modify and write the whole
+        file; without one lock around all three, the last writer drops the others' keys.
+        """
+        if self.readonly:
+            raise ProjectReadOnlyError()
+        with document.file_lock(self.run_dir / "dotenv.lock"):
+            self.refresh()
+            yield self.env_file
+        self.refresh()
+
     def write_new_file(self, project_file: ProjectFile) -> None:
         """Write a whole project file (used by `init`)."""
         document.write_atomically(project_file.path, project_file.render())

@@ -82,7 +82,8 @@ def set_value(
     _check_writable(project, plugin, store)
     names = dotenv_names(plugin, definition)
     if store is Store.DOTENV:
-        dotenv.update(project.env_file, {names[0]: env_value(definition, value)}, names[1:])
+        with project.edit_dotenv() as env_file:
+            dotenv.update(env_file, {names[0]: env_value(definition, value)}, names[1:])
     elif store is Store.DB:
         systemdb.write_value(project, systemdb.namespace(plugin), definition.name, value)
     else:
@@ -108,8 +109,9 @@ def unset_value(
     for chosen in stores:
         if chosen is Store.DOTENV:
             names = dotenv_names(plugin, definition)
-            if dotenv.update(project.env_file, {}, names):
-                changed.append(chosen)
+            with project.edit_dotenv() as env_file:
+                if dotenv.update(env_file, {}, names):
+                    changed.append(chosen)
         elif chosen is Store.DB:
             if systemdb.delete_values(project, systemdb.namespace(plugin), [definition.name]):
                 changed.append(chosen)
@@ -134,7 +136,8 @@ def reset(
     for chosen in stores:
         if chosen is Store.DOTENV:
             names = [n for d in definitions for n in dotenv_names(plugin, d)]
-            dotenv.update(project.env_file, {}, names)
+            with project.edit_dotenv() as env_file:
+                dotenv.update(env_file, {}, names)
         elif chosen is Store.DB:
             systemdb.delete_values(project, systemdb.namespace(plugin))
         else:
