@@ -1,4 +1,4 @@
-"""F9, F20, F22: a broken meltano.yml, a broken .env, and meltano.yml writes that cannot finish."""
+"""F9, F20, F22, F24: a broken or hostile meltano.yml, a broken .env, writes that cannot finish."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from meltano.core.errors import ExitCode
-from tests.faults.conftest import PROCESS_TIMEOUT, finish, meltano, start
+from tests.faults.conftest import PROCESS_TIMEOUT, Finished, finish, meltano, start
 
 BROKEN = {
     "tab": (lambda text: text, "tab character", None),  # written whole by the test
@@ -154,3 +154,72 @@ def test_f22_meltano_yml_write_killed_midway_keeps_a_whole_file(pipeline_project
         f"F22 kill -9 during `config set` x{rounds}: meltano.yml whole every time "
         f"({outcomes['old']} old, {outcomes['new']} new)"
     )
+
+
+def limited_meltano(project: Path, *args: str, memory: int) -> Finished:
+    """`meltano ARGS` with at most `memory` bytes of address space (a runaway fails, not the host)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "meltano", "--log-level", "warning", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
+    return Finished(done.returncode, done.stdout, done.stderr, time.monotonic() - began)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    lines = ["  x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  x{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels + 1)]
+    return "unused:\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("where", ["meltano.yml", "included"])
+def test_f24_yaml_alias_bomb_is_refused_at_once(pipeline_project: Path, where: str) -> None:
+    path = pipeline_project / "meltano.yml"
+    if where == "meltano.yml":
+        path.write_text(path.read_text() + alias_bomb())
+    else:
+        path.write_text(path.read_text() + "include_paths: [extra/*.yml]\n")
+        path = pipeline_project / "extra" / "bomb.yml"
+        path.parent.mkdir()
+        path.write_text(alias_bomb())
+    bomb_line = path.read_text().splitlines().index("  x5: &a5 [" + ", ".join(["*a4"] * 9) + "]")
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = limited_meltano(pipeline_project, "config", "list", "tap-counter", memory=2 << 30)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+    print(f"F24 alias bomb in {where}: refused in {done.seconds:.2f} s ({seconds:.2f} s CPU)")
+    assert done.code == ExitCode.FAILED, done.stderr[-2000:]
+    assert f"Error: {path}:{bomb_line + 1}:7: aliases here expand to 597,871 values" in done.stderr
+    assert "Traceback" not in done.stderr and "bug" not in done.stderr
+    assert done.seconds < 10  # 4.4.1 takes about 13 s and expands it; without the check, minutes
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_f24_nesting_5000_levels_deep_is_an_error_not_a_crash(
+    pipeline_project: Path, style: str
+) -> None:
+    path = pipeline_project / "meltano.yml"
+    levels = 5000
+    if style == "flow":
+        deep = "deep: " + "[" * levels + "]" * levels + "\n"
+    else:
+        deep = "deep:\n" + "".join(" " * n + "k:\n" for n in range(1, levels + 1))
+    text = path.read_text()
+    path.write_text(text + deep)
+    first = text.count("\n") + 1
+    done = limited_meltano(pipeline_project, "config", "list", "tap-counter", memory=2 << 30)
+    print(f"F24 {levels} levels of {style} nesting: refused in {done.seconds:.2f} s")
+    assert done.code == ExitCode.FAILED, done.stderr[-2000:]
+    where = f"{first}:107" if style == "flow" else f"{first + 99}:100"
+    assert f"Error: {path}:{where}: values are nested more than 100 levels deep" in done.stderr
+    assert "Traceback" not in done.stderr and "Recursion" not in done.stderr
+    assert "bug" not in done.stderr
