@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-
 from tests.conftest import Invoke
-from tests.services.servers import postgres_uri  # noqa: F401 - fixture used by name
+from tests.services.servers import postgres_schema_uri, postgres_uri  # noqa: F401 - fixtures
 
 
-@pytest.fixture
-def schema_uri(postgres_uri: str) -> Iterator[str]:
-    """A database URI whose tables live in a fresh schema, dropped afterwards."""
+def test_state_round_trip_in_postgres(invoke: Invoke, postgres_schema_uri: str) -> None:
     import sqlalchemy
 
     from meltano.core.db.engine import create_engine
 
-    schema = f"cli_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_uri)
-    with admin.begin() as connection:
-        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    yield f"{postgres_uri}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-
-
-def test_state_round_trip_in_postgres(invoke: Invoke, schema_uri: str) -> None:
-    import sqlalchemy
-
-    from meltano.core.db.engine import create_engine
-
-    env = {"MELTANO_DATABASE_URI": schema_uri}
+    env = {"MELTANO_DATABASE_URI": postgres_schema_uri}
     set_result = invoke(
         "state", "set", "--force", "dev:a-to-b", '{"singer_state": {"a": 1}}', env=env
     )
@@ -43,10 +22,10 @@ def test_state_round_trip_in_postgres(invoke: Invoke, schema_uri: str) -> None:
     assert (
         invoke("state", "get", "dev:a-to-b", env=env).stdout == '{"singer_state":{"a":1,"b":2}}\n'
     )
-    with create_engine(schema_uri).connect() as connection:
+    with create_engine(postgres_schema_uri).connect() as connection:
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
         assert revision.scalar_one() == "c0efb3c314eb"
         rows = connection.execute(sqlalchemy.text("SELECT state_id FROM state")).scalars().all()
     assert rows == ["dev:a-to-b"]
-    again = invoke("upgrade", "database", "--database-uri", schema_uri)
+    again = invoke("upgrade", "database", "--database-uri", postgres_schema_uri)
     assert again.stdout.endswith("System database up-to-date.\n")

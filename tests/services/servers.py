@@ -136,6 +136,25 @@ def postgres_uri() -> str:
     return uri
 
 
+@pytest.fixture
+def postgres_schema_uri(postgres_uri: str) -> Iterator[str]:
+    """A URI of the PostgreSQL server whose tables live in a fresh schema, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy
+
+    from meltano.core.db.engine import create_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_uri)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    yield f"{postgres_uri}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
 def _venv_script(name: str) -> str | None:
     import sys
 

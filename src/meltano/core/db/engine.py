@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,10 @@ from meltano.core.db.connect import (
 )
 from meltano.core.db.sql import configure_sqlite
 from meltano.core.errors import MeltanoError
+from meltano.core.project.document import file_lock
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from meltano.core.project.project import Project
 
@@ -65,19 +67,26 @@ def create_engine(uri: str) -> Engine:
     return engine
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(bind: Engine | Connection) -> str | None:
     """The revision recorded in `alembic_version`, or None for an empty database."""
     import sqlalchemy
 
-    with engine.connect() as connection:
-        if not sqlalchemy.inspect(connection).has_table("alembic_version"):
-            return None
-        row = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).first()
-        return str(row[0]) if row else None
+    if not isinstance(bind, sqlalchemy.Connection):
+        with bind.connect() as connection:
+            return current_revision(connection)
+    if not sqlalchemy.inspect(bind).has_table("alembic_version"):
+        return None
+    row = bind.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).first()
+    return str(row[0]) if row else None
 
 
 def migrate(engine: Engine) -> bool:
-    """Bring the schema to HEAD; return True when anything changed."""
+    """Bring the schema to HEAD; return True when anything changed.
+
+    Several commands may open a new project's database at the same moment: one migrates,
+    under a lock (a file lock beside a SQLite file, an advisory lock on a server), and the
+    others find the schema at HEAD when they get the lock.
+    """
     import sqlalchemy
 
     try:
@@ -87,6 +96,31 @@ def migrate(engine: Engine) -> bool:
             f"Cannot open the system database {redact_uri(str(engine.url))}: {error.orig}",
             "Check `database_uri` and that the database is reachable",
         ) from error
+    if not _needs_migration(revision):
+        return False
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
+        if not _needs_migration(current_revision(connection)):
+            return False  # another process migrated it while we waited
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return True
+
+
+#: The advisory lock PostgreSQL holds while one process migrates (any constant bigint will do).
+_MIGRATION_LOCK_KEY = 0x6D656C74616E6F  # "meltano"
+
+
+def _needs_migration(revision: str | None) -> bool:
+    """False at HEAD; True for an empty database; an error for revisions we cannot upgrade."""
     if revision == HEAD or revision in COMPATIBLE_REVISIONS:
         return False
     if revision in OLDER_REVISIONS:
@@ -99,15 +133,18 @@ def migrate(engine: Engine) -> bool:
             f"Cannot upgrade the system database: it is at unknown revision {revision}",
             "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere",
         )
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
     return True
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file, an exclusive lock on `<file>.lock` beside it; servers lock in SQL."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with file_lock(Path(f"{path}.lock")):
+        yield
 
 
 @dataclass(frozen=True)
