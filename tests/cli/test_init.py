@@ -45,6 +45,7 @@ def test_init_creates_the_layout(tmp_path: Path) -> None:
                 ".meltano/CACHEDIR.TAG",
                 ".meltano/analytics.json",
                 ".meltano/meltano.db",
+                ".meltano/meltano.db.lock",  # held while the schema is created or migrated
                 ".meltano/run/meltano.yml.lock",
             ]
         )
