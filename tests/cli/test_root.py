@@ -182,3 +182,60 @@ def test_bad_log_config_is_clear(invoke, project_dir: Path) -> None:  # type: ig
     result = invoke("--log-config", "bad.yaml", "environment", "list")
     assert result.exit_code == ExitCode.FAILED
     assert "bad.yaml is invalid" in result.stderr
+
+
+LOGGING_YAML = """\
+version: 1
+disable_existing_loggers: false
+formatters:
+  default:
+    format: "%(message)s"
+  structured_plain:
+    (): meltano.core.logging.console_log_formatter
+    colors: False
+  kv:
+    (): meltano.core.logging.key_value_formatter
+    sort_keys: true
+    callsite_parameters: true
+  json:
+    (): meltano.core.logging.formatters.json_formatter
+    preset: google-cloud-logging
+handlers:
+  kv_file:
+    class: logging.FileHandler
+    formatter: kv
+    filename: {directory}/kv.log
+  json_file:
+    class: logging.FileHandler
+    formatter: json
+    filename: {directory}/json.log
+root:
+  level: INFO
+  handlers: [kv_file, json_file]
+"""
+
+
+def test_log_config_formatter_arguments_take_effect(invoke, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    (project_dir / "logging.yaml").write_text(LOGGING_YAML.format(directory=project_dir))
+    assert invoke("environment", "list").exit_code == 0
+    lines = (project_dir / "kv.log").read_text().splitlines()
+    keys = [pair.split("=")[0] for pair in lines[0].split(" ") if "=" in pair]
+    assert keys[:2] == ["event", "func_name"] and keys == sorted(keys)
+    assert any("func_name='setup_logging'" in line for line in lines)
+    first = json.loads((project_dir / "json.log").read_text().splitlines()[0])
+    assert first["severity"] == "INFO" and "message" in first
+
+
+def test_log_config_unknown_argument_names_formatter_and_argument(
+    invoke, project_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (project_dir / "logging.yaml").write_text(
+        "version: 1\nformatters:\n  kv:\n    (): meltano.core.logging.key_value_formatter\n"
+        "    sort_key: false\n"
+    )
+    result = invoke("environment", "list")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Formatter 'kv'" in result.stderr
+    assert "key_value_formatter has no argument 'sort_key'" in result.stderr
+    assert "Its arguments are: sort_keys, key_order, drop_missing" in result.stderr
+    assert "Traceback" not in result.stderr
