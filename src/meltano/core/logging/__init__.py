@@ -45,6 +45,7 @@ from meltano.core.logging.formatters import (  # noqa: E402
     make_formatter,
     message_template,
     plain_formatter,
+    remember_callsite,
     timestamper,
     use_colors,
 )
@@ -116,6 +117,7 @@ def _configure_structlog() -> None:
             structlog.stdlib.add_logger_name,
             structlog.stdlib.PositionalArgumentsFormatter(),
             timestamper(),
+            remember_callsite,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

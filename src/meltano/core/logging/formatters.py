@@ -58,15 +58,33 @@ def _drop_internal_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> Eve
     return event_dict
 
 
+_CALLSITE = "_callsite"
+
+
+def remember_callsite(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Note where a structlog event was logged, hidden until a formatter asks for it.
+
+    Found here, at logging time: the stdlib record's own location can point into structlog
+    when its logger was created before structlog's logger class was installed.
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("structlog"):
+        frame = frame.f_back
+    event_dict[_CALLSITE] = (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    return event_dict
+
+
 def _add_callsite(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """Where the line was logged. structlog's stdlib loggers skip their own frames, so the
-    record's location is the caller's for structlog events and plain records alike."""
+    """`pathname`, `lineno`, `func_name`, `process` of the logging call."""
     record = event_dict.get("_record")
-    if isinstance(record, logging.LogRecord):
+    callsite = event_dict.get(_CALLSITE)
+    if isinstance(callsite, tuple):
+        event_dict["pathname"], event_dict["lineno"], event_dict["func_name"] = callsite
+    elif isinstance(record, logging.LogRecord):
         event_dict["pathname"] = record.pathname
         event_dict["lineno"] = record.lineno
         event_dict["func_name"] = record.funcName
-        event_dict["process"] = record.process
+    event_dict["process"] = record.process if isinstance(record, logging.LogRecord) else None
     return event_dict
 
 
