@@ -87,3 +87,51 @@ def test_venv_backend_setting_is_used(
     assert request.log_file == (
         project_dir / ".meltano" / "logs" / "pip" / "utilities" / "hello" / "install.log"
     )
+
+
+AIRFLOW = """\
+plugins:
+  orchestrators:
+  - name: airflow
+    variant: apache
+    pip_url: apache-airflow==3.3.0 --constraint https://example.com/constraints-3.3.0/constraints-${MELTANO__PYTHON_VERSION}.txt
+  utilities:
+  - name: probe
+    namespace: probe_ns
+    pip_url: probe/${MELTANO__PYTHON_VERSION}/${MELTANO_JOB_TRIGGER}/${MELTANO_UTILITY_NAMESPACE}/${MELTANO_USER_AGENT}
+"""
+
+
+def test_hub_pip_urls_expand_meltanos_built_in_variables(
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
+    write_meltano_yml(AIRFLOW)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    project = Project(project_dir, environ={})
+    plugins = project_plugins(project, definitions=lambda *_: None)
+    requests = {p.plugin.name: p.request for p in plan_installs(project, plugins)}
+    airflow, probe = requests["airflow"], requests["probe"]
+    assert airflow is not None and probe is not None
+    assert airflow.pip_url == (
+        "apache-airflow==3.3.0 --constraint "
+        f"https://example.com/constraints-3.3.0/constraints-{version}.txt"
+    )
+    from meltano import __version__
+
+    assert probe.pip_url == f"probe/{version}/cli/probe_ns/Meltano/{__version__}"
+
+
+def test_terminal_overrides_the_python_version_and_trigger_but_not_identity(
+    project_dir: Path, write_meltano_yml: Callable[[str], Path]
+) -> None:
+    write_meltano_yml(AIRFLOW)
+    environ = {
+        "MELTANO__PYTHON_VERSION": "3.9",
+        "MELTANO_JOB_TRIGGER": "airflow",
+        "MELTANO_UTILITY_NAMESPACE": "not-this",
+    }
+    project = Project(project_dir, environ=environ)
+    plugins = project_plugins(project, definitions=lambda *_: None)
+    requests = {p.plugin.name: p.request for p in plan_installs(project, plugins)}
+    probe = requests["probe"]
+    assert probe is not None and probe.pip_url.startswith("probe/3.9/airflow/probe_ns/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -151,12 +152,31 @@ def meltano_settings_env(resolved: Mapping[str, Resolved]) -> dict[str, str]:
     }
 
 
+def pip_url_defaults() -> dict[str, str]:
+    """Built-in `pip_url` variables that the terminal may override, as in 4.4.1.
+
+    `MELTANO__PYTHON_VERSION` is the `major.minor` of the Python Meltano runs on: the Hub's
+    Airflow orchestrator and utilities pick their constraints file by it. `MELTANO_JOB_TRIGGER`
+    is `cli` unless a scheduler exported its own.
+    """
+    return {
+        "MELTANO__PYTHON_VERSION": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "MELTANO_JOB_TRIGGER": "cli",
+    }
+
+
 def install_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
-    """What `pip_url` is expanded against: terminal, project, root `env`, identity, plugin `env`.
+    """What `pip_url` is expanded against: built-ins, terminal, project, root `env`, identity,
+    plugin `env`.
 
     No environment is active for installs, so environment-level blocks never apply.
     """
-    seen = {**terminal_env(project), **project_env(project), "MELTANO_ENVIRONMENT": ""}
+    seen = {
+        **pip_url_defaults(),
+        **terminal_env(project),
+        **project_env(project),
+        "MELTANO_ENVIRONMENT": "",
+    }
     seen.update(identity_env(plugin))
     seen.update(_expand_block(project.meltano.get("env") or {}, seen))
     for ancestor in reversed(plugin.lineage()):

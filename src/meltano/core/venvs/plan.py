@@ -98,17 +98,23 @@ def plan_installs(
 
 
 def expanded_pip_url(project: Project, plugin: ProjectPlugin, *, strict: bool) -> str | None:
-    """`pip_url` with `$VAR`s expanded (terminal env, project env, root and plugin `env`).
+    """`pip_url` with `$VAR`s expanded (built-ins, terminal env, project env, `env:` blocks).
 
     A reference to an unset variable is an error when `strict`; otherwise it is logged and
     None is returned, so an automatic install skips the plugin.
     """
     from meltano.core.settings.expand import expand_text, references
-    from meltano.core.settings.process_env import identity_env, terminal_env, yml_env
+    from meltano.core.settings.process_env import (
+        identity_env,
+        pip_url_defaults,
+        terminal_env,
+        yml_env,
+    )
     from meltano.core.settings.project_settings import project_env
 
     pip_url = plugin.pip_url or ""
     env = {
+        **pip_url_defaults(),
         **terminal_env(project),
         **project_env(project),
         **identity_env(plugin),
