@@ -217,6 +217,34 @@ def test_unknown_setting_is_stored_as_text(invoke, tap_project) -> None:
     assert "custom_thing [env: TAP_X_CUSTOM_THING] current value: '{\"a\": [1,2]}'" in listed
 
 
+def test_undeclared_keys_keep_the_kind_of_the_value_they_replace(invoke, project_dir) -> None:
+    """As 4.4.1: `n: 5` set to 7 stays an integer, `true` set to false a boolean, a new key is
+    text; a literal dot in a name part is a plain dot in the YAML key (file paths)."""
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write(
+            "plugins:\n  extractors:\n  - name: tap-x\n    namespace: tap_x\n"
+            "    executable: echo\n    config:\n      n: 5\n      b: true\n"
+            "  files:\n  - name: fb\n    namespace: fb\n    pip_url: fb\n"
+            "    update:\n      '*.py': true\n"
+        )
+    for args in (
+        ("tap-x", "n", "7"),
+        ("tap-x", "b", "false"),
+        ("tap-x", "i", "j.k", "2"),
+        ("fb", "_update", "*.py", "false"),
+        ("fb", "_update", "a/b.py", "false"),
+    ):
+        assert invoke("config", "set", *args).exit_code == 0
+    assert yml(project_dir).endswith(
+        "    config:\n      n: 7\n      b: false\n      i:\n        j.k: '2'\n"
+        "  files:\n  - name: fb\n    namespace: fb\n    pip_url: fb\n"
+        "    update:\n      '*.py': false\n      a/b.py: 'false'\n"
+    )
+    refused = invoke("config", "set", "tap-x", "n", "abc")
+    assert refused.exit_code == ExitCode.FAILED
+    assert "Setting 'n' expects an integer" in refused.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

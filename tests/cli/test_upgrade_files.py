@@ -4,6 +4,7 @@ with a standard-library backend, so installing it needs no package index."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path, PurePosixPath
 
@@ -62,6 +63,20 @@ def test_upgrade_files_rewrites_only_managed_files(invoke, project_dir, tmp_path
     assert again.stdout.splitlines()[-1] == "Nothing to update"
 
 
+def test_the_headers_config_command_stops_the_updates(invoke, project_dir, tmp_path, bundle):
+    add(invoke, reference(tmp_path, bundle, f"update:\n  {DAG}: true\n"))
+    header = (project_dir / DAG).read_text().splitlines()[:4]
+    command = shlex.split(header[2].removeprefix("#").strip())
+    assert command[:3] == ["meltano", "config", "set"]
+    result = invoke(*command[1:])
+    assert result.exit_code == 0, result.output
+    # The value replaces `true` in place, a boolean and under the path as written (4.4.1 too).
+    assert f"    update:\n      {DAG}: false\n" in (project_dir / "meltano.yml").read_text()
+    (project_dir / DAG).write_text("edited\n")
+    assert invoke("upgrade", "files").stdout.splitlines()[-1] == "Nothing to update"
+    assert (project_dir / DAG).read_text() == "edited\n"
+
+
 def test_bundle_without_update_is_not_kept_in_meltano_yml(invoke, project_dir, tmp_path, bundle):
     result = add(invoke, reference(tmp_path, bundle, ""))
     assert result.exit_code == 0, result.output
@@ -85,7 +100,7 @@ def test_bundle_files_come_from_the_distribution_record(tmp_path: Path) -> None:
 
 
 def test_update_patterns() -> None:
-    update = {"orchestrate/**": True, "orchestrate/keep.py": False, "*.sql": True}
+    update = {"orchestrate/**": True, "orchestrate/keep.py": "false", "*.sql": True}
     assert is_managed(PurePosixPath("orchestrate/dags/x.py"), update)
     assert not is_managed(PurePosixPath("orchestrate/keep.py"), update)
     assert is_managed(PurePosixPath("x.sql"), update)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.project.project import is_truthy
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -86,8 +87,10 @@ def is_managed(relative: PurePosixPath, update: Mapping[str, Any]) -> bool:
     """Whether the `update` extra says Meltano keeps this file up to date (exact path wins)."""
     text = str(relative)
     if text in update:
-        return bool(update[text])
-    matches = [bool(flag) for pattern, flag in update.items() if fnmatch.fnmatch(text, pattern)]
+        return is_truthy(update[text])
+    matches = [
+        is_truthy(flag) for pattern, flag in update.items() if fnmatch.fnmatch(text, pattern)
+    ]
     return bool(matches) and all(matches)
 
 
@@ -99,7 +102,7 @@ def managed_header(plugin_name: str, relative: PurePosixPath) -> str:
     lines = [
         f"This file is managed by the '{plugin_name}' file bundle: `meltano upgrade` rewrites it.",
         "To keep your own changes, stop the updates with",
-        f"    meltano config --plugin-type=files {plugin_name} set _update {relative} false",
+        f"    meltano config set --plugin-type=files {plugin_name} _update {relative} false",
         f"or remove '{plugin_name}' from meltano.yml.",
     ]
     return "".join(f"{marker} {line}\n" for line in lines) + "\n"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -11,8 +11,8 @@ import structlog
 from meltano.core.errors import MeltanoError
 from meltano.core.settings import stores
 from meltano.core.settings.cast import cast
-from meltano.core.settings.definitions import SettingDefinition, find_definition
-from meltano.core.settings.names import canonical, join_name
+from meltano.core.settings.definitions import Kind, SettingDefinition, find_definition, infer_kind
+from meltano.core.settings.names import canonical, join_name, split_name
 from meltano.core.settings.resolve import Resolved
 from meltano.core.settings.subject import REDACTED, ConfigSubject, load_subject
 
@@ -74,7 +74,11 @@ def set_setting(
         return Change(
             subject, definition, None, (), _current(project, name, plugin_type, definition)
         )
-    value = raw_value if unknown else cast(definition, raw_value)
+    if unknown:
+        kind = _kind_of_stored(subject, definition)
+        value = raw_value if kind is None else cast(replace(definition, kind=kind), raw_value)
+    else:
+        value = cast(definition, raw_value)
     used = stores.set_value(project, subject.plugin, definition, value, store)
     return Change(
         subject, definition, value, (used,), _current(project, name, plugin_type, definition)
@@ -122,6 +126,22 @@ def _current(
         log.warning("cannot read the current value", reason=error.reason)
         return None
     return subject.values.get(definition.name)
+
+
+_SCALAR_KINDS = (Kind.BOOLEAN, Kind.INTEGER, Kind.DECIMAL)
+
+
+def _kind_of_stored(subject: ConfigSubject, definition: SettingDefinition) -> Kind | None:
+    """An undeclared setting is cast like the value it replaces, as 4.4.1 does: `update:
+    {dags/meltano.py: true}` set to `false` stays a boolean; a new key is stored as text."""
+    kind = definition.kind
+    if kind is None and subject.plugin is not None and definition.name.startswith("_"):
+        head, *path = split_name(definition.name)
+        node: object = subject.plugin.extras.get(head)
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        kind = infer_kind(node)
+    return kind if kind in _SCALAR_KINDS else None
 
 
 def _inside_extra(subject: ConfigSubject, name: str) -> bool:

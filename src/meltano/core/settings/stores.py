@@ -221,9 +221,11 @@ def _set_path(
         _child(node, "config")
     target, parts = _location(node, plugin, definition.name)
     *parents, last = parts
+    # A literal dot stays a plain dot in the YAML key, as 4.4.1 writes it: `_update` keys are
+    # file paths (`dags/meltano.py`) that the file bundle looks up as written.
     for part in parents:
-        target = _child(target, part.replace(".", "\\."))
-    target[last.replace(".", "\\.")] = value
+        target = _child(target, part)
+    target[last] = value
 
 
 def _remove_spellings(
@@ -244,14 +246,15 @@ def _pop_path(node: MutableMapping[str, Any], parts: list[str]) -> bool:
     """Remove `parts` under `node`, however the YAML splits it into dotted keys."""
     removed = False
     for size in range(len(parts), 0, -1):
-        key = ".".join(p.replace(".", "\\.") for p in parts[:size])
-        if key not in node:
-            continue
-        if size == len(parts):
-            del node[key]
-            removed = True
-        elif isinstance(node[key], MutableMapping):
-            removed = _pop_path(node[key], parts[size:]) or removed
-            if not node[key]:
+        escaped = ".".join(p.replace(".", "\\.") for p in parts[:size])
+        for key in dict.fromkeys((escaped, ".".join(parts[:size]))):
+            if key not in node:
+                continue
+            if size == len(parts):
                 del node[key]
+                removed = True
+            elif isinstance(node[key], MutableMapping):
+                removed = _pop_path(node[key], parts[size:]) or removed
+                if not node[key]:
+                    del node[key]
     return removed
