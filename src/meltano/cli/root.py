@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "el": ("meltano.cli.el", "Extract and load with one extractor and one loader."),
     "elt": ("meltano.cli.elt", "Deprecated: use `meltano el` or `meltano run`."),
     "select": ("meltano.cli.select", "Choose the streams and properties an extractor extracts."),
+    "schema": ("meltano.cli.schema", "Create a schema in a PostgreSQL system database."),
 }
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")

@@ -1,0 +1,31 @@
+"""`meltano schema create SCHEMA ROLE...`: prepare a schema in a PostgreSQL system database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from meltano.cli.options import pass_project
+
+
+@click.group("schema")
+def command() -> None:
+    """Manage schemas in the system database (PostgreSQL)."""
+
+
+@command.command("create")
+@click.argument("schema")
+@click.argument("roles", metavar="ROLE...", nargs=-1, required=True)
+@pass_project(database=True)
+def create(project: Any, schema: str, roles: tuple[str, ...]) -> None:
+    """Create SCHEMA if it does not exist and let each ROLE use it.
+
+    Each role gets USAGE and CREATE on the schema, and SELECT on the tables created in it
+    from now on.
+    """
+    from meltano.core.db.schemas import create_schema
+
+    grant = create_schema(project, schema, roles)
+    verb = "Created" if grant.created else "Kept the existing"
+    click.echo(f"{verb} schema '{grant.schema}'; granted USAGE and CREATE to {', '.join(roles)}")
