@@ -93,12 +93,18 @@ class Watch(threading.Thread):
 
 
 def measure(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 900
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float = 900,
+    stdout: Path | None = None,
 ) -> Sample:
-    """Run argv once, its stdout discarded and its stderr written to a file, and measure it."""
+    """Run argv once, its stdout discarded (or written to `stdout`) and its stderr written to a
+    file (`bench-stderr.log` in `cwd`), and measure it."""
     log = cwd / "bench-stderr.log"
-    with log.open("wb") as stderr:
-        sample = _measure(argv, cwd, env, stderr.fileno(), timeout)
+    with log.open("wb") as stderr, (stdout or Path(os.devnull)).open("wb") as out:
+        sample = _measure(argv, cwd, env, stderr.fileno(), out.fileno(), timeout)
     if sample.ok:
         return sample
     tail = log.read_bytes()[-2000:].decode(errors="replace").strip().splitlines()[-3:]
@@ -106,7 +112,7 @@ def measure(
 
 
 def _measure(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str], stderr: int, timeout: float
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], stderr: int, stdout: int, timeout: float
 ) -> Sample:
     before, started = children_cpu(), time.perf_counter()
     process = subprocess.Popen(
@@ -114,7 +120,7 @@ def _measure(
         cwd=cwd,
         env=dict(env),
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=stderr,
     )
     watch = Watch(process.pid)

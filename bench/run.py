@@ -1,4 +1,4 @@
-"""Benchmarks, run with `uv run nox -s bench` (about 8 minutes on 2 cores; `-- --quick`: about 2).
+"""Benchmarks, run with `uv run nox -s bench` (see bench/README.md for how long each plan takes).
 
 One run prints, for our meltano and Meltano 4.4.1 (installed once into a cache venv; pass
 `--no-reference` to skip it), beside a bare `tap | target` shell pipe:
@@ -9,7 +9,9 @@ One run prints, for our meltano and Meltano 4.4.1 (installed once into a cache v
   4. 10,000 STATE messages against one
   5. 50 MB of tap stderr against none
   6. cold start of `--version`, `--help`, `config list`, `schedule list --format=json`
-and then the issue's targets with the measured figures.
+  7. catalogs of 100 to 10,000 streams: select --list, invoke --dump=catalog, run; warm/cold
+  8. a generated project of 300 plugins: compile, config list, schedule list, job list, run
+and then the issues' targets (6 and 19) with the measured figures.
 
 Arms are interleaved round by round and figures are medians. Compare CPU: wall time on a
 shared 2-core machine is noisy. See bench/README.md.
@@ -32,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import big_project
+import catalogs
 import sections
 from targets import check_targets
 from workspace import make_workspace
@@ -39,7 +43,7 @@ from workspace import make_workspace
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "meltano-bench"
 REFERENCE_VERSION = "4.4.1"
-SECTIONS = ("pipelines", "widths", "state", "stderr", "cold", "driver")
+SECTIONS = ("pipelines", "widths", "state", "stderr", "cold", "catalogs", "project", "driver")
 DEFAULT_SECTIONS = SECTIONS[:-1]
 
 
@@ -147,6 +151,10 @@ def main() -> None:
             figures["stderr"] = sections.stderr(ws, plan)
         if "cold" in chosen:
             figures["cold"] = sections.cold_start(ws, plan)
+        if "catalogs" in chosen:
+            figures["catalogs"] = catalogs.catalogs(ws, plan)
+        if "project" in chosen:
+            figures["project"] = big_project.big_project(ws, plan)
     if "driver" in chosen:
         print("\npipes driver alone (bench/pipes_bench.py)", flush=True)
         quick = ["--records", "100000", "--rounds", "2"] if args.quick else []

@@ -34,6 +34,20 @@ class Plan:
     stderr_width: int = 100
     stderr_records: int = 100_000
     slow_reference_rounds: int = 1  # 4.4.1 with many STATE messages or much stderr
+    catalog_sizes: tuple[int, ...] = (100, 500, 2_000, 10_000)  # streams
+    catalog_rounds: int = 3  # below 2,000 streams
+    catalog_big_rounds: int = 3  # at 2,000 streams and more
+    catalog_reference_rounds: int = 2  # 4.4.1's arms
+    catalog_reference_full: int = 2_000  # above this size, 4.4.1 runs only two arms, once
+    # generated projects: (plugins, schedules, environments); the first (300, 200, 5) is the
+    # big project every command runs on, the others show how `compile` grows
+    project_shapes: tuple[tuple[int, int, int], ...] = (
+        (300, 200, 5),
+        (150, 100, 5),
+        (300, 200, 10),
+    )
+    project_rounds: int = 5
+    project_reference_compile: bool = True  # 4.4.1's compile takes a minute or more: once
     quick: bool = False
 
 
@@ -54,6 +68,14 @@ QUICK = Plan(
     cold_rounds=3,
     state_messages=1_000,
     stderr_lines=100_000,
+    catalog_sizes=(100, 2_000),
+    catalog_rounds=1,
+    catalog_big_rounds=1,
+    catalog_reference_rounds=1,
+    catalog_reference_full=100,
+    project_shapes=((300, 200, 5),),
+    project_rounds=2,
+    project_reference_compile=False,
     quick=True,
 )
 

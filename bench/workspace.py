@@ -132,8 +132,8 @@ def plugin_script(source: Path, destination: Path) -> Path:
     return destination
 
 
-def make_project(executable: Path, directory: Path, tap: Path, target: Path, label: str) -> Meltano:
-    """`meltano init` a project (its system database), then give it the benchmark's meltano.yml."""
+def init_project(executable: Path, directory: Path, label: str, meltano_yml: str) -> Meltano:
+    """`meltano init` a project (its system database), then give it this meltano.yml."""
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
     env = tap_env()
     if label == "ours":
@@ -146,12 +146,16 @@ def make_project(executable: Path, directory: Path, tap: Path, target: Path, lab
             env=env,
             **quiet,
         )
-    (directory / "meltano.yml").write_text(
-        MELTANO_YML.format(project_id=f"bench-{label}", tap=tap, target=target)
-    )
+    (directory / "meltano.yml").write_text(meltano_yml)
     # the first command after init may migrate or create tables: keep that out of the timings
     subprocess.run([str(executable), "schedule", "list"], cwd=directory, env=env, **quiet)
     return Meltano(label, executable, directory)
+
+
+def make_project(executable: Path, directory: Path, tap: Path, target: Path, label: str) -> Meltano:
+    """A project with the benchmark's meltano.yml (tap-counter, target-jsonl, a job, schedules)."""
+    text = MELTANO_YML.format(project_id=f"bench-{label}", tap=tap, target=target)
+    return init_project(executable, directory, label, text)
 
 
 def make_workspace(root: Path, ours: Path, reference: Path | None) -> Workspace:
