@@ -215,26 +215,31 @@ def _database_at(path: Path, revision: str) -> str:
     return uri
 
 
-def test_database_at_the_revision_before_head_is_used_as_is(invoke: Invoke, tmp_path: Path) -> None:
+def test_database_at_the_revision_before_head_is_upgraded(invoke: Invoke, tmp_path: Path) -> None:
     uri = _database_at(tmp_path / "m.db", "6828cc5b1a4f")
     assert invoke("upgrade", "database", "--database-uri", uri).stdout.endswith(
-        "System database up-to-date.\n"
+        "Upgrading database to c0efb3c314eb\n"
     )
     env = {"MELTANO_DATABASE_URI": uri}
     assert invoke(*SET, "a", '{"singer_state": {"a": 1}}', env=env).exit_code == 0
     assert invoke("state", "get", "a", env=env).stdout == '{"singer_state":{"a":1}}\n'
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "m.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert "user" not in tables  # the retired UI's table is dropped, as 4.4.1 does
 
 
-def test_database_from_before_4_x_is_refused_untouched(invoke: Invoke, tmp_path: Path) -> None:
-    uri = _database_at(tmp_path / "m.db", "f4c225a9492f")
+def test_database_from_before_2_0_is_refused_untouched(invoke: Invoke, tmp_path: Path) -> None:
+    uri = _database_at(tmp_path / "m.db", "d135f52a6f49")
     result = invoke("state", "list", env={"MELTANO_DATABASE_URI": uri})
     assert result.exit_code == ExitCode.FAILED
-    assert "f4c225a9492f" in result.stderr
+    assert "d135f52a6f49, from a Meltano older than 2.0" in result.stderr
     import sqlite3
 
     with sqlite3.connect(tmp_path / "m.db") as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("f4c225a9492f",)
+            ("d135f52a6f49",)
         ]
 
 

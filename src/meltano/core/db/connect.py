@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from meltano.core.project.project import Project
 
 HEAD = "c0efb3c314eb"
-# Revisions Meltano created before its head; a database at one of these predates 4.x.
+# The revisions databases made by Meltano 2.0 to 4.0 are at, oldest first (2.0-2.1, 2.2-2.6,
+# 2.7, 2.8-4.0); migrations/legacy/ brings each of them to HEAD.
+LEGACY_REVISIONS = ("13e8639c6d2b", "5b43800443d1", "f4c225a9492f", "6828cc5b1a4f")
+# Revisions of Meltano 1.x databases, which we do not upgrade.
 OLDER_REVISIONS = (
     "b4c05e463b53",
     "6ef30ab7b8e5",
@@ -32,14 +35,8 @@ OLDER_REVISIONS = (
     "367228df6a43",
     "e4fbabc3fed6",
     "d135f52a6f49",
-    "13e8639c6d2b",
-    "5b43800443d1",
-    "f4c225a9492f",
 )
-# Older revisions whose `runs`, `state` and `plugin_settings` tables already match HEAD: the
-# next step only drops the tables of the retired UI, so 4.4.1 works on them as they are.
-COMPATIBLE_REVISIONS = ("6828cc5b1a4f",)
-CURRENT_REVISIONS = (HEAD, *COMPATIBLE_REVISIONS)
+CURRENT_REVISIONS = (HEAD,)
 SQLITE_MINIMUM = (3, 25, 1)
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.db.connect import (
-    COMPATIBLE_REVISIONS,
     HEAD,
+    LEGACY_REVISIONS,
     OLDER_REVISIONS,
     database_uri,
     prepare_sqlite,
@@ -24,6 +24,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.project.document import file_lock
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
 
     from meltano.core.project.project import Project
@@ -99,20 +100,37 @@ def migrate(engine: Engine) -> bool:
     if not _needs_migration(revision):
         return False
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with _migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
                 sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
             )
-        if not _needs_migration(current_revision(connection)):
+        revision = current_revision(connection)
+        if not _needs_migration(revision):
             return False  # another process migrated it while we waited
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        if revision in LEGACY_REVISIONS:
+            log.info("upgrading a system database made by an older Meltano", revision=revision)
+            command.upgrade(_alembic_config(connection, "legacy"), "head")
+        command.upgrade(_alembic_config(connection, "versions"), "head")
     return True
+
+
+def _alembic_config(connection: Connection, versions: str) -> Config:
+    """Alembic on our connection with the revisions of `migrations/<versions>/`.
+
+    `versions/` creates a new database in one step; `legacy/` holds the steps from the
+    revisions of Meltano 2.0-4.0 databases to the same HEAD.
+    """
+    from alembic.config import Config
+
+    migrations = Path(__file__).parent / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(migrations / versions))
+    config.attributes["connection"] = connection
+    return config
 
 
 #: The advisory lock PostgreSQL holds while one process migrates (any constant bigint will do).
@@ -120,20 +138,21 @@ _MIGRATION_LOCK_KEY = 0x6D656C74616E6F  # "meltano"
 
 
 def _needs_migration(revision: str | None) -> bool:
-    """False at HEAD; True for an empty database; an error for revisions we cannot upgrade."""
-    if revision == HEAD or revision in COMPATIBLE_REVISIONS:
+    """False at HEAD; True for an empty database or one from Meltano 2.0-4.0; an error for
+    revisions we cannot upgrade."""
+    if revision == HEAD:
         return False
+    if revision is None or revision in LEGACY_REVISIONS:
+        return True
     if revision in OLDER_REVISIONS:
         raise MeltanoError(
-            f"The system database is at revision {revision}, from a Meltano older than 4.x",
+            f"The system database is at revision {revision}, from a Meltano older than 2.0",
             "Upgrade it once with Meltano 4.4.1 (`meltano upgrade database`), then use it here",
         )
-    if revision is not None:
-        raise MeltanoError(
-            f"Cannot upgrade the system database: it is at unknown revision {revision}",
-            "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere",
-        )
-    return True
+    raise MeltanoError(
+        f"Cannot upgrade the system database: it is at unknown revision {revision}",
+        "It may be corrupted or come from a newer Meltano; point `database_uri` elsewhere",
+    )
 
 
 @contextlib.contextmanager
