@@ -29,7 +29,8 @@ from measure import Sample, Summary, interleave, measure
 from sections import Plan, progress
 from workspace import Meltano, Workspace, init_project, plugin_script, tap_env
 
-CACHED, LOCAL = "tap-streams", "tap-streams-local"
+CACHED, LOCAL, ONE = "tap-streams", "tap-streams-local", "tap-streams-one"
+ONE_STREAM_RUN = "run warm, 1-stream tap"  # run's fixed cost, to tell its catalog step apart
 TAP_SCRIPT = Path(__file__).resolve().parents[1] / "tests" / "plugins" / "tap_streams.py"
 EXTRACTOR = """\
   - name: {name}
@@ -41,7 +42,7 @@ EXTRACTOR = """\
       kind: integer
     - name: properties
       kind: integer
-    select:
+{config}    select:
     - stream_*[02468].*
     - stream_*[13579].id
     - stream_*[13579].meta.source
@@ -95,7 +96,7 @@ COMMANDS = (
     Command("run", ("run", "--no-install", "{tap}", "target-jsonl"), MODES),
 )
 # 4.4.1 above the largest size of the plan's `catalog_reference_full`: these arms only, once
-REFERENCE_AT_LARGEST = ("select --list warm", "run warm")
+REFERENCE_AT_LARGEST = ("select --list warm", "run warm", ONE_STREAM_RUN)
 
 
 @dataclass
@@ -118,21 +119,33 @@ class Projects:
 
 
 def make_projects(ws: Workspace) -> Projects:
-    """A second project per Meltano, beside the main ones, with the two tap-streams extractors."""
+    """A second project per Meltano, beside the main ones, with the tap-streams extractors."""
     tap = plugin_script(TAP_SCRIPT, ws.root / "tap-streams")
     meltanos = []
     for meltano in ws.meltanos():
+        pip_url = "    pip_url: tap-streams\n"
         extractors = EXTRACTOR.format(
-            name=CACHED, namespace="tap_streams", tap=tap, pip_url="    pip_url: tap-streams\n"
+            name=CACHED, namespace="tap_streams", tap=tap, pip_url=pip_url, config=""
         )
         extractors += EXTRACTOR.format(
-            name=LOCAL, namespace="tap_streams_local", tap=tap, pip_url=""
+            name=LOCAL, namespace="tap_streams_local", tap=tap, pip_url="", config=""
+        )
+        # the same run with a catalog of one stream (its config wins over TAP_STREAMS_STREAMS)
+        extractors += EXTRACTOR.format(
+            name=ONE,
+            namespace="tap_streams_one",
+            tap=tap,
+            pip_url=pip_url,
+            config="    config:\n      streams: 1\n",
         )
         text = MELTANO_YML.format(
             project_id=f"bench-catalog-{meltano.label}", extractors=extractors, target=ws.target
         )
         directory = ws.root / f"catalog-{'ours' if meltano.label == 'ours' else 'reference'}"
-        meltanos.append(init_project(meltano.executable, directory, meltano.label, text))
+        project = init_project(meltano.executable, directory, meltano.label, text)
+        prime = [str(meltano.executable), "select", ONE, "--list", "--no-install"]
+        measure(prime, cwd=project.project, env=catalog_env(1))  # its cache, made once
+        meltanos.append(project)
     return Projects(ws.root, tap, meltanos)
 
 
@@ -192,6 +205,11 @@ def arms_at(
         ),
     }
     for meltano in projects.meltanos:
+        one = [str(meltano.executable), "run", "--no-install", ONE, "target-jsonl"]
+        if meltano.label == "ours" or reference is None or ONE_STREAM_RUN in reference:
+            arms[f"{meltano.label} {ONE_STREAM_RUN}"] = partial(
+                measure, one, cwd=meltano.project, env=env
+            )
         for command in COMMANDS:
             for mode in command.modes:
                 name = f"{command.label} {mode}"
@@ -287,6 +305,19 @@ def _print(
                     row += _cell(summary, lambda s: s.peak_mib, ".0f", 8)
                 if present:
                     print(row)
+        for name in (ONE_STREAM_RUN, "run: catalog step (warm - 1 stream)"):
+            row = f"{'':>8}  {name:<30}"
+            for label in labels:
+                summary = arms.get(f"{label} {ONE_STREAM_RUN}")
+                warm = arms.get(f"{label} run warm")
+                if name == ONE_STREAM_RUN:
+                    row += _cell(summary, lambda s: s.cpu, ".2f", 11) + " " * 7
+                    row += _cell(summary, lambda s: s.peak_mib, ".0f", 8)
+                elif summary is not None and warm is not None and summary.rounds and warm.rounds:
+                    row += f"{warm.cpu - summary.cpu:>11.2f}" + " " * 15
+                else:
+                    row += " " * 26
+            print(row)
     _print_per_stream(labels, results)
     for what, counts in (
         ("left no cached catalog behind", projects.lost),
