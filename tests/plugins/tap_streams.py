@@ -8,9 +8,12 @@ stream `stream_NNNNN` has `properties` top-level properties (`id` and `updated_a
 entry (`selected-by-default`, `table-key-properties`, `valid-replication-keys`). With the
 default 38 properties a stream is about 13 KB of JSON (26 MB at 2,000 streams).
 
-Settings come from `--config FILE` (JSON), then `TAP_STREAMS_<NAME>` environment variables:
+Settings come from `TAP_STREAMS_<NAME>` environment variables, then `--config FILE` (JSON), so
+that the config Meltano writes wins over the environment:
   streams (10)        how many streams the catalog has
   properties (36)     top-level properties per stream (at least 3; with `meta`'s two, 38 in all)
+  compact             print the catalog on one line, without indentation
+  discover_log        append a line to this file on every `--discover` (tests count them)
 A sync (`--catalog FILE`) checks that the file is there and writes one SCHEMA, one RECORD and
 one STATE of the first stream; it does not parse the catalog, so the benchmark measures the
 orchestrator's catalog work and not the tap's.
@@ -23,7 +26,8 @@ import os
 import sys
 from pathlib import Path
 
-DEFAULTS = {"streams": 10, "properties": 36}
+PROPERTIES = 36
+DEFAULTS = {"streams": 10, "properties": PROPERTIES}
 TYPES = (
     {"type": ["string", "null"]},
     {"type": ["integer", "null"]},
@@ -37,16 +41,16 @@ TYPES = (
 
 def load_config(prefix: str) -> dict:
     config = dict(DEFAULTS)
-    args = sys.argv[1:]
-    if "--config" in args:
-        with Path(args[args.index("--config") + 1]).open() as file:
-            config.update(json.load(file))
     for name, value in os.environ.items():
         if name.startswith(prefix):
             try:
                 config[name[len(prefix) :].lower()] = json.loads(value)
             except ValueError:
                 config[name[len(prefix) :].lower()] = value
+    args = sys.argv[1:]
+    if "--config" in args:
+        with Path(args[args.index("--config") + 1]).open() as file:
+            config.update(json.load(file))
     return config
 
 
@@ -129,7 +133,13 @@ def main() -> int:
     config = load_config("TAP_STREAMS_")
     count, properties = int(config["streams"]), max(3, int(config["properties"]))
     if "--discover" in sys.argv:
-        sys.stdout.write(catalog_text(count, properties))
+        if config.get("discover_log"):
+            with Path(config["discover_log"]).open("a") as log:
+                log.write("discover\n")
+        text = catalog_text(count, properties)
+        if config.get("compact"):
+            text = json.dumps(json.loads(text), separators=(",", ":"))
+        sys.stdout.write(text)
         return 0
     args = sys.argv[1:]
     for flag in ("--catalog", "--properties"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -83,16 +84,22 @@ def command(
             and not plugin_args
             and dump != "config"
         ):
-            from meltano.core.catalog.prepare import catalog_json, prepare_tap
+            from meltano.core.catalog.prepare import prepare_tap
 
-            catalog = prepare_tap(project, invocation, state_path=None, refresh=refresh_catalog)
+            catalog = prepare_tap(
+                project,
+                invocation,
+                state_path=None,
+                refresh=refresh_catalog,
+                keep_catalog=dump == "catalog",
+            )
         if dump == "catalog":
-            if catalog is None:
+            if catalog is None or catalog.output is None:
                 raise MeltanoError(
                     f"Extractor '{plugin.name}' has no catalog to dump",
                     "It needs the discover capability or a `catalog` file",
                 )
-            click.echo(catalog_json(catalog))
+            _print_file(catalog.output)
             return
         for variable in print_var:
             click.echo(f"{variable}={invocation.env.get(variable)}")
@@ -105,6 +112,17 @@ def command(
             return
         code = asyncio.run(run_command(invocation.command()))
     sys.exit(code)
+
+
+def _print_file(path: Path) -> None:
+    """The file on stdout, then a newline, without holding it in memory."""
+    sys.stdout.flush()
+    stdout = sys.stdout.buffer
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            stdout.write(chunk)
+    stdout.write(b"\n")
+    stdout.flush()
 
 
 def _config_document(settings: Any, *, unsafe: bool) -> dict[str, Any]:

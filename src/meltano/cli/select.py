@@ -83,8 +83,9 @@ def _show(
     install_mode: str | None,
 ) -> None:
     from meltano.core.catalog.discovery import CannotListSelectionError
-    from meltano.core.catalog.listing import render_json, render_text, selection_rows
+    from meltano.core.catalog.listing import render_json, render_text
     from meltano.core.catalog.prepare import tap_catalog
+    from meltano.core.catalog.run_catalog import Wanted
     from meltano.core.errors import MeltanoError
     from meltano.core.plugins.installer import ensure_installed
     from meltano.core.plugins.invocation import prepare
@@ -93,7 +94,9 @@ def _show(
         return
     with prepare(project, plugin) as invocation:
         try:
-            catalog = tap_catalog(project, invocation, refresh=refresh)
+            catalog = tap_catalog(
+                project, invocation, refresh=refresh, wanted=Wanted(rows=True, show_all=show_all)
+            )
         except MeltanoError as error:
             raise CannotListSelectionError(error) from error
         patterns = [str(p) for p in invocation.settings.extras().get("_select") or []]
@@ -105,5 +108,5 @@ def _show(
                 "Add `discover` to its capabilities or set `catalog`",
             )
         )
-    rows = selection_rows(catalog, show_all=show_all)
+    rows = catalog.rows
     click.echo(render_json(patterns, rows) if as_json else render_text(patterns, rows), nl=False)

@@ -132,29 +132,50 @@ def test_may_use_cache() -> None:
     assert not may_use_cache(key=None, use_cached_catalog=True, refresh=False)
 
 
+def cached(cache: CatalogCache, key: str) -> object:
+    """What a run would read from the cache under `key` (None: a miss)."""
+    handle = cache.open(key)
+    if handle is None:
+        return None
+    with handle:
+        return json.loads(handle.read())
+
+
 def test_cache_round_trip(tmp_path: Path) -> None:
     cache = CatalogCache(tmp_path)
     catalog = {"streams": [{"tap_stream_id": "a"}]}
-    assert cache.lookup("k1", DISCOVERY) is None
+    assert cached(cache, "k1") is None
     cache.store(catalog, "k1")
-    assert cache.lookup("k1", DISCOVERY) == catalog
-    assert cache.lookup("k2", DISCOVERY) is None  # settings changed
+    assert cached(cache, "k1") == catalog
+    assert cache.is_current("k1")
+    assert cached(cache, "k2") is None  # settings changed
     assert cache.key_path.read_text() == "k1"
+
+
+def test_store_file_moves_a_discovery_in(tmp_path: Path) -> None:
+    cache = CatalogCache(tmp_path)
+    cache.store({"streams": []}, "k1")
+    discovered = tmp_path / "found.json"
+    discovered.write_text('{"streams": [{"tap_stream_id": "b"}]}')
+    cache.store_file(discovered, "k2")
+    assert not discovered.exists()
+    assert cached(cache, "k2") == {"streams": [{"tap_stream_id": "b"}]}
+    assert not cache.is_current("k1")
 
 
 def test_cache_invalidate_and_uncacheable_store(tmp_path: Path) -> None:
     cache = CatalogCache(tmp_path)
     cache.store({"streams": []}, "k1")
     cache.invalidate()
-    assert cache.lookup("k1", DISCOVERY) is None
+    assert cached(cache, "k1") is None
     cache.store({"streams": []}, "k1")
     cache.store({"streams": []}, None)  # a local tap: the old key must not survive
     assert cache.stored_key() is None
     assert cache.catalog_path.exists()
 
 
-def test_damaged_cache_is_a_miss(tmp_path: Path) -> None:
+def test_missing_cache_file_is_a_miss(tmp_path: Path) -> None:
     cache = CatalogCache(tmp_path)
     cache.store({"streams": []}, "k1")
-    cache.catalog_path.write_text("{half")
-    assert cache.lookup("k1", DISCOVERY) is None
+    cache.catalog_path.unlink()
+    assert cache.open("k1") is None

@@ -12,7 +12,7 @@ from meltano.core.catalog.cache import CatalogCache
 from meltano.core.catalog.discovery import DiscoveryFailedError
 from meltano.core.catalog.document import InvalidCatalogError, read_catalog, write_catalog
 from meltano.core.catalog.rules import CatalogRules
-from meltano.core.catalog.run_catalog import CatalogRequest, RunCatalog, catalog_for_run
+from meltano.core.catalog.run_catalog import CatalogRequest, RunCatalog, Wanted, catalog_for_run
 from tests.unit.catalog.catalogs import selected, users_catalog
 
 CAPABILITIES = ("discover", "catalog", "state")
@@ -25,9 +25,9 @@ class Tap:
         self.output = output if output is not None else json.dumps(users_catalog())
         self.runs = 0
 
-    def discover(self) -> str:
+    def discover(self, destination: Path) -> None:
         self.runs += 1
-        return self.output
+        destination.write_text(self.output)
 
 
 def request(**changes: object) -> CatalogRequest:
@@ -42,7 +42,16 @@ def request(**changes: object) -> CatalogRequest:
 
 
 def run(tmp_path: Path, tap: Tap, **changes: object) -> RunCatalog | None:
-    return catalog_for_run(request(**changes), cache=CatalogCache(tmp_path), discover=tap.discover)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    wanted = Wanted(output=tmp_path / "run.catalog.json")
+    cache = CatalogCache(tmp_path)
+    return catalog_for_run(request(**changes), cache=cache, discover=tap.discover, wanted=wanted)
+
+
+def shaped(result: RunCatalog | None) -> dict[str, object]:
+    """The catalog file the run wrote."""
+    assert result is not None and result.output is not None
+    return read_catalog(result.output)
 
 
 def test_discovery_then_cache(tmp_path: Path) -> None:
@@ -51,8 +60,8 @@ def test_discovery_then_cache(tmp_path: Path) -> None:
     second = run(tmp_path, tap)
     assert first is not None and second is not None
     assert (first.origin, second.origin, tap.runs) == ("discovery", "cache", 1)
-    assert first.outcome == second.outcome
-    assert selected(second.outcome.catalog, "users")["email"] is True
+    assert first.warnings == second.warnings
+    assert selected(shaped(second), "users")["email"] is True
     # The cache keeps what the tap said, not the rules' result.
     assert read_catalog(CatalogCache(tmp_path).catalog_path) == users_catalog()
 
@@ -79,14 +88,20 @@ def test_failed_discovery_keeps_the_cache(tmp_path: Path) -> None:
     cache = CatalogCache(tmp_path)
     before = (cache.catalog_path.read_text(), cache.stored_key())
 
-    def failing() -> str:
+    def failing(destination: Path) -> None:
+        destination.write_text('{"streams": [')  # what it printed before it failed
         raise DiscoveryFailedError("tap-x", 1, "boom")
 
     with pytest.raises(DiscoveryFailedError):
-        catalog_for_run(request(refresh=True), cache=cache, discover=failing)
+        catalog_for_run(request(refresh=True), cache=cache, discover=failing, wanted=Wanted())
     with pytest.raises(InvalidCatalogError, match="discovered by tap-x is not valid JSON"):
         run(tmp_path, Tap("INFO hello"), refresh=True)
     assert (cache.catalog_path.read_text(), cache.stored_key()) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "run.catalog.json",
+        "tap.properties.cache_key",
+        "tap.properties.json",
+    ]  # no discovery file left behind
 
 
 def test_custom_catalog_skips_discovery_and_rules_but_not_the_filter(tmp_path: Path) -> None:
@@ -96,8 +111,8 @@ def test_custom_catalog_skips_discovery_and_rules_but_not_the_filter(tmp_path: P
     rules = CatalogRules(select=["users.email"], select_filter=["orders"])
     result = run(tmp_path / "run", tap, custom_catalog=custom, rules=rules)
     assert result is not None and result.origin == "custom" and tap.runs == 0
-    assert selected(result.outcome.catalog, "users")[""] is False
-    assert selected(result.outcome.catalog, "users")["email"] is None  # `select` not applied
+    assert selected(shaped(result), "users")[""] is False
+    assert selected(shaped(result), "users")["email"] is None  # `select` not applied
     assert not CatalogCache(tmp_path / "run").catalog_path.exists()
 
 
@@ -109,7 +124,7 @@ def test_without_discover_there_is_no_catalog(tmp_path: Path) -> None:
 
 def test_without_catalog_capability_the_rules_are_not_applied(tmp_path: Path) -> None:
     result = run(tmp_path, Tap(), capabilities=("discover",))
-    assert result is not None and result.outcome.catalog == users_catalog()
+    assert shaped(result) == users_catalog()
 
 
 def test_twenty_concurrent_runs_of_one_tap_all_get_a_whole_catalog(tmp_path: Path) -> None:
@@ -120,13 +135,14 @@ def test_twenty_concurrent_runs_of_one_tap_all_get_a_whole_catalog(tmp_path: Pat
     def one_run(index: int) -> None:
         try:
             rules = CatalogRules(select=["users.email" if index % 2 else "orders.*"])
-            result = catalog_for_run(
-                request(rules=rules, refresh=index % 3 == 0), cache=cache, discover=Tap().discover
-            )
-            assert result is not None
             run_file = cache.directory / f"tap.run-{index}.properties.json"
-            write_catalog(run_file, result.outcome.catalog)
-            results[index] = read_catalog(run_file)
+            result = catalog_for_run(
+                request(rules=rules, refresh=index % 3 == 0),
+                cache=cache,
+                discover=Tap().discover,
+                wanted=Wanted(output=run_file),
+            )
+            results[index] = shaped(result)
         except BaseException as error:  # collected and re-raised in the test thread
             errors.append(error)
 
@@ -141,3 +157,45 @@ def test_twenty_concurrent_runs_of_one_tap_all_get_a_whole_catalog(tmp_path: Pat
         wanted = ("users", "email") if index % 2 else ("orders", "total")
         assert selected(catalog, wanted[0])[wanted[1]] is True
     assert read_catalog(cache.catalog_path) == users_catalog()
+
+
+def test_what_cannot_be_streamed_gives_what_json_gives(tmp_path: Path) -> None:
+    # Duplicate keys: `json` keeps the last `streams`; so does the whole read we fall back to.
+    custom = tmp_path / "mine.json"
+    custom.write_text(
+        '{"streams": [{"tap_stream_id": "old"}], "streams": [{"tap_stream_id": "new"}]}'
+    )
+    result = run(tmp_path / "run", Tap(), custom_catalog=custom, rules=CatalogRules())
+    assert [s["tap_stream_id"] for s in shaped(result)["streams"]] == ["new"]  # type: ignore[index]
+
+
+def test_bad_files_fail_as_reading_them_whole_does(tmp_path: Path) -> None:
+    custom = tmp_path / "mine.json"
+    for content in (b"", b'{"streams": [1]}', b'{"streams": []} extra', b'{"s": "\xff"}'):
+        custom.write_bytes(content)
+        with pytest.raises(InvalidCatalogError) as expected:
+            read_catalog(custom)
+        with pytest.raises(InvalidCatalogError) as streamed:
+            run(tmp_path / "run", Tap(), custom_catalog=custom)
+        assert streamed.value.reason == expected.value.reason
+    with pytest.raises(InvalidCatalogError, match=r"mine\.json\.missing does not exist"):
+        run(tmp_path / "run", Tap(), custom_catalog=tmp_path / "mine.json.missing")
+
+
+def test_discovered_bytes_that_are_not_utf8_are_replaced_and_cached(tmp_path: Path) -> None:
+    catalog = users_catalog()
+    catalog["streams"][0]["schema"]["description"] = "BAD"  # becomes a byte that is not UTF-8
+    text = json.dumps(catalog)
+
+    class BadTap(Tap):
+        def discover(self, destination: Path) -> None:
+            self.runs += 1
+            destination.write_bytes(text.encode().replace(b"BAD", b"\xff"))
+
+    tap = BadTap()
+    first = run(tmp_path, tap)
+    second = run(tmp_path, tap)
+    assert first is not None and second is not None and tap.runs == 1
+    description = shaped(second)["streams"][0]["schema"]["description"]  # type: ignore[index]
+    assert description == "\ufffd"
+    assert CatalogCache(tmp_path).catalog_path.read_text(encoding="utf-8")  # valid UTF-8 now

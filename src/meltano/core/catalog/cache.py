@@ -5,8 +5,9 @@ it: every non-extra setting value, and the `schema` and `metadata` extras. Taps 
 `pip_url`, or installed with `-e`, change under our feet, so they get no key and are discovered
 on every run (quirk 23), as are runs with a custom catalog.
 
-Runs only read the cache. Writers replace each file atomically, and a reader checks the key
-before and after reading the catalog, so a concurrent refresh costs at most one rediscovery.
+Runs only read the cache. A writer forgets the key, replaces the catalog file atomically, then
+writes the new key; a reader checks the key before opening the catalog and again once it has
+read it, so a concurrent refresh costs at most one rediscovery and never mixes two catalogs.
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from meltano.core.catalog.document import (
-    CatalogSource,
-    InvalidCatalogError,
-    read_catalog,
-    write_catalog,
-    write_text_atomically,
-)
+from meltano.core.catalog.document import write_catalog, write_text_atomically
 from meltano.core.catalog.metadata import Catalog
 
 CATALOG_FILE = "tap.properties.json"
@@ -82,15 +78,22 @@ class CatalogCache:
         except OSError:
             return None
 
-    def lookup(self, key: str | None, source: CatalogSource) -> Catalog | None:
-        """The cached catalog if it was stored under `key`; None on any miss."""
-        if key is None or self.stored_key() != key:
+    def is_current(self, key: str | None) -> bool:
+        """Whether the cached catalog was stored under `key`."""
+        return key is not None and self.stored_key() == key
+
+    def open(self, key: str | None) -> IO[str] | None:
+        """The cached catalog, open for reading, if it was stored under `key`; else None.
+
+        The caller reads it, then checks `is_current(key)` again: a refresh that happened
+        meanwhile makes what was read a miss.
+        """
+        if not self.is_current(key):
             return None
         try:
-            catalog = read_catalog(self.catalog_path, source)
-        except InvalidCatalogError:
-            return None  # a damaged cache is a miss: discovery will replace it
-        return catalog if self.stored_key() == key else None
+            return self.catalog_path.open(encoding="utf-8")
+        except OSError:
+            return None
 
     def invalidate(self) -> None:
         """Forget the key, so the catalog is not reused until it is stored again."""
@@ -98,8 +101,14 @@ class CatalogCache:
 
     def store(self, catalog: Catalog, key: str | None) -> None:
         """Save the catalog, then its key (none for uncacheable taps)."""
+        self.invalidate()
         write_catalog(self.catalog_path, catalog)
-        if key is None:
-            self.invalidate()
-        else:
+        if key is not None:
+            write_text_atomically(self.key_path, key)
+
+    def store_file(self, discovered: Path, key: str | None) -> None:
+        """Move a discovered catalog file (checked, in this directory) into the cache."""
+        self.invalidate()
+        discovered.replace(self.catalog_path)
+        if key is not None:
             write_text_atomically(self.key_path, key)

@@ -8,12 +8,16 @@ and are renamed into place, so two runs of one tap never see half a catalog of t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from meltano.core.catalog.codec import decode, encode
 from meltano.core.catalog.metadata import Catalog
 from meltano.core.errors import MeltanoError
 
@@ -55,7 +59,7 @@ def parse_catalog(text: str, source: CatalogSource) -> Catalog:
     if not text.strip():
         raise InvalidCatalogError(source, "is empty")
     try:
-        document = json.loads(text)
+        document = decode(text)
     except ValueError as error:
         line, column, message = _position(error)
         where = f" at line {line}, column {column}" if line else ""
@@ -82,11 +86,13 @@ def validate_catalog(document: object, source: CatalogSource) -> Catalog:
     return document
 
 
-def read_catalog(path: Path, source: CatalogSource | None = None) -> Catalog:
-    """Read and check a catalog file."""
+def read_catalog(
+    path: Path, source: CatalogSource | None = None, *, errors: str = "strict"
+) -> Catalog:
+    """Read and check a catalog file (`errors` as for `str.decode`)."""
     source = source or CatalogSource.file(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8", errors=errors)
     except FileNotFoundError:
         raise InvalidCatalogError(source, "does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -95,8 +101,8 @@ def read_catalog(path: Path, source: CatalogSource | None = None) -> Catalog:
 
 
 def dump_catalog(catalog: Catalog) -> str:
-    """The catalog as Meltano writes it: JSON indented by 2."""
-    return json.dumps(catalog, indent=2)
+    """The catalog as Meltano writes it: `json.dumps(catalog, indent=2)`."""
+    return encode(catalog)
 
 
 def write_catalog(path: Path, catalog: Catalog | str) -> None:
@@ -107,16 +113,29 @@ def write_catalog(path: Path, catalog: Catalog | str) -> None:
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` so readers see the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temporary = Path(name)
+    with open_atomically(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def open_atomically(path: Path) -> Iterator[IO[bytes]]:
+    """A file that replaces `path` when the block ends, or vanishes if the block raises."""
+    temporary = temporary_beside(path)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with temporary.open("wb") as handle:
+            yield handle
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def temporary_beside(path: Path, suffix: str = ".tmp") -> Path:
+    """A new empty file with a unique name in `path`'s directory (renaming it is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(descriptor)
+    return Path(name)
 
 
 def _json_kind(value: object) -> str:

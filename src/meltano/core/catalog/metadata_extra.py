@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from meltano.core.catalog.metadata import Rule, Target, breadcrumb_glob
+from meltano.core.catalog.codec import plain
+from meltano.core.catalog.metadata import Effect, Rule, breadcrumb_glob
 from meltano.core.catalog.patterns import glob_matcher
 
 
@@ -76,12 +77,11 @@ def metadata_rules(extra: Mapping[str, object]) -> list[Rule]:
 def _rule(setting: MetadataSetting) -> Rule:
     globs = {glob for glob in (setting.property_glob, setting.short_property) if glob is not None}
     matchers = [glob_matcher(breadcrumb_glob(glob)) for glob in globs]
+    effect: tuple[Effect, ...] = ((setting.key, plain(setting.value)),)
 
-    def apply(target: Target) -> None:
+    def apply(is_stream: bool, text: str) -> tuple[Effect, ...]:
         if setting.property_glob is None:
-            if target.is_stream:
-                target.set(setting.key, setting.value)
-        elif any(matches(target.breadcrumb_text) for matches in matchers):
-            target.set(setting.key, setting.value)
+            return effect if is_stream else ()
+        return effect if any(matches(text) for matches in matchers) else ()
 
     return Rule(glob_matcher(setting.stream), apply)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,13 +13,12 @@ import structlog
 from meltano.core.catalog.discovery import DiscoveryFailedError, can_discover, catalog_flag
 
 if TYPE_CHECKING:
-    from meltano.core.catalog.metadata import Catalog
     from meltano.core.catalog.rules import CatalogRules
+    from meltano.core.catalog.run_catalog import RunCatalog, Wanted
     from meltano.core.plugins.invocation import Invocation
     from meltano.core.project.project import Project
 
 log = structlog.get_logger("meltano")
-RUN_CATALOG = "tap.properties.json"
 
 
 def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules:
@@ -34,41 +33,30 @@ def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules
     )
 
 
-def discover(project: Project, invocation: Invocation, destination: Path) -> str:
-    """Run `<tap> --config F --discover`, streaming stdout into `destination`; return it."""
-    from meltano.core.processes.lines import line_limit
+def discover(project: Project, invocation: Invocation, destination: Path) -> None:
+    """Run `<tap> --config F --discover`, its stdout going straight into `destination`."""
     from meltano.core.processes.pipes import run_pipeline
     from meltano.core.processes.plugin_logs import PluginLogs
-    from meltano.core.settings.project_settings import get_setting
 
     plugin = invocation.plugin
     argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
     log.info("running catalog discovery", plugin=plugin.name)
-    try:
-        with destination.open("wb") as handle:
-
-            def keep(line: bytes) -> None:
-                handle.write(line)
-                handle.write(b"\n")
-
-            outcome = asyncio.run(
-                run_pipeline(
-                    [invocation.command(argv=argv)],
-                    on_state=keep,
-                    on_log=PluginLogs([plugin.name]),
-                    line_limit=line_limit(int(get_setting(project, "elt.buffer_size"))),
-                )
+    with destination.open("wb") as handle:
+        outcome = asyncio.run(
+            run_pipeline(
+                [invocation.command(argv=argv)],
+                on_state=None,
+                on_log=PluginLogs([plugin.name]),
+                stdout_to=handle.fileno(),
             )
-        if outcome.error is not None:
-            result = outcome.results[0]
-            if result.returncode != 0:
-                raise DiscoveryFailedError(
-                    plugin.name, result.returncode, "\n".join(result.stderr_tail)
-                )
-            raise outcome.error
-        return destination.read_text(encoding="utf-8", errors="replace")
-    finally:
-        destination.unlink(missing_ok=True)
+        )
+    if outcome.error is not None:
+        result = outcome.results[0]
+        if result.returncode != 0:
+            raise DiscoveryFailedError(
+                plugin.name, result.returncode, "\n".join(result.stderr_tail)
+            )
+        raise outcome.error
 
 
 def tap_catalog(
@@ -78,8 +66,10 @@ def tap_catalog(
     refresh: bool,
     catalog_file: Path | None = None,
     select_filter: Sequence[str] = (),
-) -> Catalog | None:
-    """The catalog the tap gets after rules; None when it cannot have one."""
+    wanted: Wanted | None = None,
+) -> RunCatalog | None:
+    """Find the tap's catalog and apply the rules, making what `wanted` asks for (the catalog
+    file, the `select --list` rows); None when the tap cannot have a catalog."""
     plugin = invocation.plugin
     extras = invocation.settings.extras()
     custom = catalog_file or (Path(str(extras["_catalog"])) if extras.get("_catalog") else None)
@@ -88,7 +78,7 @@ def tap_catalog(
     if custom is None and not can_discover(plugin.capabilities):
         return None  # no catalog to find: skip the catalog machinery altogether
     from meltano.core.catalog.cache import CatalogCache, cache_key
-    from meltano.core.catalog.run_catalog import CatalogRequest, catalog_for_run
+    from meltano.core.catalog.run_catalog import CatalogRequest, Wanted, catalog_for_run
 
     settings = {
         d.name: invocation.settings.values[d.name].value
@@ -115,13 +105,14 @@ def tap_catalog(
     found = catalog_for_run(
         request,
         cache=cache,
-        discover=lambda: discover(project, invocation, invocation.run_dir / "discovered.json"),
+        discover=lambda destination: discover(project, invocation, destination),
+        wanted=wanted or Wanted(),
     )
     if found is None:
         return None
-    for warning in found.outcome.warnings:
+    for warning in found.warnings:
         log.warning("catalog rule matches nothing", plugin=plugin.name, detail=warning)
-    return found.outcome.catalog
+    return found
 
 
 def prepare_tap(
@@ -132,21 +123,32 @@ def prepare_tap(
     refresh: bool = False,
     catalog_file: Path | None = None,
     select_filter: Sequence[str] = (),
-) -> Catalog | None:
-    """Append `--catalog`/`--properties` and `--state` to a tap's argv; return its catalog."""
-    plugin = invocation.plugin
-    catalog = tap_catalog(
-        project, invocation, refresh=refresh, catalog_file=catalog_file, select_filter=select_filter
-    )
-    flag = catalog_flag(plugin.capabilities)
-    if catalog is not None and flag is not None:
-        from meltano.core.catalog.document import write_catalog
+    keep_catalog: bool = False,
+) -> RunCatalog | None:
+    """Append `--catalog`/`--properties` and `--state` to a tap's argv; return its catalog.
 
-        path = invocation.run_dir / RUN_CATALOG
-        write_catalog(path, catalog)
-        invocation.generated.append(path)
+    The catalog file (`RunCatalog.output`) is written when the tap takes one, or when
+    `keep_catalog` asks for it anyway (`invoke --dump=catalog`); it is removed with the
+    invocation's other generated files. Its name is the invocation's own, never the cache's.
+    """
+    from meltano.core.catalog.run_catalog import Wanted
+
+    plugin = invocation.plugin
+    flag = catalog_flag(plugin.capabilities)
+    path = invocation.run_dir / f"tap.{uuid.uuid4()}.catalog.json"
+    found = tap_catalog(
+        project,
+        invocation,
+        refresh=refresh,
+        catalog_file=catalog_file,
+        select_filter=select_filter,
+        wanted=Wanted(output=path if flag is not None or keep_catalog else None),
+    )
+    if found is not None and found.output is not None:
+        invocation.generated.append(found.output)
+    if found is not None and flag is not None:
         invocation.argv += [flag, str(path)]
-    elif catalog is not None:
+    elif found is not None:
         log.warning(
             "tap has a catalog but neither the catalog nor the properties capability",
             plugin=plugin.name,
@@ -159,8 +161,4 @@ def prepare_tap(
             log.warning(
                 "tap does not declare the state capability; state not passed", plugin=plugin.name
             )
-    return catalog
-
-
-def catalog_json(catalog: Catalog) -> str:
-    return json.dumps(catalog, indent=2)
+    return found

@@ -17,12 +17,12 @@ stream without a `schema` gets `{"type": "object"}` once the extra has any rule.
 
 from __future__ import annotations
 
-import copy
 import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-from meltano.core.catalog.metadata import Catalog, stream_id, streams
+from meltano.core.catalog.codec import plain
+from meltano.core.catalog.metadata import Stream, stream_id
 from meltano.core.catalog.metadata_extra import flatten
 
 GLOB_CHARACTERS = frozenset("*?[")
@@ -33,19 +33,26 @@ def is_glob(pattern: str) -> bool:
     return any(character in GLOB_CHARACTERS for character in pattern)
 
 
-def apply_schema_extra(catalog: Catalog, extra: Mapping[str, object]) -> None:
-    """Apply every `stream: {property: schema}` rule of the `schema` extra, in order."""
-    extra = nest(dict(flatten(extra, keep_empty=True)))  # `{}` is a valid schema
-    if not extra:
-        return
-    for stream in streams(catalog):
+class SchemaRules:
+    """Every `stream: {property: schema}` rule of the `schema` extra, read once."""
+
+    def __init__(self, extra: Mapping[str, object]) -> None:
+        nested = nest(dict(flatten(extra, keep_empty=True)))  # `{}` is a valid schema
+        self.rules = [
+            (str(stream_glob), {str(glob): plain(schema) for glob, schema in properties.items()})
+            for stream_glob, properties in nested.items()
+            if isinstance(properties, Mapping)
+        ]
+        self.active = bool(nested)
+
+    def apply(self, stream: Stream) -> None:
+        """Apply the rules that match this stream, in order."""
+        if not self.active:
+            return
         if not isinstance(stream.get("schema"), dict):
             stream["schema"] = {"type": "object"}
-    for stream_glob, properties in extra.items():
-        if not isinstance(properties, Mapping):
-            continue
-        for stream in streams(catalog):
-            if fnmatch.fnmatchcase(stream_id(stream), str(stream_glob)):
+        for stream_glob, properties in self.rules:
+            if fnmatch.fnmatchcase(stream_id(stream), stream_glob):
                 _apply_to_stream(stream, properties)
 
 
@@ -54,13 +61,13 @@ def _apply_to_stream(stream: dict[str, Any], rules: Mapping[str, object]) -> Non
         stream["schema"]["properties"] = {}
     properties: dict[str, Any] = stream["schema"]["properties"]
     for glob, schema in rules.items():
-        matched = [name for name in properties if fnmatch.fnmatchcase(name, str(glob))]
+        matched = [name for name in properties if fnmatch.fnmatchcase(name, glob)]
         for name in matched:
-            properties[name] = copy.deepcopy(schema)
-        if is_glob(str(glob)):
-            properties.setdefault(str(glob), {})
+            properties[name] = plain(schema)  # a copy for each property
+        if is_glob(glob):
+            properties.setdefault(glob, {})
         elif not matched:
-            properties[str(glob)] = copy.deepcopy(schema)
+            properties[glob] = plain(schema)
 
 
 def nest(flat: Mapping[str, object]) -> dict[str, Any]:

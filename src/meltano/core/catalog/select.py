@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from meltano.core.catalog.metadata import Rule, Target, breadcrumb_glob
+from meltano.core.catalog.metadata import Effect, Rule, breadcrumb_glob
 from meltano.core.catalog.patterns import Pattern, glob_matcher, parse_pattern
 
 DESELECT_ALL = "!*.*"
@@ -33,13 +33,18 @@ def _ancestor_globs(prop: str) -> list[str]:
     return [".".join(parts[:end]) for end in range(1, len(parts))]
 
 
+SELECT: tuple[Effect, ...] = (("selected", True),)
+DESELECT: tuple[Effect, ...] = (("selected", False),)
+
+
 def _include_rule(pattern: Pattern) -> Rule:
     prop = pattern.property or "*"
     matchers = [glob_matcher(breadcrumb_glob(glob)) for glob in (prop, *_ancestor_globs(prop))]
 
-    def include(target: Target) -> None:
-        if target.is_stream or any(matches(target.breadcrumb_text) for matches in matchers):
-            target.set("selected", True)
+    def include(is_stream: bool, text: str) -> tuple[Effect, ...]:
+        if is_stream or any(matches(text) for matches in matchers):
+            return SELECT
+        return ()
 
     return Rule(pattern.matches_stream, include)
 
@@ -48,12 +53,10 @@ def _exclude_rule(pattern: Pattern) -> Rule:
     whole_stream = (pattern.property or "*") == "*"
     matches = pattern.breadcrumb_matcher()
 
-    def exclude(target: Target) -> None:
-        if target.is_stream:
-            if whole_stream:
-                target.set("selected", False)
-        elif matches(target.breadcrumb_text):
-            target.set("selected", False)
+    def exclude(is_stream: bool, text: str) -> tuple[Effect, ...]:
+        if is_stream:
+            return DESELECT if whole_stream else ()
+        return DESELECT if matches(text) else ()
 
     return Rule(pattern.matches_stream, exclude)
 
@@ -70,9 +73,8 @@ def filter_rules(patterns: Sequence[str]) -> list[Rule]:
         missed = bool(includes) and not any(pattern.matches_stream(name) for pattern in includes)
         return missed or any(pattern.matches_stream(name) for pattern in excludes)
 
-    def deselect(target: Target) -> None:
-        if target.is_stream:
-            target.set("selected", False)
+    def deselect(is_stream: bool, text: str) -> tuple[Effect, ...]:
+        return DESELECT if is_stream else ()
 
     return [Rule(filtered_out, deselect)]
 

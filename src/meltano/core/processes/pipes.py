@@ -79,6 +79,7 @@ async def run_pipeline(
     log_line_limit: int = DEFAULT_LOG_LINE_LIMIT,
     grace_period: float = DEFAULT_GRACE_PERIOD,
     forward_signals: bool = True,
+    stdout_to: int | None = None,
 ) -> PipelineOutcome:
     """Run `cmd0 | cmd1 | ... | cmdN`; hand the last stdout and every stderr to the handlers.
 
@@ -86,12 +87,16 @@ async def run_pipeline(
     line)` each stderr line of process `index` (bytes, without the newline; use
     `lines.decode_line`). With `on_state=None` (a command block such as `dbt:run`) the last
     stdout is a log like stderr: lines go to `on_log`, cut at `log_line_limit`, never fatal.
+    With `stdout_to` (a file descriptor, e.g. of the file a discovery writes its catalog to)
+    the last process writes its stdout there itself and `on_state` is not called.
     An exception from a handler stops the pipeline and is re-raised.
     SIGINT/SIGTERM to us and `timeout` stop every process; the outcome says why.
     """
     if not commands:
         raise ValueError("a pipeline needs at least one command")
-    pipeline = _Pipeline(commands, line_limit=line_limit, log_line_limit=log_line_limit)
+    pipeline = _Pipeline(
+        commands, line_limit=line_limit, log_line_limit=log_line_limit, stdout_to=stdout_to
+    )
     return await pipeline.run(
         on_state, on_log, timeout=timeout, grace=grace_period, forward_signals=forward_signals
     )
@@ -204,9 +209,15 @@ class _Pipeline:
     """One run of connected processes, from spawning to the last reaped exit."""
 
     def __init__(
-        self, commands: Sequence[PluginCommand], *, line_limit: int, log_line_limit: int
+        self,
+        commands: Sequence[PluginCommand],
+        *,
+        line_limit: int,
+        log_line_limit: int,
+        stdout_to: int | None = None,
     ) -> None:
         self.commands = commands
+        self.stdout_to = stdout_to
         self.line_limit = line_limit
         self.log_line_limit = log_line_limit
         self.children: list[_Child] = []
@@ -233,13 +244,14 @@ class _Pipeline:
             if timeout is not None:
                 self.timers.append(loop.call_later(timeout, self.stop, StopReason.TIMEOUT))
             with children.signals_handled(self._on_signal, enabled=forward_signals):
-                assert self.stdout is not None  # set by _spawn
                 last = len(self.children) - 1
-                readers = [
-                    asyncio.ensure_future(self._read_state(on_state))
-                    if on_state is not None
-                    else asyncio.ensure_future(self._read_log(last, on_log, self.stdout))
-                ]
+                readers: list[asyncio.Future[None]] = []
+                if self.stdout is not None:  # else the last process writes to `stdout_to`
+                    readers.append(
+                        asyncio.ensure_future(self._read_state(on_state))
+                        if on_state is not None
+                        else asyncio.ensure_future(self._read_log(last, on_log, self.stdout))
+                    )
                 readers += [
                     asyncio.ensure_future(self._read_log(index, on_log))
                     for index in range(len(self.children))
@@ -274,7 +286,10 @@ class _Pipeline:
         try:
             for index, command in enumerate(self.commands):
                 last = index == count - 1
-                stdout_read, stdout_write = children.reader_pipe() if last else os.pipe()
+                if last and self.stdout_to is not None:
+                    stdout_read, stdout_write = None, os.dup(self.stdout_to)
+                else:
+                    stdout_read, stdout_write = children.reader_pipe() if last else os.pipe()
                 stderr_read, stderr_write = children.reader_pipe()
                 try:
                     process = _popen(
