@@ -154,3 +154,63 @@ def test_custom_refused_for_transforms(invoke, project_dir: Path) -> None:
     result = invoke("add", "--custom", "--plugin-type", "transform", "x", "--no-install")
     assert result.exit_code == ExitCode.FAILED
     assert "--custom is not supported for transforms" in result.stderr
+
+
+DBT = Path(__file__).resolve().parents[1] / "fixtures" / "dbt"
+TRANSFORMER = """plugins:
+  transformers:
+  - name: dbt
+    namespace: dbt
+    executable: dbt
+    settings:
+    - name: project_dir
+      value: $MELTANO_PROJECT_ROOT/transform
+"""
+DBT_PROJECT = """name: my_meltano_project
+version: '1.0'
+config-version: 2
+profile: meltano
+models:
+  my_meltano_project: null
+"""
+
+
+def test_add_transform_writes_the_dbt_project_as_4_4_1(
+    invoke, hub: HubServer, project_dir: Path
+) -> None:
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write(TRANSFORMER)
+    (project_dir / "transform").mkdir(exist_ok=True)
+    (project_dir / "transform" / "dbt_project.yml").write_text(DBT_PROJECT)
+    for name in ("tap-gitlab", "tap-carbon-intensity"):
+        result = invoke("add", "--plugin-type", "transform", name)
+        assert result.exit_code == 0, result.output
+    transform = project_dir / "transform"
+    assert (transform / "packages.yml").read_bytes() == (DBT / "packages-4.4.1.yml").read_bytes()
+    assert (transform / "dbt_project.yml").read_bytes() == (
+        DBT / "dbt_project-4.4.1.yml"
+    ).read_bytes()
+    again = invoke("install", "--plugin-type", "transform")  # adds nothing twice
+    assert again.exit_code == 0, again.output
+    assert (transform / "packages.yml").read_bytes() == (DBT / "packages-4.4.1.yml").read_bytes()
+
+
+def test_transform_without_a_transformer_says_what_to_add(
+    invoke, hub: HubServer, project_dir: Path
+) -> None:
+    result = invoke("add", "--plugin-type", "transform", "tap-gitlab")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Transform 'tap-gitlab' needs a transformer (dbt) in the project" in result.stderr
+    assert "meltano add --plugin-type transformer" in result.stderr
+    assert not (project_dir / "transform" / "packages.yml").exists()
+
+
+def test_dbt_package_from_pip_url() -> None:
+    from meltano.core.plugins.transforms import dbt_package
+
+    assert dbt_package("https://host/org/repo.git@v1.2") == {
+        "git": "https://host/org/repo.git",
+        "revision": "v1.2",
+    }
+    assert dbt_package("https://host/org/repo.git") == {"git": "https://host/org/repo.git"}
+    assert dbt_package("git@host:org/repo.git") == {"git": "git@host:org/repo.git"}

@@ -76,6 +76,8 @@ def test_list_defaults_only_across_types_in_order(invoke: Invoke, hub_env: HubSe
         ("extractor", "tap-gitlab"),
         ("loader", "target-csv"),
         ("loader", "target-jsonl"),
+        ("transform", "tap-carbon-intensity"),
+        ("transform", "tap-gitlab"),
         ("utility", "postgres"),
         ("mapper", "meltano-map-transformer"),
     ]

@@ -183,6 +183,7 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
     from meltano.core.venvs.install import InstallStatus
+    from meltano.core.plugins.types import PluginType
 
     project.refresh()
     plugins = [
@@ -197,12 +198,14 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
         if o.status is InstallStatus.FAILED
     ]
     if failed:
-        error = failed[0].error
+        error, plugin = failed[0].error, failed[0].plugin
+        fix = "fix its `pip_url` or `python`"
+        if plugin.type is PluginType.TRANSFORMS and error is not None and error.instruction:
+            fix = error.instruction[0].lower() + error.instruction[1:]  # e.g. add a transformer
         raise MeltanoError(
             f"Installation failed. {error.reason if error else failed[0].reason}",
-            "The plugin stays in meltano.yml: fix its `pip_url` or `python`, then run "
-            f"`meltano install --plugin-type {failed[0].plugin.type.singular} "
-            f"{failed[0].plugin.name}`",
+            f"The plugin stays in meltano.yml: {fix}, then run "
+            f"`meltano install --plugin-type {plugin.type.singular} {plugin.name}`",
         )
 
 

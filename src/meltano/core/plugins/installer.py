@@ -41,9 +41,21 @@ def _files_hint(plugin: ProjectPlugin, outcome: InstallStatus) -> None:
 def _not_pip_installed(plugin: ProjectPlugin) -> str | None:
     if plugin.entry.get("mapping_name"):
         return "Mappings are installed with their mapper"
-    if plugin.type is PluginType.TRANSFORMS:
-        return "Transforms are wired into the dbt project when added"
     return None
+
+
+def _install_transform(project: Project, plugin: ProjectPlugin, *, auto: bool) -> InstallOutcome:
+    """A transform is installed into the dbt project (transforms.py), never automatically."""
+    from meltano.core.plugins.transforms import install_transform
+    from meltano.core.venvs.install import InstallStatus
+
+    if auto:
+        return InstallOutcome(plugin, InstallStatus.SKIPPED, "Transforms are installed explicitly")
+    try:
+        install_transform(project, plugin)
+    except MeltanoError as error:
+        return InstallOutcome(plugin, InstallStatus.FAILED, error.reason, error)
+    return InstallOutcome(plugin, InstallStatus.INSTALLED)
 
 
 def install_plugins(
@@ -64,7 +76,9 @@ def install_plugins(
     candidates = []
     for index, plugin in enumerate(plugins):
         reason = _not_pip_installed(plugin)
-        if reason is None:
+        if plugin.type is PluginType.TRANSFORMS:
+            outcomes[index] = _install_transform(project, plugin, auto=auto)
+        elif reason is None:
             candidates.append((index, plugin))
         else:
             outcomes[index] = InstallOutcome(plugin, InstallStatus.SKIPPED, reason)
