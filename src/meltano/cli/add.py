@@ -182,8 +182,8 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
     from meltano.core.plugins.installer import install_plugins
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.venvs.install import InstallStatus
     from meltano.core.plugins.types import PluginType
+    from meltano.core.venvs.install import InstallStatus
 
     project.refresh()
     plugins = [
