@@ -163,10 +163,10 @@ def big_project(ws: Workspace, plan: Plan) -> dict[str, dict[str, Summary]]:
             for name, argv in commands(project).items():
                 if shape != BIG and name != "compile":
                     continue
-                if meltano.label != "ours" and name == "compile":
-                    if not plan.project_reference_compile:
+                if name == "compile":
+                    if meltano.label != "ours" and not plan.project_reference_compile:
                         continue
-                    slow[f"{meltano.label} {name}"] = 1
+                    slow[f"{meltano.label} {name}"] = plan.project_compile_rounds
                 arms[f"{meltano.label} {name}"] = partial(
                     measure, argv, cwd=project.project, env=env
                 )

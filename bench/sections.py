@@ -47,6 +47,7 @@ class Plan:
         (300, 200, 10),
     )
     project_rounds: int = 5
+    project_compile_rounds: int = 1  # compile of these projects takes minutes today (issue 19)
     project_reference_compile: bool = True  # 4.4.1's compile takes a minute or more: once
     quick: bool = False
 
