@@ -120,3 +120,39 @@ def test_f8_runtime_config_is_private_and_removed(secret_project: Path, ending: 
     expected = {"success": 0, "failure": ExitCode.FAILED, "sigterm": ExitCode.TERMINATED}[ending]
     assert done.code == expected, done.stderr
     assert runtime_files(project) == []
+
+
+@pytest.mark.slow
+def test_f27_runtime_config_of_a_killed_run_is_removed_by_the_next_command(
+    secret_project: Path, cleanup: list
+) -> None:
+    project = secret_project
+    ready, release = project / "tap.ready", project / "release"
+    env = {"TAP_COUNTER_READY_FILE": str(ready), "TAP_COUNTER_WAIT_FILE": str(release)}
+    began = time.monotonic()
+    killed = start(project, *PLAIN, env=env)
+    cleanup.append(killed)
+    assert wait_for(ready.exists, 30)
+    left = [path for path in runtime_files(project) if path.is_file() and leaks(path.read_bytes())]
+    assert left  # the tap's config with its secrets, on disk while the run lives
+    killed.kill()  # kill -9: no clean-up of its own
+    finish(killed, began)
+    assert all(path.exists() for path in left)
+
+    killed_dir = left[0].parents[1]  # runs/<run id>/<plugin>/<file>
+    runs = killed_dir.parent
+
+    ready.unlink()
+    alive = start(project, *PLAIN, "--state-id-suffix", "other", env=env)  # a live run beside
+    cleanup.append(alive)
+    assert wait_for(ready.exists, 30)
+    live_dir = next(d for d in runs.iterdir() if d != killed_dir)
+    done = meltano(project, "state", "list")  # any command that opens the project
+    assert done.code == 0, done.stderr
+    assert not killed_dir.exists(), "the killed run's secrets are still on disk"
+    assert list(runs.iterdir()) == [live_dir]  # the live run's files stay
+    assert any(leaks(path.read_bytes()) for path in live_dir.rglob("*") if path.is_file())
+    release.touch()
+    assert finish(alive, began).code == 0
+    assert runtime_files(project) == []
+    print(f"F27 kill -9 left {len(left)} files with secrets; the next command removed them")

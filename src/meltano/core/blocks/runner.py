@@ -21,6 +21,7 @@ import structlog
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
 from meltano.core.errors import MeltanoError
 from meltano.core.processes.outcome import PipelineTerminatedError
+from meltano.core.project.run_dirs import private_run_dir
 from meltano.core.state.recorder import Strategy, is_complete
 
 if TYPE_CHECKING:
@@ -290,33 +291,30 @@ class Runner:
         self, plugins: Sequence[ProjectPlugin], state_id: str, run_id: str
     ) -> Iterator[list[Invocation]]:
         """Prepare each plugin in order, each seeing what earlier ones export."""
-        import shutil
-
         from meltano.core.blocks.state_io import write_tap_state
         from meltano.core.catalog.prepare import prepare_tap
         from meltano.core.plugins.invocation import prepare, secure_dir
 
         upstream: dict[str, str] = {}
         invocations: list[Invocation] = []
-        run_dir = secure_dir(self.project.run_dir / "runs" / run_id)
-        try:
-            with contextlib.ExitStack() as stack:
-                for position, plugin in enumerate(plugins):
-                    invocation = stack.enter_context(
-                        prepare(
-                            self.project,
-                            plugin,
-                            upstream_env=dict(upstream),
-                            run_dir=secure_dir(run_dir / plugin.name),
-                        )
+        with (
+            private_run_dir(self.project.runs_dir, run_id) as run_dir,
+            contextlib.ExitStack() as stack,
+        ):
+            for position, plugin in enumerate(plugins):
+                invocation = stack.enter_context(
+                    prepare(
+                        self.project,
+                        plugin,
+                        upstream_env=dict(upstream),
+                        run_dir=secure_dir(run_dir / plugin.name),
                     )
-                    if position == 0:
-                        self._prepare_tap(invocation, state_id, prepare_tap, write_tap_state)
-                    upstream.update(invocation.exported_env())
-                    invocations.append(invocation)
-                yield invocations
-        finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
+                )
+                if position == 0:
+                    self._prepare_tap(invocation, state_id, prepare_tap, write_tap_state)
+                upstream.update(invocation.exported_env())
+                invocations.append(invocation)
+            yield invocations
 
     def _prepare_tap(
         self, invocation: Invocation, state_id: str, prepare_tap: Any, write_tap_state: Any

@@ -20,6 +20,7 @@ from meltano.core.errors import (
 )
 from meltano.core.project import document
 from meltano.core.project.files import ProjectFile, ProjectFiles
+from meltano.core.project.run_dirs import remove_dead_run_dirs
 
 FILENAME = "meltano.yml"
 CACHEDIR_TAG = (
@@ -78,6 +79,11 @@ class Project:
     @property
     def run_dir(self) -> Path:
         return self.sys_dir / "run"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where each run keeps its private files (`run_dirs.private_run_dir`)."""
+        return self.run_dir / "runs"
 
     @property
     def env_file(self) -> Path:
@@ -142,7 +148,8 @@ class Project:
             raise VersionMismatchError(__version__, str(spec))
 
     def ensure_sys_dir(self) -> None:
-        """Keep `.meltano/` marked as ignored and cacheable, and `run/bin` pointing at us."""
+        """Keep `.meltano/` marked as ignored and cacheable, and `run/bin` pointing at us;
+        remove what killed runs left in `run/runs/` (their config files hold secrets)."""
         sys_dir = self.sys_dir
         try:
             sys_dir.mkdir(parents=True, exist_ok=True)
@@ -154,6 +161,7 @@ class Project:
                 tag.write_text(CACHEDIR_TAG)
             self.run_dir.mkdir(exist_ok=True)
             _link_executable(self.run_dir / "bin")
+            remove_dead_run_dirs(self.runs_dir)
         except OSError:
             return  # a read-only checkout still works; nothing here is essential
 
