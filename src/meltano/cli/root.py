@@ -11,7 +11,7 @@ import click
 
 from meltano import __version__
 from meltano.cli.options import CliState
-from meltano.core.errors import ExitCode, MeltanoError
+from meltano.core.errors import ExitCode, MeltanoError, cannot_write, is_storage_error
 
 # name -> (module, short help). Modules are imported only when their command runs, so
 # `meltano --help` and `meltano --version` never import SQLAlchemy, Alembic or rich.
@@ -93,6 +93,13 @@ class MeltanoGroup(click.Group):
         except MeltanoError as error:
             _print_error(error)
             ctx.exit(error.exit_code)
+        except OSError as error:
+            if not is_storage_error(error):
+                raise
+            # A full disk (or a read-only one) where no write site named the file itself.
+            failure = cannot_write(error.filename or "a file", error)
+            _print_error(failure)
+            ctx.exit(failure.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)

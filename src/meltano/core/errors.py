@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import errno
 from typing import ClassVar
 
 
@@ -72,3 +73,27 @@ class VersionMismatchError(MeltanoError):
 
 class ProjectFileError(MeltanoError):
     """`meltano.yml` (or an included file) cannot be read or is invalid."""
+
+
+#: errno values of a write that fails because of where it writes, not because of a bug.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def is_storage_error(error: BaseException) -> bool:
+    """A full disk, a quota or size limit, a read-only file system, missing permissions."""
+    return isinstance(error, OSError) and (error.errno in _NO_SPACE or error.errno in _NOT_ALLOWED)
+
+
+def cannot_write(path: object, error: OSError, *, kept: bool = False) -> MeltanoError:
+    """The user's error for a failed write of `path`; `kept` says the old file is intact."""
+    reason = f"Cannot write {path}: {error.strerror or error}"
+    if kept:
+        reason += " (the file was left as it was)"
+    if error.errno in _NO_SPACE:
+        instruction = "Free some space on that disk (or raise the limit), then run it again"
+    elif error.errno in _NOT_ALLOWED:
+        instruction = "Check the permissions of that path and that its file system is writable"
+    else:
+        instruction = "Check that path, then run the command again"
+    return MeltanoError(reason, instruction)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from meltano.core.errors import ProjectFileError
+from meltano.core.errors import MeltanoError, ProjectFileError
 from meltano.core.project import document
 
 TEXT = """# leading comment
@@ -56,7 +56,8 @@ def test_failed_write_leaves_old_file_and_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    kept = r"meltano.yml: No space left on device \(the file was left as it was\)"
+    with pytest.raises(MeltanoError, match=kept):
         document.write_atomically(path, "a: 2\n")
     assert path.read_text() == "a: 1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["meltano.yml"]

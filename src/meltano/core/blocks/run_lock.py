@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from meltano.core.errors import ExitCode, MeltanoError
+from meltano.core.errors import ExitCode, MeltanoError, cannot_write, is_storage_error
 
 
 class PipelineRunningError(MeltanoError):
@@ -63,8 +63,13 @@ def pipeline_lock(run_dir: Path, state_id: str, run_id: str) -> Iterator[HeldLoc
                 ) from error
             raise
         previous = os.pread(fd, 64, 0).decode(errors="replace").strip() or None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, run_id.encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, run_id.encode(), 0)
+        except OSError as error:
+            if is_storage_error(error):
+                raise cannot_write(path, error) from error
+            raise
         yield HeldLock(path, previous)
         os.ftruncate(fd, 0)
     finally:

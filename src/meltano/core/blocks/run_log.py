@@ -14,6 +14,9 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from meltano.core.errors import cannot_write, is_storage_error
+from meltano.core.logging import FileLogHandler
+
 LOG_FILE = "elt.log"
 
 
@@ -53,11 +56,17 @@ def find_log(sys_dir: Path, state_id: str, run_id: str) -> Path | None:
 
 @contextlib.contextmanager
 def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path | None]:
-    """Copy every log record emitted inside the block into `path`; detach afterwards."""
+    """Copy every log record emitted inside the block into `path`; detach afterwards.
+
+    A write that fails (a full disk) fails the block once it is over, naming the file: the
+    run itself goes on, so its state is stored and its plugins end as they would.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
+        handler = FileLogHandler(path, encoding="utf-8")
+    except OSError as error:
+        if is_storage_error(error):
+            raise cannot_write(path, error) from error
         logging.getLogger("meltano").error("cannot open the run log file", exc_info=False)
         yield None
         return
@@ -68,4 +77,7 @@ def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path |
         yield path
     finally:
         root.removeHandler(handler)
-        handler.close()
+        with contextlib.suppress(OSError):
+            handler.close()  # flushing may fail the same way
+    if handler.failure is not None:
+        raise cannot_write(path, handler.failure)

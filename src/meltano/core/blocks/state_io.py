@@ -89,9 +89,13 @@ class CoalescingRecorder:
         self.received = 0
         self.writes = 0
         self._timer: asyncio.TimerHandle | None = None
+        self.failure: Exception | None = None  # a timed write that failed (server lost...)
 
     def on_line(self, line: bytes) -> None:
         """Validate one stdout line of the target and schedule it for storage."""
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure  # stops the pipeline; the final flush tries the state once more
         if not line.strip():
             return
         try:
@@ -121,7 +125,10 @@ class CoalescingRecorder:
 
     def _tick(self) -> None:
         self._timer = None
-        self.flush()
+        try:
+            self.flush()
+        except Exception as error:  # a timer has no caller: the next line re-raises it
+            self.failure = error
 
     def flush(self) -> None:
         """Write the pending state now (no-op when nothing is pending)."""
@@ -131,7 +138,11 @@ class CoalescingRecorder:
         if self.pending is None:
             return
         value, self.pending = self.pending, None
-        save_singer_state(self.backend, self.state_id, value, complete=self.complete)
+        try:
+            save_singer_state(self.backend, self.state_id, value, complete=self.complete)
+        except BaseException:
+            self.pending = value  # not stored: the final flush tries again
+            raise
         self.last_flush = time.monotonic()
         self.writes += 1
         self.last_saved = value

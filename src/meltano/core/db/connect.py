@@ -6,16 +6,20 @@ SQLAlchemy) is only imported when a migration is due, or for a database server.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meltano.core.db.sql import Database, EngineDatabase, SqliteDatabase
+from meltano.core.db.sql import (
+    Database,
+    EngineDatabase,
+    SqliteDatabase,
+    sqlite_failure,
+)
 from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
-    from meltano.core.db.engine import RetryPolicy
+    from meltano.core.db.sql import RetryPolicy
     from meltano.core.project.project import Project
 
 HEAD = "c0efb3c314eb"
@@ -60,11 +64,6 @@ def database_uri(project: Project, override: str | None = None) -> str:
     )
 
 
-def redact_uri(uri: str) -> str:
-    """Hide the password in a database URL before it reaches a log or an error."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1********@", uri)
-
-
 def sqlite_file(uri: str) -> str | None:
     """The file of a plain `sqlite:///path` URL, or None for anything else (memory
     databases, URL query options, other drivers) which SQLAlchemy then handles."""
@@ -100,7 +99,7 @@ def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:
         return _open_sqlite(path, uri)
     from meltano.core.db.engine import migrated_engine
 
-    return EngineDatabase(migrated_engine(uri, policy))
+    return EngineDatabase(migrated_engine(uri, policy), policy)
 
 
 def prepare_sqlite(path: str | None) -> None:
@@ -127,7 +126,7 @@ def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
     try:
         return SqliteDatabase(path)
     except sqlite3.Error as error:
-        raise _cannot_open(uri, error) from error
+        raise sqlite_failure(path, error) or _cannot_open(uri, error) from error
 
 
 def _sqlite_revision(database: SqliteDatabase, uri: str) -> str | None:
@@ -142,6 +141,9 @@ def _sqlite_revision(database: SqliteDatabase, uri: str) -> str | None:
     except sqlite3.Error as error:
         database.close()
         raise _cannot_open(uri, error) from error
+    except MeltanoError:
+        database.close()
+        raise
     return str(found[0][0]) if found else None
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import structlog
 
 from meltano.core.db.connect import (
     HEAD,
@@ -17,9 +14,8 @@ from meltano.core.db.connect import (
     OLDER_REVISIONS,
     database_uri,
     prepare_sqlite,
-    redact_uri,
 )
-from meltano.core.db.sql import configure_sqlite
+from meltano.core.db.sql import RetryPolicy, configure_sqlite, connect, redact_uri
 from meltano.core.errors import MeltanoError
 from meltano.core.project.document import file_lock
 
@@ -28,8 +24,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from meltano.core.project.project import Project
-
-log = structlog.get_logger(__name__)
 
 
 def _on_sqlite_connect(connection: Any, _: Any) -> None:
@@ -166,14 +160,6 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """`database_max_retries` and `database_retry_timeout` (seconds between attempts)."""
-
-    max_retries: int = 3
-    retry_timeout: float = 5.0
-
-
 def retry_policy(project: Project) -> RetryPolicy:
     """Read the connection retry settings."""
     from meltano.core.settings.project_settings import get_setting
@@ -190,34 +176,7 @@ def connect_with_retries(
     engine: Engine, policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
 ) -> None:
     """Open (and close) one connection, retrying as the policy says; fail with a clear error."""
-    import sqlalchemy
-
-    # A local SQLite file that cannot be opened will not open on a later attempt either.
-    max_retries = 0 if engine.dialect.name == "sqlite" else policy.max_retries
-    attempt = 0
-    while True:
-        try:
-            with engine.connect():
-                return
-        except sqlalchemy.exc.OperationalError as error:
-            attempt += 1
-            if attempt > max_retries:
-                raise MeltanoError(
-                    f"Cannot connect to the system database {redact_uri(str(engine.url))} "
-                    f"after {attempt} attempts: {_first_line(error.orig)}",
-                    "Check `database_uri` and that the database server is reachable",
-                ) from error
-            log.warning(
-                "database connection failed, retrying",
-                retry_in_seconds=policy.retry_timeout,
-                attempt=f"{attempt}/{max_retries}",
-                error=_first_line(error.orig),
-            )
-            sleep(policy.retry_timeout)
-
-
-def _first_line(error: object) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    connect(engine, policy, sleep=sleep).close()
 
 
 def migrated_engine(uri: str, policy: RetryPolicy | None = None) -> Engine:

@@ -15,11 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
+import re
 import sqlite3
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import structlog
+
+from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -29,6 +38,107 @@ Row = Sequence[Any]
 BUSY_TIMEOUT_MS = 30_000
 # SQLAlchemy's DateTime on SQLite: text with microseconds always written.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+# SQLite's primary result codes (Python 3.10's sqlite3 has no names for them).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 10, 13
+#: Below this much free space, an I/O error of SQLite (growing its WAL or shared memory) is
+#: taken for what it nearly always is: a full disk.
+_NEARLY_FULL_BYTES = 1 << 20
+
+log = structlog.get_logger(__name__)
+
+
+class DatabaseLockedError(MeltanoError):
+    """Another process held the SQLite file's lock for longer than the busy timeout."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The system database {path} is locked: another process has held it for more "
+            f"than {BUSY_TIMEOUT_MS // 1000} s",
+            "Wait for the other process using it (another meltano, or a tool with the file "
+            "open) to finish, then run the command again",
+        )
+
+
+class DatabaseUnreachableError(MeltanoError):
+    """The database server cannot be reached, after every retry `database_max_retries` allows."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`database_max_retries` and `database_retry_timeout` (seconds between attempts)."""
+
+    max_retries: int = 3
+    retry_timeout: float = 5.0
+
+
+def redact_uri(uri: str) -> str:
+    """Hide the password in a database URL before it reaches a log or an error."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1********@", uri)
+
+
+def connect(
+    engine: Engine, policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
+) -> Connection:
+    """A connection, retrying as the policy says; a clear error naming the server otherwise."""
+    import sqlalchemy
+
+    # A local SQLite file that cannot be opened will not open on a later attempt either.
+    max_retries = 0 if engine.dialect.name == "sqlite" else policy.max_retries
+    attempt = 0
+    while True:
+        try:
+            return engine.connect()
+        except sqlalchemy.exc.OperationalError as error:
+            attempt += 1
+            if attempt > max_retries:
+                raise DatabaseUnreachableError(
+                    f"Cannot connect to the system database {redact_uri(str(engine.url))} "
+                    f"after {attempt} attempts: {_first_line(error.orig)}",
+                    "Check `database_uri` and that the database server is reachable",
+                ) from error
+            log.warning(
+                "database connection failed, retrying",
+                retry_in_seconds=policy.retry_timeout,
+                attempt=f"{attempt}/{max_retries}",
+                error=_first_line(error.orig),
+            )
+            sleep(policy.retry_timeout)
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _nearly_full(path: str) -> bool:
+    try:
+        usage = os.statvfs(Path(path).resolve().parent)
+    except OSError:
+        return False
+    return usage.f_bavail * usage.f_frsize < _NEARLY_FULL_BYTES
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    """The primary result code of a sqlite3 error (Python 3.10: guessed from the message)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    text = str(error)
+    if "locked" in text:
+        return _SQLITE_BUSY
+    return _SQLITE_FULL if "disk is full" in text else None
+
+
+def sqlite_failure(path: str, error: sqlite3.Error) -> MeltanoError | None:
+    """The user's error for a SQLite failure that is not a bug, or None."""
+    code = _sqlite_code(error)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return DatabaseLockedError(path)
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _nearly_full(path)):
+        return MeltanoError(
+            f"Cannot write the system database {path}: the disk is full",
+            "Free some space on its disk, then run the command again",
+        )
+    return None
 
 
 class Transaction(Protocol):
@@ -138,13 +248,23 @@ class SqliteDatabase:
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield _SqliteTransaction(self._connection)
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+                self._connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield _SqliteTransaction(self._connection)
+                except BaseException:
+                    if self._connection.in_transaction:
+                        self._connection.execute("ROLLBACK")
+                    raise
+                self._connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                failure = sqlite_failure(self.path, error)
+                if failure is None:
+                    raise
+                if self._connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._connection.execute("ROLLBACK")
+                raise failure from error
 
     def close(self) -> None:
         with self._lock:
@@ -173,23 +293,46 @@ class _EngineTransaction:
 
 
 class EngineDatabase:
-    """Any database SQLAlchemy reaches (PostgreSQL in practice)."""
+    """Any database SQLAlchemy reaches (PostgreSQL in practice).
 
-    def __init__(self, engine: Engine) -> None:
+    Every transaction opens its own connection (servers are not pooled), retrying as `policy`
+    says, so a server that goes away mid-run is retried at the next write, then reported.
+    """
+
+    def __init__(self, engine: Engine, policy: RetryPolicy | None = None) -> None:
         self.engine = engine
         self.dialect = str(engine.dialect.name)
+        self.policy = policy or RetryPolicy()
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
-        with self.engine.connect() as connection:
-            if write and self.dialect == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        import sqlalchemy
+
+        with connect(self.engine, self.policy) as connection:
             try:
-                yield _EngineTransaction(connection)
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                if write and self.dialect == "sqlite":
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield _EngineTransaction(connection)
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            except sqlalchemy.exc.OperationalError as error:
+                raise self._failure(error) from error
+
+    def _failure(self, error: Any) -> MeltanoError:
+        """A lost server, or (SQLite through SQLAlchemy) a locked or full file."""
+        if self.dialect == "sqlite" and isinstance(error.orig, sqlite3.Error):
+            failure = sqlite_failure(str(self.engine.url.database), error.orig)
+            if failure is not None:
+                return failure
+        return DatabaseUnreachableError(
+            f"Lost the connection to the system database {redact_uri(str(self.engine.url))}: "
+            f"{_first_line(error.orig)}",
+            "Check that the database server is running and reachable, then run the command "
+            "again; state stored before the loss is kept",
+        )
 
     def close(self) -> None:
         self.engine.dispose()

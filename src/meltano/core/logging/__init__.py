@@ -235,6 +235,24 @@ def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
     root.setLevel(LEVELS[settings.level])
 
 
+class FileLogHandler(logging.FileHandler):
+    """A file handler that keeps its first write failure (a full disk) for its owner to
+    report, instead of printing a traceback for every record it could not write."""
+
+    failure: OSError | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            self.failure = self.failure or error
+        else:
+            super().handleError(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.failure is None:
+            super().emit(record)
+
+
 def is_debug() -> bool:
     """Whether the user asked for debug output (tracebacks included)."""
     return logging.getLogger().isEnabledFor(logging.DEBUG)

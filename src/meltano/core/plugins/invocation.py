@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, cannot_write, is_storage_error
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import PluginCommand
 from meltano.core.settings.expand import references
@@ -163,9 +163,16 @@ def secure_dir(path: Path) -> Path:
 
 def write_private(path: Path, text: str) -> Path:
     """Write a file only its owner can read (it may hold secrets)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        if not is_storage_error(error):
+            raise
+        with contextlib.suppress(OSError):
+            path.unlink()  # no half-written config
+        raise cannot_write(path, error) from error
     return path
 
 

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from meltano.core.logging import copies_message, message_template
+from meltano.core.logging import FileLogHandler, copies_message, message_template
 from meltano.core.processes.lines import decode_line
 
 _LEVELS = {
@@ -27,7 +27,7 @@ _LEVELS = {
     "critical": logging.CRITICAL,
     "fatal": logging.CRITICAL,
 }
-_PLAIN_HANDLERS = (logging.StreamHandler, logging.FileHandler)
+_PLAIN_HANDLERS = (logging.StreamHandler, logging.FileHandler, FileLogHandler)
 
 
 class PluginLogs:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meltano.core.errors import ProjectFileError
+from meltano.core.errors import ProjectFileError, cannot_write, is_storage_error
 
 if TYPE_CHECKING:  # ruamel is imported when a file is really parsed or written
     from ruamel.yaml import YAML
@@ -230,17 +230,22 @@ def dump(data: Any, style: YamlStyle | None = None) -> str:
     return stream.getvalue()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so readers see the old or the new file, never a torn one."""
+def write_atomically(path: Path, text: str, *, new_mode: int | None = None) -> None:
+    """Replace `path` with `text` so readers see the old or the new file, never a torn one.
+
+    The file keeps its mode; a new one gets `new_mode` (default: 0666 less the umask). A write
+    that fails (a full disk) leaves the old file as it was and raises a `MeltanoError`.
+    """
     try:
         mode: int | None = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = None
+        mode = new_mode
     import tempfile
 
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temp = Path(temp_name)
+    temp: Path | None = None
     try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temp = Path(temp_name)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -251,9 +256,12 @@ def write_atomically(path: Path, text: str) -> None:
             mode = 0o666 & ~umask
         temp.chmod(mode)
         temp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+    except BaseException as error:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        if isinstance(error, OSError) and is_storage_error(error):
+            raise cannot_write(path, error, kept=path.exists()) from error
         raise
 
 

@@ -183,14 +183,7 @@ class Project:
                 validate_document(project_file.path, document.parse(text, project_file.path))
             files.check_no_duplicates()
             for project_file in changed:
-                try:
-                    document.write_atomically(project_file.path, project_file.render(style))
-                except OSError as error:
-                    raise MeltanoError(
-                        f"Cannot write {project_file.path}: {error.strerror or error}",
-                        "The file was left as it was; free some space or fix its permissions, "
-                        "then run the command again",
-                    ) from error
+                document.write_atomically(project_file.path, project_file.render(style))
         self.refresh()
 
     @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -82,7 +81,5 @@ def update(path: Path, values: Mapping[str, str], remove: Iterable[str] = ()) ->
     out.extend(f"{key}={quote(value)}\n" for key, value in pending.items())
     new_text = "".join(out)
     if new_text != text:
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        document.write_atomically(path, new_text)
+        document.write_atomically(path, new_text, new_mode=0o600)
     return list(dict.fromkeys(removed))
