@@ -185,7 +185,12 @@ def cli(
         click.echo(ctx.get_help())
         ctx.exit(ExitCode.USAGE)
     if cwd is not None:
-        os.chdir(cwd)
+        try:
+            os.chdir(cwd)
+        except OSError as error:  # a device or other non-directory click's check lets through
+            raise click.BadParameter(
+                f"{cwd} is not a directory ({error.strerror})", param_hint="'--cwd'"
+            ) from error
     state = CliState(
         cwd=Path.cwd(), environment=environment, no_environment=no_environment, env_file=env_file
     )

@@ -12,6 +12,7 @@ import structlog
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
 from meltano.core.project.environments import Policy
+from meltano.core.project.text_files import read_text_file
 from meltano.core.state import model, store
 from meltano.core.state.backend import StateBackend, project_backend
 
@@ -72,10 +73,7 @@ def _one_source(state: str | None, input_file: Path | None, **more: str | None) 
         names = ", ".join(["STATE", "--input-file", *more])
         raise MeltanoError(f"Provide exactly one of: {names}", "See `meltano state --help`")
     if input_file is not None:
-        try:
-            return input_file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise MeltanoError(f"Cannot read {input_file}: {error.strerror}") from error
+        return read_text_file(input_file, what="state file")
     return state or ""
 
 

@@ -111,8 +111,16 @@ def command_argv(
         args_text, executable = spec, None
     else:
         args_text, executable = str(spec.get("args") or ""), spec.get("executable")
+    try:
+        words = shlex.split(args_text)
+    except ValueError as error:  # "No closing quotation", "No escaped character"
+        raise MeltanoError(
+            f"{plugin.type.descriptor} '{plugin.name}', command '{command}': its args cannot "
+            f"be split into arguments ({str(error).lower()})",
+            "Close the quote (or escape it with a backslash) in `commands:` of meltano.yml",
+        ) from None
     args: list[str] = []
-    for arg in shlex.split(args_text):
+    for arg in words:
         for name in references(arg):
             if not env.get(name):
                 raise UnsetCommandVariableError(command, name)

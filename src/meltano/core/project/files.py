@@ -139,19 +139,26 @@ def include_files(root_dir: Path, root: ProjectFile) -> list[Path]:
     resolved_root = root_dir.resolve()
     found: list[Path] = []
     for pattern in patterns:
+        if Path(str(pattern)).is_absolute():
+            raise ProjectFileError(
+                f"The include_paths pattern {str(pattern)!r} is an absolute path",
+                "Keep included files inside the project directory and name them relative to it",
+            )
         for match in sorted(resolved_root.glob(str(pattern).removeprefix("./"))):
             path = match.resolve()
             if path == root.path.resolve() or path in found:
                 continue
-            if not path.is_file():
-                raise ProjectFileError(
-                    f"Included path {match} (from pattern {pattern!r}) is not a file",
-                    "Narrow the `include_paths` pattern",
-                )
             if not path.is_relative_to(resolved_root):
                 raise ProjectFileError(
-                    f"Included file {path} is outside the project",
+                    f"Included file {match} (from pattern {pattern!r}) resolves to {path}, "
+                    "outside the project",
                     "Keep included files inside the project directory",
+                )
+            if not path.is_file():
+                shown = match if path == match else f"{match} (resolving to {path})"
+                raise ProjectFileError(
+                    f"Included path {shown} (from pattern {pattern!r}) is not a regular file",
+                    "Narrow the `include_paths` pattern",
                 )
             found.append(path)
     return found

@@ -21,6 +21,7 @@ from meltano.core.errors import (
 from meltano.core.project import document
 from meltano.core.project.files import ProjectFile, ProjectFiles
 from meltano.core.project.run_dirs import remove_dead_run_dirs
+from meltano.core.project.text_files import read_text_file
 
 FILENAME = "meltano.yml"
 CACHEDIR_TAG = (
@@ -102,9 +103,12 @@ class Project:
         """Variables from the dotenv file; unparsable lines are skipped with a warning."""
         if not self.env_file.is_file():
             return {}
+        import io
+
         from dotenv import dotenv_values
 
-        values = dotenv_values(self.env_file, interpolate=False)
+        text = read_text_file(self.env_file, what="dotenv file")
+        values = dotenv_values(stream=io.StringIO(text), interpolate=False)
         return {key: value for key, value in values.items() if value is not None}
 
     def refresh(self) -> None:

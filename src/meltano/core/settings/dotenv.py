@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from meltano.core.errors import MeltanoError
 from meltano.core.project import document
+from meltano.core.project.text_files import read_text_file
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$")
 
@@ -56,13 +56,7 @@ def update(path: Path, values: Mapping[str, str], remove: Iterable[str] = ()) ->
     The first line of a key being set is replaced in place and its other lines dropped;
     new keys are appended. A new file is created readable by its owner only (0600).
     """
-    try:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        raise MeltanoError(
-            f"Cannot read {path}: {reason}", "Fix the file's permissions or encoding"
-        ) from None
+    text = read_text_file(path, what="dotenv file") if path.exists() else ""
     pending = dict(values)
     dropped = set(remove) - set(values)
     removed: list[str] = []

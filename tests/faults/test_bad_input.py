@@ -1,0 +1,112 @@
+"""F29, F30, F31: bad local input is refused with what and where, never as a bug.
+
+F29 binary and non-UTF-8 files, `--cwd` at a device, an unclosed quote in `commands:`,
+`include_paths` leaving the project; F30 state IDs with control characters and symlinks out of
+a `file://` state directory; F31 a config value of the wrong kind in meltano.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from meltano.core.errors import ExitCode
+from tests.faults.conftest import Finished, add_to_meltano_yml, meltano
+
+
+def refused(done: Finished, code: int = ExitCode.FAILED) -> str:
+    """The single `Error:` line of a command that failed as expected (not as a bug)."""
+    assert done.code == code, (done.code, done.stderr[-2000:])
+    assert "bug in meltano" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, done.stderr[-2000:]
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"A=1\nB=caf\xe9\n", "is not UTF-8 text: byte 0xe9 at byte offset 9 (line 2)"),
+        (b"A=1\nB=x\x00y\n", "is a binary file, not text: a NUL byte at byte offset 7 (line 2)"),
+    ],
+    ids=["latin-1", "nul"],
+)
+def test_f29_dotenv_that_is_not_text(pipeline_project: Path, content: bytes, expected: str) -> None:
+    env_file = pipeline_project / ".env"
+    env_file.write_bytes(content)
+    for args in (
+        ("config", "list", "tap-counter"),
+        ("config", "set", "tap-counter", "records", "3", "--store=dotenv"),
+        ("run", "tap-counter", "target-jsonl"),
+    ):
+        error = refused(meltano(pipeline_project, *args))
+        assert f"The dotenv file {env_file} {expected}" in error, error
+        assert "caf" not in error and "x" not in error.split("offset")[1]  # never the content
+    assert env_file.read_bytes() == content  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"singer_state": {"a": "caf\xe9"}}', "is not UTF-8 text: byte 0xe9 at byte offset 27"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "is a binary file, not text: a NUL byte at byte offset 8"),
+    ],
+    ids=["latin-1", "binary"],
+)
+def test_f29_state_input_file_that_is_not_text(
+    pipeline_project: Path, content: bytes, expected: str
+) -> None:
+    path = pipeline_project / "state.json"
+    path.write_bytes(content)
+    done = meltano(
+        pipeline_project, "state", "set", "--force", "dev:a-to-b", "--input-file", str(path)
+    )
+    assert f"The state file {path} {expected}" in refused(done)
+
+
+def test_f29_cwd_at_a_device(pipeline_project: Path) -> None:
+    for device in ("/dev/null", str(pipeline_project / "meltano.yml")):
+        done = meltano(pipeline_project, "--cwd", device, "state", "list")
+        error = refused(done, ExitCode.USAGE)
+        assert "--cwd" in error and device in error
+
+
+def test_f29_unclosed_quote_in_command_args(pipeline_project: Path) -> None:
+    add_to_meltano_yml(
+        pipeline_project,
+        '      fail: -c "exit 4"\n',
+        '      fail: -c "exit 4"\n      broken: -c "echo unclosed\n',
+    )
+    for args in (("invoke", "util:broken"), ("run", "util:broken")):
+        error = refused(meltano(pipeline_project, *args))
+        assert "Utility 'util', command 'broken'" in error
+        assert "no closing quotation" in error
+
+
+@pytest.mark.parametrize("case", ["absolute", "parent", "symlink-out", "device", "fifo"])
+def test_f29_include_paths_outside_the_project_or_not_a_file(
+    pipeline_project: Path, case: str
+) -> None:
+    outside = pipeline_project.parent / "outside.yml"
+    outside.write_text("plugins: {}\n")
+    pattern, expected = {
+        "absolute": (str(outside), f"The include_paths pattern '{outside}' is an absolute path"),
+        "parent": ("../*.yml", f"resolves to {outside}, outside the project"),
+        "symlink-out": ("link.yml", f"resolves to {outside}, outside the project"),
+        "device": ("dev.yml", "resolves to /dev/zero, outside the project"),
+        "fifo": ("fifo.yml", f"Included path {pipeline_project / 'fifo.yml'} "),
+    }[case]
+    if case == "symlink-out":
+        (pipeline_project / "link.yml").symlink_to(outside)
+    elif case == "device":
+        (pipeline_project / "dev.yml").symlink_to("/dev/zero")
+    elif case == "fifo":
+        os.mkfifo(pipeline_project / "fifo.yml")
+    meltano_yml = pipeline_project / "meltano.yml"
+    meltano_yml.write_text(meltano_yml.read_text() + f"include_paths: ['{pattern}']\n")
+    error = refused(meltano(pipeline_project, "config", "list", "tap-counter"))
+    assert expected in error, error
+    if case == "fifo":
+        assert "is not a regular file" in error
