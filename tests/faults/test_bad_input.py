@@ -7,13 +7,14 @@ a `file://` state directory; F31 a config value of the wrong kind in meltano.yml
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from meltano.core.errors import ExitCode
-from tests.faults.conftest import Finished, add_to_meltano_yml, meltano
+from tests.faults.conftest import RUN, STATE_ID, Finished, add_to_meltano_yml, ids, meltano
 
 
 def refused(done: Finished, code: int = ExitCode.FAILED) -> str:
@@ -110,3 +111,68 @@ def test_f29_include_paths_outside_the_project_or_not_a_file(
     assert expected in error, error
     if case == "fifo":
         assert "is not a regular file" in error
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("state", "set", "--force", "dev:a\nb", '{"singer_state": {"a": 1}}'),
+        ("state", "merge", "dev:a\rb", '{"singer_state": {"a": 1}}'),
+        ("state", "get", "dev:a\x1bb"),
+        ("state", "copy", "--force", STATE_ID, "dev:a\nb"),
+        ("run", "--state-id-suffix", "x\ty", "tap-counter", "target-jsonl"),
+        ("el", "--state-id", "a\nb", "tap-counter", "target-jsonl"),
+    ],
+    ids=["set", "merge", "get", "copy", "run", "el"],
+)
+def test_f30_state_ids_with_control_characters_are_refused(
+    pipeline_project: Path, args: tuple[str, ...]
+) -> None:
+    stored = ("state", "set", "--force", STATE_ID, '{"singer_state": {"a": 1}}')
+    assert meltano(pipeline_project, *stored).code == 0  # something to copy from
+    error = refused(meltano(pipeline_project, *args))
+    assert "contains a control character (U+00" in error, error
+    listed = meltano(pipeline_project, "state", "list", log_level="warning")
+    assert listed.stdout.split() == [STATE_ID]  # nothing else stored
+    assert ids(pipeline_project) == []  # no plugin started
+
+
+def test_f30_control_characters_from_files_are_refused_too(pipeline_project: Path) -> None:
+    exported = pipeline_project / "export.json"
+    exported.write_text(
+        json.dumps({"dev:a\u0000b": {"completed": {"singer_state": {}}, "partial": {}}})
+    )
+    error = refused(meltano(pipeline_project, "state", "import", str(exported)))
+    assert "'dev:a\\x00b' contains a control character (U+0000 at position 5)" in error
+    add_to_meltano_yml(
+        pipeline_project, "- name: dev\n", '- name: dev\n  state_id_suffix: "a\\0b"\n'
+    )
+    error = refused(meltano(pipeline_project, *RUN))
+    assert "contains a control character (U+0000" in error
+    assert ids(pipeline_project) == []  # refused before any plugin started
+
+
+def test_f30_file_backend_never_follows_a_symlink_out_of_its_directory(
+    pipeline_project: Path,
+) -> None:
+    states, outside = pipeline_project / "states", pipeline_project.parent / "elsewhere"
+    (outside / "dev:x-to-y").mkdir(parents=True)
+    (states).mkdir()
+    target = outside / "dev:x-to-y" / "state.json"
+    target.write_text('{"completed": {"singer_state": {"secret": 1}}, "partial": {}}')
+    (states / "dev:x-to-y").symlink_to(outside / "dev:x-to-y")
+    (states / STATE_ID).symlink_to(outside / "dev:x-to-y")
+    env = {"MELTANO_STATE_BACKEND_URI": f"file://{states}"}
+    for args in (
+        ("state", "get", "dev:x-to-y"),
+        ("state", "set", "--force", "dev:x-to-y", '{"singer_state": {"mine": 2}}'),
+        ("state", "clear", "--force", "dev:x-to-y"),
+        RUN,
+    ):
+        error = refused(meltano(pipeline_project, *args, env=env))
+        assert f"leads to {target.parent}/" in error, error  # state.json or run.lease
+        assert f"outside the state directory {states}" in error, error
+    listed = meltano(pipeline_project, "state", "list", env=env)
+    assert listed.code == 0 and "dev:x-to-y" not in listed.stdout
+    assert json.loads(target.read_text())["completed"] == {"singer_state": {"secret": 1}}
+    assert ids(pipeline_project) == []

@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 
 from meltano.core.state import model
-from meltano.core.state.model import InvalidStateError, StoredState
+from meltano.core.state.model import (
+    InvalidStateError,
+    StateIdError,
+    StoredState,
+    check_state_id_characters,
+)
 
 
 def test_deep_merge_merges_maps_and_replaces_other_values() -> None:
@@ -86,3 +91,14 @@ def test_export_treats_missing_or_null_parts_as_empty() -> None:
 )
 def test_environment_of(state_id: str, environment: str | None) -> None:
     assert model.environment_of(state_id) == environment
+
+
+@pytest.mark.parametrize("state_id", ["dev:a\nb", "a\x00", "\tx", "a\x7fb", "a\x85b"])
+def test_state_ids_with_control_characters_are_refused(state_id: str) -> None:
+    with pytest.raises(StateIdError, match="contains a control character"):
+        check_state_id_characters(state_id)
+
+
+def test_printable_state_ids_pass() -> None:
+    for state_id in ("dev:tap-x-to-target-y", "prod:tap-é-to-target:suffix", "a b/c"):
+        assert check_state_id_characters(state_id) == state_id

@@ -22,6 +22,7 @@ from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
 from meltano.core.errors import MeltanoError
 from meltano.core.processes.outcome import PipelineTerminatedError
 from meltano.core.project.run_dirs import private_run_dir
+from meltano.core.state.model import check_state_id_characters
 from meltano.core.state.recorder import Strategy, is_complete
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class Runner:
 
     def state_id(self, block: ExtractLoad) -> str:
         if self.options.state_id:
-            return self.options.state_id
+            return check_state_id_characters(self.options.state_id)
         from meltano.core.settings.expand import expand_text
         from meltano.core.settings.process_env import active_environment, terminal_env
 
@@ -138,7 +139,7 @@ class Runner:
                     f"State ID component {part!r} contains ':'",
                     "Remove ':' from the environment name or suffix",
                 )
-        return ":".join(parts)
+        return check_state_id_characters(":".join(parts))
 
     def run_extract_load(self, block: ExtractLoad) -> None:
         from meltano.core.blocks.run_lock import PipelineRunningError, pipeline_lock

@@ -237,6 +237,29 @@ def _json_type(value: object) -> str:
     return "an object"
 
 
+class StateIdError(MeltanoError):
+    """A state ID that holds a control character (a newline, a tab, NUL...)."""
+
+    def __init__(self, state_id: str, position: int) -> None:
+        super().__init__(
+            f"The state ID {state_id!r} contains a control character "
+            f"(U+{ord(state_id[position]):04X} at position {position})",
+            "Use a state ID of printable characters: no newline, tab or NUL",
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_state_id_characters(state_id: str) -> str:
+    """`state_id`, if it holds no control character: such an ID breaks logs, file names and
+    every listing that shows one ID per line."""
+    found = _CONTROL.search(state_id)
+    if found is not None:
+        raise StateIdError(state_id, found.start())
+    return state_id
+
+
 def environment_of(state_id: str) -> str | None:
     """The environment named by a pipeline state ID (`dev:tap-x-to-target-y` -> `dev`)."""
     match = PIPELINE_STATE_ID.fullmatch(state_id)

@@ -13,6 +13,7 @@ from meltano.core.state.model import (
     CorruptStateError,
     Document,
     StoredState,
+    check_state_id_characters,
     is_valid,
     write_complete,
     write_partial,
@@ -36,7 +37,7 @@ class Health(enum.Enum):
 
 def read_state(backend: StateBackend, state_id: str) -> Document:
     """The merged document (partial over completed); `{}` when nothing is stored."""
-    return backend.read(state_id).merged()
+    return backend.read(check_state_id_characters(state_id)).merged()
 
 
 def save_state(
@@ -44,7 +45,7 @@ def save_state(
 ) -> None:
     """Store a document as complete state (replacing, dropping partial) or as partial state."""
     rule = write_complete if complete else write_partial
-    backend.update(state_id, lambda stored: rule(stored, document))
+    backend.update(check_state_id_characters(state_id), lambda stored: rule(stored, document))
 
 
 def save_singer_state(
@@ -108,6 +109,8 @@ def export_states(backend: StateBackend) -> dict[str, Document]:
 
 def import_states(backend: StateBackend, states: Mapping[str, StoredState]) -> int:
     """Overwrite each listed state ID with the given pair; return how many."""
+    for state_id in states:
+        check_state_id_characters(state_id)  # all of them before the first write
     for state_id, stored in states.items():
         backend.update(state_id, _replacement(stored))
     return len(states)

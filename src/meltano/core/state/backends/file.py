@@ -59,7 +59,18 @@ class FileBackend:
             ) from error
 
     def state_file(self, state_id: str) -> Path:
-        return self.root / check_state_id(state_id) / STATE_FILE
+        return self._inside(self.root / check_state_id(state_id) / STATE_FILE)
+
+    def _inside(self, path: Path) -> Path:
+        """`path`, unless a symlink on the way leads out of the state directory."""
+        resolved, root = path.resolve(), self.root.resolve()
+        if not resolved.is_relative_to(root):
+            raise MeltanoError(
+                f"{path} leads to {resolved}, outside the state directory {self.root}: "
+                "a symbolic link is in the way",
+                "Remove the link; state files live in the state directory itself",
+            )
+        return path
 
     def read(self, state_id: str) -> StoredState:
         path = self.state_file(state_id)
@@ -86,17 +97,20 @@ class FileBackend:
     def ids(self, pattern: str | None = None) -> list[str]:
         if not self.root.is_dir():
             return []
+        root = self.root.resolve()
         return sorted(
             entry.name
             for entry in self.root.iterdir()
-            if (entry / STATE_FILE).is_file() and matches(pattern, entry.name)
+            if (entry / STATE_FILE).is_file()
+            and (entry / STATE_FILE).resolve().is_relative_to(root)  # no link leading out
+            and matches(pattern, entry.name)
         )
 
     def acquire_lease(
         self, state_id: str, owner: LeaseOwner, *, ttl_seconds: float, force: bool
     ) -> FileLease | NoLease:
         """The lease file is kept (never unlinked), so every run locks the same inode."""
-        path = self.root / check_state_id(state_id) / LEASE_FILE
+        path = self._inside(self.root / check_state_id(state_id) / LEASE_FILE)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -115,7 +129,7 @@ class FileBackend:
     @contextlib.contextmanager
     def lock(self, state_id: str) -> Iterator[None]:
         """Hold an exclusive flock on `<id>/lock` (removed again on release)."""
-        path = self.root / check_state_id(state_id) / LOCK_FILE
+        path = self._inside(self.root / check_state_id(state_id) / LOCK_FILE)
         started = time.monotonic()
         while True:
             try:

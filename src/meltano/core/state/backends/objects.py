@@ -23,6 +23,7 @@ from meltano.core.state.backend import Change
 from meltano.core.state.lease import LeaseOwner, RunLeaseHeldError, is_abandoned
 from meltano.core.state.model import (
     StoredState,
+    check_state_id_characters,
     current_or_unreadable,
     decode_stored,
     encode_stored,
@@ -101,10 +102,10 @@ class StateStorageError(MeltanoError):
 
 
 def check_state_id(state_id: str) -> str:
-    """A state ID usable as one path component."""
+    """A state ID usable as one path component (and free of control characters)."""
     if not state_id or "/" in state_id or "\\" in state_id or state_id in (".", ".."):
         raise InvalidStateIdError(state_id)
-    return state_id
+    return check_state_id_characters(state_id)
 
 
 def state_id_of(key: str) -> str | None:
