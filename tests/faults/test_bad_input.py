@@ -176,3 +176,41 @@ def test_f30_file_backend_never_follows_a_symlink_out_of_its_directory(
     assert listed.code == 0 and "dev:x-to-y" not in listed.stdout
     assert json.loads(target.read_text())["completed"] == {"singer_state": {"secret": 1}}
     assert ids(pipeline_project) == []
+
+
+@pytest.mark.parametrize("where", ["extractor", "environment", "loader"])
+def test_f31_config_value_of_the_wrong_kind_is_located_before_any_plugin_starts(
+    pipeline_project: Path, where: str
+) -> None:
+    path = pipeline_project / "meltano.yml"
+    text = path.read_text()
+    if where == "extractor":
+        text = text.replace("      records: 6\n", "      records: abc\n")
+        plugin = "Extractor 'tap-counter'"
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if "records: abc" in row)
+        column = 16
+    elif where == "environment":
+        text = text.replace(
+            "- name: dev\n",
+            "- name: dev\n  config:\n    plugins:\n      extractors:\n      - name: tap-counter\n"
+            "        config:\n          records: [1, 2]\n",
+        )
+        plugin = "Extractor 'tap-counter'"
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if "records: [1, 2]" in row)
+        column = 20
+    else:
+        text = text.replace(
+            "    namespace: target_jsonl\n",
+            "    namespace: target_jsonl\n    settings:\n    - {name: batch_size, kind: integer}\n",
+        ).replace("    config:\n      path:", "    config:\n      batch_size: 1.5\n      path:")
+        plugin = "Loader 'target-jsonl'"
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if "batch_size: 1.5" in row)
+        column = 19
+    path.write_text(text)
+    for args in (RUN, ("--environment=dev", "config", "list", plugin.split("'")[1])):
+        error = refused(meltano(pipeline_project, *args))
+        assert error.startswith(f"Error: {path}:{line}:{column}: {plugin} setting '"), error
+        assert "expects an integer (kind: integer), got" in error
+    assert ids(pipeline_project) == []
+    # The tap was never started, not even to discover its catalog.
+    assert not (pipeline_project / ".meltano" / "run" / "tap-counter").exists()

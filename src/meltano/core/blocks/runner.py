@@ -291,7 +291,8 @@ class Runner:
     def prepared(
         self, plugins: Sequence[ProjectPlugin], state_id: str, run_id: str
     ) -> Iterator[list[Invocation]]:
-        """Prepare each plugin in order, each seeing what earlier ones export."""
+        """Prepare each plugin in order, each seeing what earlier ones export, then the tap's
+        catalog and state."""
         from meltano.core.blocks.state_io import write_tap_state
         from meltano.core.catalog.prepare import prepare_tap
         from meltano.core.plugins.invocation import prepare, secure_dir
@@ -302,7 +303,7 @@ class Runner:
             private_run_dir(self.project.runs_dir, run_id) as run_dir,
             contextlib.ExitStack() as stack,
         ):
-            for position, plugin in enumerate(plugins):
+            for plugin in plugins:
                 invocation = stack.enter_context(
                     prepare(
                         self.project,
@@ -311,10 +312,10 @@ class Runner:
                         run_dir=secure_dir(run_dir / plugin.name),
                     )
                 )
-                if position == 0:
-                    self._prepare_tap(invocation, state_id, prepare_tap, write_tap_state)
                 upstream.update(invocation.exported_env())
                 invocations.append(invocation)
+            # Discovery starts the tap: only once every plugin's settings are known good.
+            self._prepare_tap(invocations[0], state_id, prepare_tap, write_tap_state)
             yield invocations
 
     def _prepare_tap(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,10 +127,46 @@ class ProjectFiles:
                     return project_file, entry
         return None
 
+    def value_position(self, section: str, name: str, keys: Sequence[str | Named]) -> str | None:
+        """`file:line:col` of the value at `keys` inside the entry `name` of `section`, as
+        read for editing (ruamel keeps positions); None when the files do not hold it."""
+        found = self.find(section, name)
+        if found is None:
+            return None
+        project_file = found[0]
+        node: Any = found[1]
+        position = None
+        for key in keys:
+            lc = getattr(node, "lc", None)
+            if isinstance(key, Named) and isinstance(node, list):
+                index = next((i for i, item in enumerate(node) if _is_named(item, key.name)), None)
+                if index is None or lc is None:
+                    return None
+                position, node = lc.item(index), node[index]
+            elif isinstance(key, str) and isinstance(node, Mapping) and key in node and lc:
+                position, node = lc.value(key), node[key]
+            else:
+                return None
+        if position is None:
+            return None
+        line, column = position
+        return f"{project_file.path}:{line + 1}:{column + 1}"
+
     def changed(self) -> list[ProjectFile]:
         """Files whose rendered text differs from what was read."""
         style = document.user_yaml_style()
         return [f for f in self.all if f.render(style) != f.original_text]
+
+
+@dataclass(frozen=True)
+class Named:
+    """In `ProjectFiles.value_position` keys: the list item whose `name` is this."""
+
+    name: str
+
+
+def _is_named(item: Any, name: str) -> bool:
+    return isinstance(item, Mapping) and item.get("name") == name
 
 
 def include_files(root_dir: Path, root: ProjectFile) -> list[Path]:

@@ -17,13 +17,46 @@ _UNEXPANDED = re.compile(r"\$(\{\w+\}|[A-Za-z_]\w*)")
 
 
 class SettingValueError(MeltanoError):
-    """A value does not fit the kind of its setting."""
+    """A value does not fit the kind of its setting.
 
-    def __init__(self, definition: SettingDefinition, value: Any, expected: str) -> None:
+    Raised without context by `cast`; `located` adds what the caller knows: whose setting it
+    is, where the value was set (`meltano.yml:line:col`, a variable) and what to do.
+    """
+
+    def __init__(
+        self,
+        definition: SettingDefinition,
+        value: Any,
+        expected: str,
+        *,
+        owner: str | None = None,
+        position: str | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self.definition, self.value, self.expected = definition, value, expected
         shown = "(redacted)" if definition.is_secret else repr(value)
+        subject = f"{owner} setting" if owner else "Setting"
+        reason = f"{subject} '{definition.name}' expects {expected}, got {shown}"
+        if position:
+            reason = f"{position}: {reason}"
+        elif origin:
+            reason = f"{reason} ({origin})"
         super().__init__(
-            f"Setting '{definition.name}' expects {expected}, got {shown}",
-            "Fix the value where it is set (see `meltano config list`) and try again",
+            reason,
+            "Fix the value at that position in the file"
+            if position
+            else "Fix the value where it is set (see `meltano config list`) and try again",
+        )
+
+    def located(self, *, owner: str, position: str | None, origin: str | None) -> SettingValueError:
+        """The same error, saying whose setting it is and where its value was set."""
+        return SettingValueError(
+            self.definition,
+            self.value,
+            self.expected,
+            owner=owner,
+            position=position,
+            origin=origin,
         )
 
 

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from meltano.core.project.files import Named, ProjectFiles
 from meltano.core.settings import loaders, process_env
-from meltano.core.settings.cast import post_process
+from meltano.core.settings.cast import SettingValueError, post_process
 from meltano.core.settings.definitions import SettingDefinition
-from meltano.core.settings.names import nest
+from meltano.core.settings.names import canonical, nest, split_name
 from meltano.core.settings.project_settings import get_setting, project_env
 from meltano.core.settings.resolve import (
     Found,
@@ -125,12 +126,61 @@ def plugin_settings(
     strict = bool(get_setting(project, "ff.strict_env_var_mode"))
     plain = tuple(d for d in definitions if not d.is_extra)
     missing: list[str] = []
-    values = finish(plain, resolved, env, strict=strict, missing=missing)
     extras = tuple(d for d in definitions if d.is_extra)
-    settings_env = process_env.settings_env(
-        plugin, plain, {name: item.value for name, item in values.items()}
-    )
-    values.update(finish(extras, resolved, {**env, **settings_env}, strict=strict, missing=missing))
+    try:
+        values = finish(plain, resolved, env, strict=strict, missing=missing)
+        settings_env = process_env.settings_env(
+            plugin, plain, {name: item.value for name, item in values.items()}
+        )
+        values.update(
+            finish(extras, resolved, {**env, **settings_env}, strict=strict, missing=missing)
+        )
+    except SettingValueError as error:
+        raise _located(project, plugin, error, resolved[error.definition.name]) from None
     for name in dict.fromkeys(missing):
         log.debug("variable referenced but not set, using empty text", variable=name)
     return PluginSettings(plugin, definitions, values)
+
+
+def _located(
+    project: Project, plugin: ProjectPlugin, error: SettingValueError, item: Resolved
+) -> SettingValueError:
+    """Name the plugin, and where the bad value was set: `meltano.yml:line:col` when typed
+    into a project file, else the store (a variable, the system database...)."""
+    position = None
+    if item.source in (Source.MELTANO_YML, Source.ENVIRONMENT):
+        files = ProjectFiles.load(project.root)  # read again, with positions: an error path
+        definition = error.definition
+        entry: tuple[str | Named, ...] = ()
+        section, name = plugin.type.value, plugin.name
+        if item.source is Source.ENVIRONMENT and project.environment:
+            section, name = "environments", project.environment
+            entry = ("config", "plugins", plugin.type.value, Named(plugin.name))
+        for spelling in (definition.name, *definition.aliases):
+            parts = split_name(canonical(spelling))
+            keys = [parts[0][1:], *parts[1:]] if definition.is_extra else ["config", *parts]
+            for grouped in _groupings(keys):
+                position = files.value_position(section, name, [*entry, *grouped])
+                if position:
+                    break
+            if position:
+                break
+    return error.located(
+        owner=f"{plugin.type.descriptor} '{plugin.name}'", position=position, origin=item.label()
+    )
+
+
+def _groupings(keys: list[str]) -> list[list[str]]:
+    """`[config, a, b]` as the YAML may spell it: nested, or with a dotted key `a.b`."""
+    head, *rest = keys
+    if not rest:
+        return [[head]]
+    return [[head, *tail] for tail in _dotted(rest)]
+
+
+def _dotted(parts: list[str]) -> list[list[str]]:
+    result = []
+    for size in range(len(parts), 0, -1):
+        first = ".".join(parts[:size])
+        result += [[first, *tail] for tail in (_dotted(parts[size:]) if parts[size:] else [[]])]
+    return result
