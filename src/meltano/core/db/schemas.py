@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from meltano.core.db.connect import database_uri, redact_uri
+from meltano.core.db.connect import database_uri
 from meltano.core.db.engine import connect_with_retries, create_engine, retry_policy
+from meltano.core.db.sql import redact_uri
 from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
