@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from meltano.core.db.connect import (
     HEAD,
     LEGACY_REVISIONS,
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from meltano.core.project.project import Project
+
+log = structlog.get_logger(__name__)
 
 
 def _on_sqlite_connect(connection: Any, _: Any) -> None:
