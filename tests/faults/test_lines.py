@@ -128,8 +128,29 @@ def test_f11_a_stderr_flood_loses_no_line(pipeline_project: Path, tmp_path: Path
 def test_f11_one_60_mb_stderr_line_is_truncated(pipeline_project: Path) -> None:
     done = meltano(pipeline_project, *PLAIN, env={"TAP_COUNTER_STDERR_LINE_BYTES": str(60 * MIB)})
     assert done.code == 0, done.stderr[-2000:]
-    assert f"[... line truncated, {60 * MIB} bytes in total]" in done.stderr
+    marker = f"[... line truncated, {60 * MIB} bytes in total]"
+    assert marker in done.stderr
     assert len(done.stderr) < 2 * MIB
+    # What is kept of the plugin's line, marker included, is 1 MiB at most, console and log alike.
+    [kept] = [line for line in done.stderr.splitlines() if marker in line]
+    assert len(kept[kept.index("LLLL") :].encode()) <= MIB
+    record = run_records(pipeline_project)[0]
+    log_file = next((pipeline_project / ".meltano" / "logs" / "elt").glob(f"*/{record.run_id}/*"))
+    [logged] = [line for line in log_file.read_text().splitlines() if marker in line]
+    assert len(logged[logged.index("LLLL") :].encode()) <= MIB
+
+
+@pytest.mark.slow
+def test_f33_200_mib_line_on_target_stdout_fails_fast(pipeline_project: Path) -> None:
+    env = {"TARGET_JSONL_HUGE_STDOUT": str(200 * MIB), "TAP_COUNTER_STATE_EVERY": "1"}
+    done, peak = peak_memory_run(pipeline_project, *PLAIN, env=env)
+    print(
+        f"F33 200 MiB line on target stdout: exit {done.code} in {done.seconds:.2f} s, "
+        f"meltano peak RSS {peak / MIB:.0f} MiB"
+    )
+    assert done.code == ExitCode.FAILED
+    assert "target-jsonl wrote a line of at least" in done.stderr
+    assert done.seconds < 5
 
 
 def test_f18_invalid_utf8_on_stderr_and_stdout(pipeline_project: Path) -> None:

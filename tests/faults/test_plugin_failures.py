@@ -133,3 +133,24 @@ def test_f16_tap_killed_by_sigkill(pipeline_project: Path) -> None:
     assert "tap-counter was killed by signal 9 (SIGKILL)" in failed.stderr
     assert_failed_record(pipeline_project, "tap-counter", "signal 9")
     assert bookmark(pipeline_project) == 3
+
+
+@pytest.mark.parametrize("holds", ["stdout+stderr", "stderr"])
+def test_f34_grandchild_holding_a_pipe_does_not_hold_the_run(
+    pipeline_project: Path, holds: str
+) -> None:
+    env = {"TAP_COUNTER_LEAVE_BEHIND": "61.25"}  # a detached `sleep` that outlives the tap
+    if holds == "stderr":
+        env["TAP_COUNTER_LEAVE_BEHIND_STDERR_ONLY"] = "true"
+    fresh = ("run", "--full-refresh", "tap-counter", "target-jsonl")
+    quiet = meltano(pipeline_project, *fresh)
+    done = meltano(pipeline_project, *fresh, env=env)
+    print(
+        f"F34 grandchild (setsid) holding the tap's {holds}: run done in {done.seconds:.2f} s "
+        f"({quiet.seconds:.2f} s without it)"
+    )
+    assert done.code == 0, done.stderr[-2000:]
+    assert done.seconds < quiet.seconds + 2.0 + 3.0  # 2 s of drain at most, plus load
+    assert wait_for(lambda: not alive("61.25"), 5.0)  # and the leftover is gone
+    assert bookmark(pipeline_project) == 6
+    assert ids(pipeline_project)[-6:] == [1, 2, 3, 4, 5, 6]

@@ -196,7 +196,7 @@ def test_f10_timeout_5(pipeline_project: Path) -> None:
         pipeline_project, "run", "--timeout", "5", "tap-counter", "target-jsonl", env=env
     )
     print(f"F10 --timeout 5: exit {done.code} after {done.seconds:.3f} s")
-    assert done.code == ExitCode.FAILED
+    assert done.code == ExitCode.TIMED_OUT == 124  # as coreutils `timeout`
     assert "timed out" in done.stderr
     assert done.seconds < 5 + 2.0 + 1.0  # plus meltano's own start-up
     assert wait_for(lambda: not alive(pipeline_project), 2.0)

@@ -21,6 +21,8 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   stderr_line_bytes       write one stderr line of this many bytes first
   bad_state               at the end write a STATE whose value is "string", "array" or "null"
   invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
+  leave_behind            at the end start `sleep N` in a new session (setsid) holding our
+                          stdout and stderr (`leave_behind_stderr_only`: stderr only), and exit
 `--state FILE` resumes after the bookmarked id; `--discover` prints the catalog.
 """
 
@@ -162,6 +164,13 @@ def main() -> int:
         value = {"string": b'"a string"', "array": b"[1, 2]", "null": b"null"}[bad]
         out.write(b'{"type":"STATE","value":%s}\n' % value)
     out.flush()
+    if config.get("leave_behind"):
+        import subprocess
+
+        stdout = subprocess.DEVNULL if config.get("leave_behind_stderr_only") else None
+        subprocess.Popen(
+            ["sleep", str(config["leave_behind"])], stdout=stdout, start_new_session=True
+        )
     return 0
 
 

@@ -15,6 +15,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     VERSION_MISMATCH = 3
     ALREADY_RUNNING = 75  # EX_TEMPFAIL: another run of the same pipeline holds the lock
+    TIMED_OUT = 124  # as coreutils `timeout`: `--timeout` stopped the run
     INTERRUPTED = 130  # 128 + SIGINT
     TERMINATED = 143  # 128 + SIGTERM
 

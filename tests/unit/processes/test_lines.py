@@ -54,29 +54,38 @@ def test_strict_splitter_fails_before_the_long_line_ends() -> None:
 
 
 def test_truncating_splitter_cuts_a_long_line_says_how_long_and_goes_on() -> None:
-    splitter = LineSplitter(4, truncate=True)
-    lines = split_all(splitter, [b"abcdefgh\nok\n"])
-    assert lines == [b"abcd" + truncation_marker(8), b"ok"]
+    splitter = LineSplitter(50, truncate=True)
+    lines = split_all(splitter, [b"abcdefgh" * 10 + b"\nok\n"])
+    marker = truncation_marker(80)
+    assert lines == [b"abcdefgh" + b"ab" + marker, b"ok"]
+    assert len(lines[0]) == 50  # marker included, the line is at most the limit
 
 
 def test_truncating_splitter_keeps_at_most_the_limit_of_a_line_spread_over_chunks() -> None:
-    splitter = LineSplitter(10, truncate=True)
+    splitter = LineSplitter(60, truncate=True)
     for _ in range(1000):
         assert splitter.feed(b"y" * 1000) == []
-        assert len(splitter._pending) <= 10  # memory stays flat, whatever the line length
-    assert splitter.feed(b"y\nnext\n") == [b"y" * 10 + truncation_marker(1_000_001), b"next"]
+        assert len(splitter._pending) <= 60  # memory stays flat, whatever the line length
+    marker = truncation_marker(1_000_001)
+    assert splitter.feed(b"y\nnext\n") == [b"y" * (60 - len(marker)) + marker, b"next"]
 
 
 def test_truncated_first_line_of_a_chunk_is_not_cut_twice() -> None:
-    splitter = LineSplitter(3, truncate=True)
-    splitter.feed(b"abcdef")
-    assert splitter.feed(b"gh\nxy\n") == [b"abc" + truncation_marker(8), b"xy"]
+    splitter = LineSplitter(43, truncate=True)
+    splitter.feed(b"abcdef" * 10)
+    marker = truncation_marker(62)
+    assert splitter.feed(b"gh\nxy\n") == [b"abc" + marker, b"xy"]
 
 
 def test_unfinished_long_line_is_truncated_at_end_of_stream() -> None:
-    splitter = LineSplitter(3, truncate=True)
-    assert splitter.feed(b"abcdef") == []
-    assert splitter.finish() == [b"abc" + truncation_marker(6)]
+    splitter = LineSplitter(43, truncate=True)
+    assert splitter.feed(b"abcdef" * 10) == []
+    assert splitter.finish() == [b"abc" + truncation_marker(60)]
+
+
+def test_a_limit_shorter_than_the_marker_keeps_the_marker_whole() -> None:
+    splitter = LineSplitter(4, truncate=True)
+    assert split_all(splitter, [b"abcdefgh\n"]) == [truncation_marker(8)]
 
 
 def test_bytes_pass_unchanged_even_when_not_utf8() -> None:

@@ -103,7 +103,7 @@ def test_timeout_names_the_limit_and_the_plugins_that_needed_sigkill() -> None:
         [tap(-9, killed_after_grace=True), target(-15)], stop=StopReason.TIMEOUT, timeout=2.5
     )
     assert isinstance(error, PipelineTimeoutError)
-    assert error.exit_code == ExitCode.FAILED
+    assert error.exit_code == ExitCode.TIMED_OUT  # 124, as coreutils `timeout`
     assert "2.5 seconds" in error.reason
     assert error.instruction == ("These plugins ignored the request to stop and were killed: tap-x")
 

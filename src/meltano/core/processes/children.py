@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from inspect import isawaitable
+from pathlib import Path
 
 from meltano.core.processes.lines import LineSplitter, Tail
 
@@ -58,6 +59,58 @@ def child_setup(*, group: int | None) -> Callable[[], None]:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     return setup
+
+
+def pipe_id(fd: int) -> str:
+    """How `/proc/<pid>/fd/*` names the pipe that `fd` is one end of."""
+    return f"pipe:[{os.fstat(fd).st_ino}]"
+
+
+def pipe_holders(pipes: set[str], *, besides: set[int]) -> list[int]:
+    """Processes other than us and `besides` that have one of these pipes open.
+
+    A plugin's child that outlives it (a tap that forks with `setsid`, then exits) is in
+    another session and process group, and now a child of init: only the pipes it kept tell
+    us it belongs to the run. Linux only (`/proc`); elsewhere nothing is found.
+    """
+    skip = {*besides, os.getpid()}
+    found = []
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit() or int(entry.name) in skip:
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue  # gone meanwhile, or not ours to look at
+        for fd in fds:
+            try:
+                if str(fd.readlink()) in pipes:
+                    found.append(int(entry.name))
+                    break
+            except OSError:
+                continue
+    return found
+
+
+def kill_pipe_holders(pipes: set[str], *, besides: set[int]) -> list[int]:
+    """SIGKILL every process `pipe_holders` finds; return their PIDs."""
+    holders = pipe_holders(pipes, besides=besides)
+    for pid in holders:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return holders
+
+
+def has_writer(read_end: int) -> bool:
+    """Whether some process still holds the write end of a pipe whose read end we have."""
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    events = poller.poll(0)
+    return not (events and events[0][1] & select.POLLHUP)
 
 
 def reader_pipe() -> tuple[int, int]:

@@ -88,7 +88,7 @@ class LineSplitter:
     def _take_pending(self) -> bytes:
         line = bytes(self._pending)
         if self._dropped:
-            line += truncation_marker(len(line) + self._dropped)
+            line = self._cut(line, len(line) + self._dropped)
         self._pending.clear()
         self._dropped = 0
         return line
@@ -98,7 +98,13 @@ class LineSplitter:
             return line
         if not self.truncate:
             raise LineTooLongError(len(line), self.limit)
-        return line[: self.limit] + truncation_marker(len(line))
+        return self._cut(line, len(line))
+
+    def _cut(self, line: bytes, size: int) -> bytes:
+        """The start of a line of `size` bytes and the marker: `limit` bytes in all (or the
+        marker alone, whole, if the limit is shorter than it)."""
+        marker = truncation_marker(size)
+        return line[: max(0, self.limit - len(marker))] + marker
 
 
 class Tail:

@@ -77,7 +77,9 @@ class PipelineInterruptedError(PipelineError):
 
 
 class PipelineTimeoutError(PipelineError):
-    """The run took longer than its timeout and was stopped."""
+    """The run took longer than its timeout and was stopped (exit code 124)."""
+
+    exit_code = ExitCode.TIMED_OUT
 
 
 class OutputLineTooLongError(PipelineError):

@@ -227,6 +227,7 @@ class _Pipeline:
         self.handler_error: BaseException | None = None
         self.timers: list[asyncio.TimerHandle] = []
         self.grace = DEFAULT_GRACE_PERIOD
+        self.pipes: set[str] = set()  # every pipe of the run, as /proc names them
 
     async def run(
         self,
@@ -312,6 +313,9 @@ class _Pipeline:
                 child.group = children.group_of(process)
                 group = group or (child.group or 0)
                 self.children.append(child)
+                self.pipes |= {
+                    children.pipe_id(fd) for fd in (stdout_read, stderr_read) if fd is not None
+                }
                 upstream = stdout_read
             self.stdout = upstream
         except BaseException:
@@ -322,6 +326,7 @@ class _Pipeline:
         """Wait for one process to end; if it left input unread, stop those writing to it."""
         child = self.children[index]
         child.returncode = await children.wait_exit(child.process)
+        self._free_inputs_later()
         if child.feed is None:
             return
         child.unread_input = children.has_unread_input(child.feed)
@@ -332,6 +337,23 @@ class _Pipeline:
                     self._kill_later(upstream, UPSTREAM_GRACE_PERIOD)
         children.close_quietly(child.feed)  # writers still running now get EPIPE
         child.feed = None
+
+    def _free_inputs_later(self) -> None:
+        """A process whose writers have all exited must see the end of its input; if a leftover
+        of theirs still holds the pipe `DRAIN_TIMEOUT` later, kill that leftover."""
+        loop = asyncio.get_running_loop()
+        for index, child in enumerate(self.children):
+            upstream_done = all(up.returncode is not None for up in self.children[:index])
+            if index and child.returncode is None and upstream_done:
+                self.timers.append(loop.call_later(DRAIN_TIMEOUT, self._free_input, index))
+
+    def _free_input(self, index: int) -> None:
+        child = self.children[index]
+        if child.returncode is None and child.feed is not None and children.has_writer(child.feed):
+            children.kill_pipe_holders({children.pipe_id(child.feed)}, besides=self._plugin_pids())
+
+    def _plugin_pids(self) -> set[int]:
+        return {child.process.pid for child in self.children}
 
     async def _read_state(self, on_state: StateHandler) -> None:
         assert self.stdout is not None  # set by _spawn
@@ -399,9 +421,14 @@ class _Pipeline:
                 child.process.wait(timeout=DRAIN_TIMEOUT)
 
     def _kill_leftovers(self) -> None:
-        """Kill what plugins started and left in the pipeline's process group."""
+        """Kill what plugins started and left behind: in the pipeline's process group, or
+        anywhere (another session) if it still holds one of the run's pipes."""
         for group in {child.group for child in self.children if child.group}:
             children.send_group(group, signal.SIGKILL)
+        read_ends = [child.stderr for child in self.children] + [self.stdout]
+        if any(fd is not None and children.has_writer(fd) for fd in read_ends):
+            # Costs a walk of /proc: only when a pipe of the run is still held open.
+            children.kill_pipe_holders(self.pipes, besides=self._plugin_pids())
 
     def _close_fds(self) -> None:
         for child in self.children:
