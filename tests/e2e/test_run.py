@@ -131,7 +131,7 @@ def test_timeout(invoke, pipeline_project: Path) -> None:
         "target-jsonl",
         env={"TAP_COUNTER_SLEEP_AT": "2", "TAP_COUNTER_SLEEP": "30"},
     )
-    assert result.exit_code == ExitCode.FAILED
+    assert result.exit_code == ExitCode.TIMED_OUT
     assert "timed out" in result.stderr.lower()
     assert runs(invoke)[0]["state"] == "FAIL"
 
