@@ -42,6 +42,14 @@ def test_set_rejects_bad_state(invoke: Invoke, payload: str, message: str) -> No
     assert invoke("state", "list").stdout == ""
 
 
+def test_set_empty_singer_state_resets_bookmarks(invoke: Invoke) -> None:
+    invoke(*SET, "dev:a-to-b", '{"singer_state": {"bookmarks": {"users": {"id": 9}}}}')
+    result = invoke(*SET, "dev:a-to-b", '{"singer_state": {}}')
+    assert result.exit_code == 0, result.output
+    assert invoke("state", "get", "dev:a-to-b").stdout == '{"singer_state":{}}\n'
+    assert invoke("state", "list").stdout == "dev:a-to-b\n"
+
+
 def test_set_without_validation_and_from_file(invoke: Invoke, project_dir: Path) -> None:
     assert invoke(*SET, "raw", '{"x": 1}', "--no-validate").exit_code == 0
     assert invoke("state", "get", "raw").stdout == '{"x":1}\n'

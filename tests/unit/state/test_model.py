@@ -43,15 +43,16 @@ def test_target_payloads_that_are_not_state_are_rejected(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['{"x": 1}', '{"singer_state": 5}', '{"singer_state": []}', '{"singer_state": {}}', "[1]"],
+    ['{"x": 1}', '{"singer_state": 5}', '{"singer_state": []}', '{"singer_state": null}', "[1]"],
 )
-def test_state_set_rejects_what_a_target_could_not_send(text: str) -> None:
+def test_state_set_rejects_what_is_not_singer_state(text: str) -> None:
     with pytest.raises(InvalidStateError):
         model.parse_state_document(text)
 
 
 def test_state_set_accepts_singer_state_and_no_validate_accepts_any_object() -> None:
     assert model.parse_state_document('{"singer_state": {"a": 1}}') == {"singer_state": {"a": 1}}
+    assert model.parse_state_document('{"singer_state": {}}') == {"singer_state": {}}  # a reset
     assert model.parse_state_document('{"x": 1}', validate=False) == {"x": 1}
     with pytest.raises(InvalidStateError):
         model.parse_state_document("[1]", validate=False)

@@ -140,25 +140,30 @@ def parse_singer_state(text: str | bytes) -> Document:
     """The value of one STATE message from a target: a non-empty JSON object.
 
     The pipeline stores what this returns as `{"singer_state": value}`; `state set` applies
-    the same check to the `singer_state` it is given, so both reject the same payloads.
+    the same check to the `singer_state` it is given, except that it may be empty (a reset).
     """
     value = parse_json_object(text, what="Singer state")
     check_singer_state(value)
     return value
 
 
-def check_singer_state(value: object) -> None:
-    """Reject a Singer state value that is not a non-empty JSON object."""
+def check_singer_state(value: object, *, allow_empty: bool = False) -> None:
+    """Reject a Singer state value that is not a JSON object (nor an empty one, unless
+    `allow_empty`)."""
     if not isinstance(value, dict):
         raise InvalidStateError(
             f"Invalid state format: singer_state must be a JSON object, got {_json_type(value)}"
         )
-    if not value:
+    if not value and not allow_empty:
         raise EmptyStateError()
 
 
 def parse_state_document(text: str | bytes, *, validate: bool = True) -> Document:
-    """A document given to `state set`/`merge`: `{"singer_state": {...}}` when validating."""
+    """A document given to `state set`/`merge`: `{"singer_state": {...}}` when validating.
+
+    An empty `singer_state` is accepted: setting it by hand is how bookmarks are reset while
+    keeping the state ID (a target's empty STATE message, by contrast, is not stored).
+    """
     document = parse_json_object(text)
     if validate:
         if SINGER_STATE not in document:
@@ -166,7 +171,7 @@ def parse_state_document(text: str | bytes, *, validate: bool = True) -> Documen
                 "Invalid state format: singer_state not found in the top level of the "
                 "provided state"
             )
-        check_singer_state(document[SINGER_STATE])
+        check_singer_state(document[SINGER_STATE], allow_empty=True)
     return document
 
 
