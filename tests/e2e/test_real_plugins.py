@@ -88,3 +88,40 @@ def test_hub_plugins_install_and_run(invoke, project: Path) -> None:
     assert state["singer_state"]["bookmarks"]["counter"]["id"] == 20
 
     assert invoke("invoke", "target-jsonl", "--help").exit_code == 0
+
+
+def test_null_in_stream_maps_reaches_meltano_map_transform(invoke, project: Path) -> None:
+    """`stream_maps: {counter: {pad: null}}` drops the field: the null must reach the mapper,
+    also for a custom mapper that declares no `stream_maps` setting."""
+    path = project / "meltano.yml"
+    path.write_text(
+        path.read_text().replace("      state_every: 5\n", "      state_every: 5\n      width: 3\n")
+        + f"""
+  loaders:
+  - name: target-jsonl
+    namespace: target_jsonl
+    executable: {PLUGINS / "target_jsonl.py"}
+    config:
+      path: $MELTANO_PROJECT_ROOT/out.jsonl
+  mappers:
+  - name: map-transform
+    namespace: map_transform
+    pip_url: meltano-map-transform
+    executable: meltano-map-transform
+    mappings:
+    - name: drop-pad
+      config:
+        stream_maps:
+          counter:
+            pad: null
+"""
+    )
+    assert invoke("install", "--plugin-type", "mapper", "map-transform").exit_code == 0
+    printed = json.loads(invoke("config", "print", "drop-pad").stdout)
+    assert printed == {"stream_maps": {"counter": {"pad": None}}}
+
+    result = invoke("run", "tap-counter", "drop-pad", "target-jsonl")
+    assert result.exit_code == 0, result.output
+    lines = (project / "out.jsonl").read_text().splitlines()
+    records = [json.loads(line)["record"] for line in lines]
+    assert records == [{"id": i} for i in range(1, 21)]  # tap-counter sent `pad` with each

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings.definitions import Kind, SettingDefinition
-from meltano.core.settings.names import flatten, leaves, to_env_var
+from meltano.core.settings.names import flatten, leaves, split_name, to_env_var
 from meltano.core.settings.resolve import Found, pick_spelling
 
 if TYPE_CHECKING:
@@ -54,8 +54,10 @@ def yml_layer(flat: Mapping[str, Any], definitions: Sequence[SettingDefinition])
     """Values of a flattened meltano.yml section by setting name (aliases accepted).
 
     Dotted children of object settings (`obj.a`) are kept too, for `assemble_objects`.
+    A `null` inside a nested value (`stream_maps: {users: {email: null}}`) is a value: it
+    tells the plugin something (drop the field), so it is kept rather than read as unset.
     """
-    layer = {k: v for k, v in flat.items() if _is_child(k, definitions)}
+    layer = {k: _nested_null(k, v) for k, v in flat.items() if _is_child(k, definitions)}
     for definition in definitions:
         found = pick_spelling(
             flat,
@@ -65,12 +67,20 @@ def yml_layer(flat: Mapping[str, Any], definitions: Sequence[SettingDefinition])
         )
         if found is not None:
             layer[definition.name] = found.value
+        elif definition.name in flat:
+            layer[definition.name] = _nested_null(definition.name, flat[definition.name])
     return layer
 
 
+def _nested_null(name: str, value: Any) -> Any:
+    """A nested `null` as an explicit value; anything else unchanged."""
+    return Found(None, null=True) if value is None and len(split_name(name)) > 1 else value
+
+
 def kept_whole(definitions: Sequence[SettingDefinition]) -> list[str]:
-    """Settings whose value is a map or list as a whole: flattening stops there."""
-    return [d.name for d in definitions if d.kind in (Kind.OBJECT, Kind.ARRAY)]
+    """Settings whose value is a list as a whole: flattening stops there. Objects are entered:
+    their leaves are also settings of their own (`an_object.foo`), as in 4.4.1."""
+    return [d.name for d in definitions if d.kind is Kind.ARRAY]
 
 
 def plugin_entry_values(
@@ -89,22 +99,33 @@ def custom_definitions(
     configs: Sequence[Mapping[str, Any]],
     db_names: Sequence[str],
 ) -> tuple[SettingDefinition, ...]:
-    """Implicit definitions for config keys and DB rows that no definition declares."""
-    names = [n for d in declared for n in (d.name, *d.aliases)]
+    """Implicit definitions for config keys and DB rows that no definition declares.
+
+    The leaves inside an object setting's value get one too (`an_object.foo`): `config list`
+    shows them and the plugin's environment gets their variables, as in 4.4.1.
+    """
+    names = [n for d in declared if d.kind is not Kind.OBJECT for n in (d.name, *d.aliases)]
+    objects = [n for d in declared if d.kind is Kind.OBJECT for n in (d.name, *d.aliases)]
     custom: dict[str, SettingDefinition] = {}
     candidates = [
         item for config in configs for item in leaves(config, keep=kept_whole(declared)).items()
     ]
     candidates += [(name, None) for name in db_names]
     for name, value in candidates:
-        covered = any(name == n or name.startswith(f"{n}.") for n in names)
+        covered = name in objects or any(name == n or name.startswith(f"{n}.") for n in names)
         if not covered and name not in custom:
             custom[name] = SettingDefinition.custom_for(name, value)
     return tuple(custom.values())
 
 
 def _is_child(name: str, definitions: Sequence[SettingDefinition]) -> bool:
-    return any(d.kind is Kind.OBJECT and name.startswith(f"{d.name}.") for d in definitions)
+    return object_owner(name, definitions) is not None
+
+
+def object_owner(name: str, definitions: Sequence[SettingDefinition]) -> SettingDefinition | None:
+    """The object setting that `name` is a path inside (`an_object` for `an_object.foo`)."""
+    owners = [d for d in definitions if d.kind is Kind.OBJECT and name.startswith(f"{d.name}.")]
+    return max(owners, key=lambda d: len(d.name), default=None)
 
 
 def _negated(definition: SettingDefinition, found: Found) -> Found:

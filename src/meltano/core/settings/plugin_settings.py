@@ -12,8 +12,9 @@ import structlog
 from meltano.core.project.files import Named, ProjectFiles
 from meltano.core.settings import loaders, process_env
 from meltano.core.settings.cast import SettingValueError, post_process
+from meltano.core.settings.config_file import config_document
 from meltano.core.settings.definitions import SettingDefinition
-from meltano.core.settings.names import canonical, nest, split_name
+from meltano.core.settings.names import canonical, split_name
 from meltano.core.settings.project_settings import get_setting, project_env
 from meltano.core.settings.resolve import (
     Found,
@@ -43,14 +44,9 @@ class PluginSettings:
         return self.values[name].value
 
     def config(self) -> dict[str, Any]:
-        """What the plugin's config file gets: non-extras, nulls dropped, dotted names nested."""
-        return nest(
-            {
-                d.name: post_process(d, self.values[d.name].value)
-                for d in self.definitions
-                if not d.is_extra and self.values[d.name].value is not None
-            }
-        )
+        """What the plugin's config file gets: non-extras, unset ones dropped, dotted names
+        nested; an explicit nested `null` is kept."""
+        return config_document(self.definitions, self.values, transform=post_process)
 
     def extras(self) -> dict[str, Any]:
         """Extras by their underscore names, nulls kept."""
@@ -111,7 +107,7 @@ def plugin_settings(
     if plugin.parent is not None:
         parent = plugin_settings(project, plugin.parent, use_db=use_db)
         layers[Source.INHERITED] = {
-            name: Found(item.value, plugin.parent.name)
+            name: Found(item.value, plugin.parent.name, null=item.null)
             for name, item in parent.values.items()
             if item.source is not Source.DEFAULT
         }

@@ -35,6 +35,7 @@ class Found:
 
     value: Any
     where: str | None = None
+    null: bool = False  # an explicit `null` inside a nested value: a value, not a gap
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class Resolved:
     source: Source
     where: str | None = None  # env var name or parent plugin name, for labels
     raw: Any = None  # the text before `$VAR` expansion, when expansion changed it
+    null: bool = False  # an explicit nested `null` (`stream_maps.users.email: null`)
+
+    @property
+    def is_sent(self) -> bool:
+        """Whether the plugin's config file carries this value: set, or an explicit null."""
+        return self.value is not None or self.null
 
     def label(self) -> str:
         """How `config list` names the source."""
@@ -73,7 +80,7 @@ def resolve(
     for definition in definitions:
         result[definition.name] = next(
             (
-                Resolved(found.value, source, found.where)
+                Resolved(found.value, source, found.where, null=found.null)
                 for source, values in ordered
                 if (found := _found(values.get(definition.name))) is not None
             ),
@@ -86,7 +93,7 @@ def _found(entry: Any) -> Found | None:
     if entry is None:
         return None
     found = entry if isinstance(entry, Found) else Found(entry)
-    return None if found.value is None else found
+    return None if found.value is None and not found.null else found
 
 
 class ConflictingValuesError(MeltanoError):
