@@ -695,3 +695,68 @@ def test_unquoted_yaml_dates_are_iso_text(invoke, project_dir) -> None:
     env = invoke("config", "print", "tap-dated", "--format", "env").stdout
     assert "TAP_DATED_START_DATE='2024-01-01'" in env
     assert "current value: '2024-01-01'" in invoke("config", "list", "tap-dated").stdout
+
+
+# --- nulls, object leaves, unset secrets (issue: drop-in on real projects) ---------------
+
+NESTED = """
+    - {name: an_object, kind: object}
+    config:
+      port: 1234
+      an_object: {foo: bar, nested: {deep: 1, gone: null}}
+      stream_maps:
+        users:
+          email: null
+        issues:
+          __filter__: id > 1
+"""
+
+
+@pytest.fixture
+def nested_project(tap_project: Path) -> Path:
+    text = yml(tap_project).replace("    config:\n      port: 1234\n", NESTED)
+    (tap_project / "meltano.yml").write_text(text)
+    return tap_project
+
+
+def test_print_keeps_nulls_inside_nested_values(invoke, nested_project) -> None:
+    printed = json.loads(invoke("config", "print", "tap-x").stdout)
+    assert printed["stream_maps"] == {"users": {"email": None}, "issues": {"__filter__": "id > 1"}}
+    assert printed["an_object"] == {"foo": "bar", "nested": {"deep": 1, "gone": None}}
+    assert "path" not in printed  # a setting with no value at all is not sent, as in 4.4.1
+
+
+def test_list_and_env_address_object_leaves_flattened(invoke, nested_project) -> None:
+    listed = invoke("config", "list", "tap-x").stdout
+    custom = listed.split("Custom, possibly unsupported by the plugin:")[1]
+    assert "an_object.foo [env: TAP_X_AN_OBJECT_FOO] current value: 'bar'" in custom
+    assert "an_object.nested.deep [env: TAP_X_AN_OBJECT_NESTED_DEEP] current value: 1" in custom
+    assert "stream_maps.issues.__filter__ [env: TAP_X_STREAM_MAPS_ISSUES___FILTER__]" in custom
+    env = invoke("config", "print", "tap-x", "--format=env").stdout.splitlines()
+    assert "TAP_X_AN_OBJECT_FOO='bar'" in env
+    assert "TAP_X_STREAM_MAPS_ISSUES___FILTER__='id > 1'" in env
+    assert not any(line.startswith("TAP_X_STREAM_MAPS_USERS_EMAIL") for line in env)
+
+
+def test_object_leaf_from_a_higher_store_goes_into_the_object(invoke, nested_project) -> None:
+    def printed_object(env: dict[str, str]) -> object:
+        return json.loads(invoke("config", "print", "tap-x", env=env).stdout)["an_object"]
+
+    # the whole object from the environment beats the yml leaf `foo`; the leaves fill the gaps
+    whole = printed_object({"TAP_X_AN_OBJECT": '{"foo": "whole", "z": 1}'})
+    assert whole == {"foo": "whole", "z": 1, "nested": {"deep": 1, "gone": None}}
+    # a leaf's own variable beats the object from meltano.yml
+    assert printed_object({"TAP_X_AN_OBJECT_FOO": "from-env"})["foo"] == "from-env"
+
+
+def test_print_json_shows_unset_and_empty_secrets_as_they_are(invoke, tap_project) -> None:
+    text = yml(tap_project).replace(
+        "- {name: path}", "- {name: path}\n    - {name: key, kind: password, value: ''}"
+    )
+    (tap_project / "meltano.yml").write_text(text)
+    printed = json.loads(invoke("config", "print", "tap-x", "--format=json").stdout)
+    assert printed["key"] == ""  # 4.4.1 prints "" too; only a set secret is masked
+    assert "password" not in printed
+    assert "TAP_X_KEY=''" in invoke("config", "print", "tap-x", "--format=env").stdout
+    (tap_project / ".env").write_text(f"TAP_X_KEY={SECRET}\n")
+    assert json.loads(invoke("config", "print", "tap-x").stdout)["key"] == "*****"

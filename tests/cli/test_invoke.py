@@ -107,7 +107,7 @@ def test_project_relative_executable_and_passthrough_args(
     assert f"root: {project}" in out
 
 
-def test_print_var_and_dump_config_hide_nothing_unasked(invoke, project: Path) -> None:
+def test_print_var_and_dump_config_prints_the_file_the_plugin_gets(invoke, project: Path) -> None:
     result = invoke(
         "invoke",
         "--print-var",
@@ -120,10 +120,17 @@ def test_print_var_and_dump_config_hide_nothing_unasked(invoke, project: Path) -
     )
     lines = result.stdout.splitlines()
     assert lines[:2] == ["MELTANO_EXTRACTOR_NAME=tap-counter", "UNSET_X=None"]
-    assert json.loads("\n".join(lines[2:])) == {"records": 2, "password": "*****"}
-    assert "s3cret" not in result.output
-    unsafe = invoke("invoke", "--dump", "config", "--unsafe", "tap-counter")
-    assert json.loads(unsafe.stdout) == {"records": 2, "password": "s3cret"}
+    # secrets included, as 4.4.1 does: people pipe this into `tap --config`
+    assert json.loads("\n".join(lines[2:])) == {"records": 2, "password": "s3cret"}
+    assert "holds secret values in plain text" in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+def test_dump_config_without_secrets_does_not_warn(invoke, project: Path) -> None:
+    (project / ".env").write_text("TAP_COUNTER_PASSWORD=\n")
+    result = invoke("invoke", "--dump", "config", "tap-counter")
+    assert json.loads(result.stdout) == {"records": 2, "password": ""}
+    assert "secret" not in result.stderr
 
 
 def test_unknown_plugin(invoke, project: Path) -> None:

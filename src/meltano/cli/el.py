@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,13 +184,15 @@ def run_el(
 
 
 def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
+    from meltano.core.plugins.invocation import config_text
+
     plugins = runner.plugins_of(block)
     with runner.prepared(plugins, state_id, "dump") as invocations:
         tap, target = invocations[0], invocations[-1]
         if what == "extractor-config":
-            click.echo(json.dumps(tap.settings.config(), indent=2, default=str))
+            click.echo(config_text(tap.settings))
         elif what == "loader-config":
-            click.echo(json.dumps(target.settings.config(), indent=2, default=str))
+            click.echo(config_text(target.settings))
         else:
             flag = {"catalog": ("--catalog", "--properties"), "state": ("--state",)}[what]
             argv = tap.argv

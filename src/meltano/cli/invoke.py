@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ from meltano.core.project.environments import Policy
     help="Print a variable of the plugin's environment first (repeatable).",
 )
 @click.option("--refresh-catalog", is_flag=True, help="Ignore the cached catalog.")
-@click.option("--unsafe", is_flag=True, help="With --dump config: show secret values.")
 @install_switch
 @click.argument("plugin_name", metavar="PLUGIN[:COMMAND]")
 @click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
@@ -48,14 +46,18 @@ def command(
     list_commands: bool,
     print_var: tuple[str, ...],
     refresh_catalog: bool,
-    unsafe: bool,
     install_mode: str | None,
 ) -> None:
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
     import asyncio
 
     from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.invocation import describe_commands, prepare
+    from meltano.core.plugins.invocation import (
+        config_text,
+        describe_commands,
+        holds_secrets,
+        prepare,
+    )
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
     from meltano.core.plugins.types import PluginType
@@ -104,11 +106,15 @@ def command(
         for variable in print_var:
             click.echo(f"{variable}={invocation.env.get(variable)}")
         if dump == "config":
-            click.echo(
-                json.dumps(
-                    _config_document(invocation.settings, unsafe=unsafe), indent=2, default=str
+            if holds_secrets(invocation.settings):
+                import structlog
+
+                structlog.get_logger("meltano").warning(
+                    "the printed configuration holds secret values in plain text, as the "
+                    "plugin receives it: do not share, log or commit it",
+                    plugin=plugin.name,
                 )
-            )
+            click.echo(config_text(invocation.settings))
             return
         code = asyncio.run(run_command(invocation.command()))
     sys.exit(code)
@@ -123,18 +129,3 @@ def _print_file(path: Path) -> None:
             stdout.write(chunk)
     stdout.write(b"\n")
     stdout.flush()
-
-
-def _config_document(settings: Any, *, unsafe: bool) -> dict[str, Any]:
-    """The config file's content, with secrets masked unless `--unsafe` (4.4.1 shows them)."""
-    from meltano.core.settings.names import nest
-    from meltano.core.settings.subject import MASK
-
-    values = {}
-    for definition in settings.definitions:
-        value = settings.values[definition.name].value
-        if definition.is_extra or value is None:
-            continue
-        values[definition.name] = MASK if definition.sensitive and not unsafe else value
-    document: dict[str, Any] = nest(values)
-    return document

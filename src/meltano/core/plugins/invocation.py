@@ -218,6 +218,19 @@ def _singer_logging(run_dir: Path, prefix: str, level: str) -> dict[str, Path]:
     return {"SINGER_SDK_LOG_CONFIG": sdk_path, "LOGGING_CONF_FILE": ini_path}
 
 
+def config_text(settings: PluginSettings) -> str:
+    """The plugin's config file, as written for it (and printed by `invoke --dump=config`)."""
+    return json.dumps(settings.config(), indent=2, default=str)
+
+
+def holds_secrets(settings: PluginSettings) -> bool:
+    """Whether the config file carries the value of a `sensitive` setting."""
+    return any(
+        d.sensitive and not d.is_extra and settings.values[d.name].value not in (None, "")
+        for d in settings.definitions
+    )
+
+
 @contextlib.contextmanager
 def prepare(
     project: Project,
@@ -259,7 +272,7 @@ def prepare(
             argv = [executable_path(project, plugin, path=env.get("PATH"))]
             if plugin.type in SINGER_TYPES:
                 config_path = directory / f"{_FILE_PREFIX[plugin.type]}.{uuid.uuid4()}.config.json"
-                write_private(config_path, json.dumps(settings.config(), indent=2, default=str))
+                write_private(config_path, config_text(settings))
                 invocation.config_path = config_path
                 invocation.generated.append(config_path)
                 argv += ["--config", str(config_path)]

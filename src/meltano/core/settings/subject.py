@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings import project_settings
 from meltano.core.settings.cast import post_process
+from meltano.core.settings.config_file import config_document
 from meltano.core.settings.definitions import SettingDefinition
 from meltano.core.settings.loaders import read_names
 from meltano.core.settings.names import nest
@@ -56,18 +57,21 @@ class ConfigSubject:
         return read_names(self.plugin, definition)
 
     def config(self, *, unsafe: bool) -> dict[str, Any]:
-        """`config print` JSON: nested by dots; plugins drop nulls, Meltano keeps them."""
-        return nest(
-            {
-                d.name: _masked(d, self._sent(d), unsafe)
-                for d in self.definitions
-                if not d.is_extra and (self.plugin is None or self.values[d.name].value is not None)
-            }
+        """`config print` JSON: nested by dots; plugins drop unset values (not an explicit
+        nested null), Meltano keeps them."""
+        if self.plugin is None:
+            return nest(
+                {
+                    d.name: _masked(d, self.values[d.name].value, unsafe)
+                    for d in self.definitions
+                    if not d.is_extra
+                }
+            )
+        return config_document(
+            self.definitions,
+            self.values,
+            transform=lambda d, value: _masked(d, post_process(d, value), unsafe),
         )
-
-    def _sent(self, definition: SettingDefinition) -> Any:
-        value = self.values[definition.name].value
-        return value if self.plugin is None else post_process(definition, value)
 
     def extras(self, *, unsafe: bool) -> dict[str, Any]:
         return {
@@ -93,13 +97,18 @@ class ConfigSubject:
         return settings_env(self.plugin, chosen, values)
 
 
+def is_masked(definition: SettingDefinition, value: Any, *, unsafe: bool) -> bool:
+    """A secret is hidden when it holds something: an unset or empty one shows as it is."""
+    return definition.sensitive and value not in (None, "") and not unsafe
+
+
 def _masked(definition: SettingDefinition, value: Any, unsafe: bool) -> Any:
-    return MASK if definition.sensitive and value is not None and not unsafe else value
+    return MASK if is_masked(definition, value, unsafe=unsafe) else value
 
 
 def shown(definition: SettingDefinition, value: Any, *, unsafe: bool) -> str:
     """A value as `config list`/`config set` print it: Python repr, secrets `(redacted)`."""
-    if definition.sensitive and value is not None and not unsafe:
+    if is_masked(definition, value, unsafe=unsafe):
         return REDACTED
     if isinstance(value, (datetime.date, datetime.time)):  # an unquoted YAML date
         return repr(value.isoformat())
