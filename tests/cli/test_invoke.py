@@ -145,3 +145,13 @@ def test_missing_executable(invoke, project: Path, project_dir: Path) -> None:
     result = invoke("invoke", "util:hello")
     assert result.exit_code == ExitCode.FAILED
     assert "Executable 'no-such-binary-x' could not be found" in result.stderr
+
+
+def test_plugins_get_the_job_trigger(invoke, project: Path) -> None:
+    printed = invoke("invoke", "--print-var", "MELTANO_JOB_TRIGGER", "util:hello")
+    assert printed.stdout.splitlines()[0] == "MELTANO_JOB_TRIGGER=cli"
+    scheduled = invoke(
+        "invoke", "--print-var", "MELTANO_JOB_TRIGGER", "util:hello",
+        env={"MELTANO_JOB_TRIGGER": "schedule"},
+    )  # fmt: skip
+    assert scheduled.stdout.splitlines()[0] == "MELTANO_JOB_TRIGGER=schedule"

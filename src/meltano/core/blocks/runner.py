@@ -362,10 +362,9 @@ class Runner:
             definitions=locked_or_fetched("run"),
         )
         with prepare(self.project, plugin, command=ref.command) as invocation:
-            cwd = _transformer_cwd(self.project, invocation)
             outcome = asyncio.run(
                 run_pipeline(
-                    [invocation.command(cwd=cwd)],
+                    [invocation.command()],
                     on_state=None,
                     on_log=PluginLogs([plugin.name]),
                     timeout=self.options.timeout,
@@ -374,18 +373,6 @@ class Runner:
         if outcome.error is not None:
             log.error("block run failed", blocks=[str(ref)], exit_codes=list(outcome.exit_codes))
             raise outcome.error
-
-
-def _transformer_cwd(project: Project, invocation: Invocation) -> Path:
-    """dbt transformers run in their `project_dir`; everything else where meltano runs."""
-    from meltano.core.plugins.types import PluginType
-
-    if invocation.plugin.type is PluginType.TRANSFORMERS:
-        project_dir = invocation.settings.values.get("project_dir")
-        if project_dir is not None and project_dir.value:
-            path = Path(str(project_dir.value))
-            return path if path.is_absolute() else project.root / path
-    return invocation.cwd
 
 
 def _record_error(failure: MeltanoError) -> str:

@@ -218,6 +218,17 @@ def _singer_logging(run_dir: Path, prefix: str, level: str) -> dict[str, Path]:
     return {"SINGER_SDK_LOG_CONFIG": sdk_path, "LOGGING_CONF_FILE": ini_path}
 
 
+def working_directory(project: Project, plugin: ProjectPlugin, settings: PluginSettings) -> Path:
+    """Transformers (dbt) run in their `project_dir`, for `invoke` as for `run`; every other
+    plugin where meltano runs."""
+    if plugin.type is PluginType.TRANSFORMERS:
+        project_dir = settings.values.get("project_dir")
+        if project_dir is not None and project_dir.value:
+            path = Path(str(project_dir.value))
+            return path if path.is_absolute() else project.root / path
+    return Path.cwd()
+
+
 def config_text(settings: PluginSettings) -> str:
     """The plugin's config file, as written for it (and printed by `invoke --dump=config`)."""
     return json.dumps(settings.config(), indent=2, default=str)
@@ -253,7 +264,12 @@ def prepare(
     env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
     invocation = Invocation(
-        plugin=plugin, argv=[], env=env, cwd=Path.cwd(), settings=settings, run_dir=directory
+        plugin=plugin,
+        argv=[],
+        env=env,
+        cwd=working_directory(project, plugin, settings),
+        settings=settings,
+        run_dir=directory,
     )
     try:
         if plugin.type in SINGER_TYPES:

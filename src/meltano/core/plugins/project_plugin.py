@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import EXTRAS, PluginType
-from meltano.core.settings.definitions import SettingDefinition, merge_definitions
+from meltano.core.settings.definitions import SettingDefinition, infer_kind, merge_definitions
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -42,7 +42,6 @@ ENTRY_KEYS = frozenset(
         "logo_url",
         "docs",
         "repo",
-        "ext_repo",
         "hidden",
         "keywords",
         "maintenance_status",
@@ -151,8 +150,19 @@ def from_entry(
         for key, value in extras.items()
         if key[1:] not in extra_keys
     )
-    type_extras = tuple(_extra_definition(d, definition) for d in EXTRAS[plugin_type])
-    settings = merge_definitions(merge_definitions(inherited, own), type_extras + custom_extras)
+    # A child keeps its parent's extras, defaults from the parent's definition included
+    # (`dialect: postgres` of a Hub loader), as 4.4.1 does; only missing ones are added.
+    inherited_names = {d.name for d in inherited}
+    defaults = {} if definition is entry else definition  # an entry's keys are values, not defaults
+    type_extras = tuple(
+        _extra_definition(d, defaults)
+        for d in EXTRAS[plugin_type]
+        if parent is None or d["name"] not in inherited_names
+    )
+    settings = merge_definitions(
+        merge_definitions(inherited, own),
+        type_extras + _definition_extras(definition, entry, extra_keys) + custom_extras,
+    )
 
     def pick(key: str) -> Any:
         for source in (entry, definition):
@@ -163,11 +173,12 @@ def from_entry(
     namespace = entry.get("namespace") or (
         name.replace("-", "_") if entry.get("inherit_from") else definition.get("namespace")
     )
+    variant = entry.get("variant") or definition.get("variant")
     return ProjectPlugin(
         type=plugin_type,
         name=name,
         namespace=str(namespace or name.replace("-", "_")),
-        variant=_text(entry.get("variant") or definition.get("variant")),
+        variant=_text(variant or (parent.variant if parent else None)),
         inherit_from=_text(entry.get("inherit_from")),
         pip_url=_text(pick("pip_url")),
         python=_text(pick("python")),
@@ -196,6 +207,20 @@ def from_entry(
 
 def _definitions(data: Mapping[str, Any], owner: str) -> tuple[SettingDefinition, ...]:
     return tuple(SettingDefinition.from_dict(d, owner=owner) for d in data.get("settings") or ())
+
+
+def _definition_extras(
+    definition: Mapping[str, Any], entry: Mapping[str, Any], extra_keys: set[str]
+) -> tuple[SettingDefinition, ...]:
+    """Keys of a locked definition that no plugin field reads (the Hub's `ext_repo`) are
+    extras with that value as default, as in 4.4.1 (`DBT_POSTGRES__EXT_REPO`)."""
+    if definition is entry:
+        return ()  # a custom plugin's own keys are already extras of the entry
+    return tuple(
+        SettingDefinition(name=f"_{key}", kind=infer_kind(value), value=value)
+        for key, value in definition.items()
+        if key not in ENTRY_KEYS and key not in extra_keys
+    )
 
 
 def _extra_definition(spec: Mapping[str, Any], definition: Mapping[str, Any]) -> SettingDefinition:

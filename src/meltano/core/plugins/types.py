@@ -93,6 +93,7 @@ EXTRAS: dict[PluginType, tuple[dict[str, Any], ...]] = {
     PluginType.LOADERS: (
         _LOG_PARSER,
         {"name": "_dialect", "kind": "string", "value": "$MELTANO_LOADER_NAMESPACE"},
+        {"name": "_target_schema", "kind": "string"},
     ),
     PluginType.MAPPERS: (
         _LOG_PARSER,

@@ -24,18 +24,20 @@ def plugin_process_env(
 ) -> dict[str, str]:
     """Every variable the plugin's process receives, later layers winning.
 
-    `.env` -> terminal -> project vars -> root `env` -> `MELTANO_*` settings -> identity ->
-    the plugin's settings and extras -> root plugin `env` -> environment `env` ->
-    environment plugin `env`. `base` goes first: plugin-type variables such as
-    `SINGER_SDK_LOG_CONFIG`. `upstream_env` (earlier blocks' variables in a pipeline) comes
-    right after the terminal env and is also used to expand this plugin's values.
+    `MELTANO_JOB_TRIGGER=cli` -> `.env` -> terminal -> project vars -> root `env` ->
+    `MELTANO_*` settings -> identity -> the plugin's settings and extras -> root plugin `env`
+    -> environment `env` -> environment plugin `env`. `base` goes right after the first:
+    plugin-type variables such as `SINGER_SDK_LOG_CONFIG`. `upstream_env` (earlier blocks'
+    variables in a pipeline) comes right after the terminal env and is also used to expand
+    this plugin's values.
     `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add.
     """
     from meltano.core.settings.plugin_settings import plugin_settings
 
     resolved = settings or plugin_settings(project, plugin, upstream_env=upstream_env)
     root, plugin_level, environment, environment_plugin = process_env.env_levels(project, plugin)
-    env: dict[str, str] = dict(base or {})
+    env: dict[str, str] = {"MELTANO_JOB_TRIGGER": "cli"}  # a scheduler exports its own
+    env.update(base or {})
     env.update(project.dotenv)
     env.update(project.environ)
     env.update(upstream_env or {})
