@@ -111,7 +111,7 @@ def test_unknown_plugin(project_dir: Path) -> None:
         find_plugin(Project(project_dir, environ={}), "nope")
 
 
-def test_mapping_is_addressable_and_inherits_its_mapper(project_dir: Path) -> None:
+def test_mapping_runs_as_its_mapper_with_its_own_config(project_dir: Path) -> None:
     project = _project(
         project_dir,
         "plugins:\n  mappers:\n"
@@ -126,8 +126,16 @@ def test_mapping_is_addressable_and_inherits_its_mapper(project_dir: Path) -> No
     assert mapping.extras["_mapping_name"] == "hide-emails"
     from meltano.core.settings.plugin_settings import plugin_settings
 
-    config = plugin_settings(project, mapping).config()
-    assert config == {"shared": 1, "over": 2, "stream_maps": {"a": None}}
+    settings = plugin_settings(project, mapping)
+    # the mapping's config replaces the mapper's, as 4.4.1 runs it
+    assert settings.config() == {"over": 2, "stream_maps": {"a": None}}
+    env = settings.env()
+    assert env["MMT__MAPPING"] == "true" and env["MELTANO_MAP__MAPPING_NAME"] == "hide-emails"
+    assert "HIDE_EMAILS_OVER" not in env and env["MMT_OVER"] == "2"
+    from meltano.core.settings.process_env import identity_env
+
+    assert identity_env(mapping)["MELTANO_MAPPER_NAME"] == "meltano-map-transformer"
+    assert identity_env(mapping)["MELTANO_MAPPER_NAMESPACE"] == "mmt"
 
 
 def test_ambiguous_mapping_name(project_dir: Path) -> None:

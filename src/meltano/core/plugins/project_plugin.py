@@ -92,13 +92,28 @@ class ProjectPlugin:
         return "namespace" in self.entry and not self.inherit_from
 
     @property
+    def mapper(self) -> ProjectPlugin | None:
+        """For one of a mapper's `mappings:`, the mapper: the process that runs is the mapper's,
+        with the mapping's config, so names, prefixes and identity variables are the mapper's."""
+        return self.parent if self.entry.get("mapping_name") else None
+
+    @property
+    def identity(self) -> ProjectPlugin:
+        """The plugin whose name, namespace and variant the process sees."""
+        return self.mapper or self
+
+    @property
     def env_prefixes(self) -> list[str]:
         """Prefixes settings are read from: the plugin name, then its namespace."""
+        if self.mapper is not None:
+            return self.mapper.env_prefixes
         return list(dict.fromkeys((self.name, self.namespace)))
 
     @property
     def written_prefixes(self) -> list[str]:
         """Prefixes settings are written under: own, then each parent's (a Hub parent too)."""
+        if self.mapper is not None:
+            return self.mapper.written_prefixes
         if self.parent is not None:
             inherited = self.parent.written_prefixes
         elif self.inherit_from and self.base:
@@ -292,7 +307,9 @@ def _find_mapping(
 ) -> ProjectPlugin | None:
     """A mapper's `mappings:` entry, addressed by its name like a plugin of its own.
 
-    It inherits everything from its mapper; its `config` goes over the mapper's per key.
+    It runs as its mapper with the mapping's `config` in place of the mapper's (as in 4.4.1:
+    the mapper's own `config:` does not apply), and the extras `_mapping: true` and
+    `_mapping_name`; definitions, extras, `env:` and the venv come from the mapper.
     """
     found = [
         (mapper_name, mapping)
@@ -310,7 +327,18 @@ def _find_mapping(
         )
     mapper_name, mapping = found[0]
     mapper = _build(project, PluginType.MAPPERS, mapper_name, entries, definitions, ())
-    entry = {"name": name, "config": mapping.get("config") or {}, "mapping_name": name}
+    return mapping_plugin(mapper, mapping)
+
+
+def mapping_plugin(mapper: ProjectPlugin, mapping: Mapping[str, Any]) -> ProjectPlugin:
+    """One entry of `mapper`'s `mappings:` as the plugin that runs (see `_find_mapping`)."""
+    name = str(mapping.get("name"))
+    entry = {
+        "name": name,
+        "config": mapping.get("config") or {},
+        "mapping": True,
+        "mapping_name": name,
+    }
     return from_entry(PluginType.MAPPERS, entry, parent=mapper)
 
 

@@ -84,7 +84,8 @@ def plugin_settings(
 
     env_entry = process_env.environment_plugin_entry(project, plugin)
     db_values = systemdb.read_values(project, systemdb.namespace(plugin)) if use_db else {}
-    configs = [a.config for a in plugin.lineage()] + [env_entry.get("config") or {}]
+    own_configs = [plugin.config] if plugin.mapper else [a.config for a in plugin.lineage()]
+    configs = [*own_configs, env_entry.get("config") or {}]
     definitions = all_definitions(plugin, configs, list(db_values))
     yml_env = process_env.yml_env(project, plugin)
     names_of = functools.partial(loaders.read_names, plugin)
@@ -109,8 +110,8 @@ def plugin_settings(
         layers[Source.INHERITED] = {
             name: Found(item.value, plugin.parent.name, null=item.null)
             for name, item in parent.values.items()
-            if item.source is not Source.DEFAULT
-        }
+            if item.source is not Source.DEFAULT and (name.startswith("_") or not plugin.mapper)
+        }  # a mapping takes its mapper's extras, not its config
     resolved = assemble_objects(definitions, layers, resolve(definitions, layers))
     env = {
         **process_env.terminal_env(project),

@@ -46,6 +46,7 @@ def environment_plugin_entry(project: Project, plugin: ProjectPlugin) -> Mapping
 def identity_env(plugin: ProjectPlugin) -> dict[str, str]:
     """`MELTANO_EXTRACTOR_NAME`, `..._NAMESPACE`, `..._VARIANT` (`default` when unset)."""
     prefix = plugin.type.identity_prefix
+    plugin = plugin.identity
     return {
         f"{prefix}NAME": plugin.name,
         f"{prefix}NAMESPACE": plugin.namespace,
