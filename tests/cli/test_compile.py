@@ -215,3 +215,121 @@ def test_container_specs_are_in_the_manifest_as_written(invoke, write_meltano_ym
         "command": "tool -v",
     }
     assert not any("CONTAINER_SPEC" in name for name in tap["env"])  # a key, not a custom extra
+
+
+LOCKS = {
+    "extractors/tap-hub--labs.lock": {
+        "plugin_type": "extractors",
+        "name": "tap-hub",
+        "namespace": "tap_hub",
+        "variant": "labs",
+        "executable": "tap-hub",
+        "select": ["*.*", "!secret_*.*"],
+        "settings": [{"name": "token", "kind": "string", "label": "Token", "sensitive": True}],
+    },
+    "loaders/target-pg--labs.lock": {
+        "plugin_type": "loaders",
+        "name": "target-pg",
+        "namespace": "target_pg",
+        "variant": "labs",
+        "dialect": "postgres",
+        "settings": [{"name": "host"}],
+    },
+    "utilities/dbt-pg--labs.lock": {
+        "plugin_type": "utilities",
+        "name": "dbt-pg",
+        "namespace": "dbt_pg",
+        "variant": "labs",
+        "ext_repo": "https://example.com/dbt-ext",
+    },
+}
+REALISTIC = """\
+default_environment: dev
+project_id: 11111111-2222-3333-4444-555555555555
+send_anonymous_usage_stats: false
+plugins:
+  extractors:
+  - name: tap-hub
+    variant: labs
+    settings:
+    - {name: extra_knob}
+    - {name: token, label: Mine}
+    - {name: opts, kind: object}
+    select: [issues.*]
+    config:
+      opts: {a: 1, b: {c: 2}}
+  loaders:
+  - name: target-pg
+    variant: labs
+  - name: target-pg--dwh
+    inherit_from: target-pg
+  mappers:
+  - name: mapper-m
+    namespace: mapper_m
+    mappings:
+    - name: hide-email
+      config:
+        stream_maps: {users: {email: null}, issues: {__filter__: id > 1}}
+  utilities:
+  - name: dbt-pg
+    variant: labs
+schedules:
+- name: daily
+  interval: '@daily'
+  job: everything
+jobs:
+- name: everything
+  tasks: [tap-hub target-pg]
+environments:
+- name: dev
+  config:
+    plugins:
+      extractors:
+      - name: tap-hub
+        select: [pulls.*]
+"""
+
+
+@pytest.fixture
+def realistic(write_meltano_yml, project_dir: Path) -> Path:
+    write_meltano_yml(REALISTIC)
+    for path, lock in LOCKS.items():
+        (project_dir / "plugins" / path).parent.mkdir(parents=True, exist_ok=True)
+        (project_dir / "plugins" / path).write_text(json.dumps(lock))
+    return project_dir
+
+
+def plugin_entry(document: dict, plugin_type: str, name: str) -> dict:
+    return next(p for p in document["plugins"][plugin_type] if p["name"] == name)
+
+
+def test_manifest_matches_4_4_1_on_a_realistic_project(invoke, realistic) -> None:
+    assert invoke("compile").exit_code == 0
+    dev = manifest(realistic, "meltano-manifest.dev.json")
+    tap = plugin_entry(dev, "extractors", "tap-hub")
+    # the project's select patterns, then the lock file's, then the environment's
+    assert tap["select"] == ["issues.*", "*.*", "!secret_*.*", "pulls.*"]
+    # the project's settings first; one entry per name, the project's fields winning
+    assert [s["name"] for s in tap["settings"]] == ["extra_knob", "token", "opts"]
+    assert tap["settings"][1] == {
+        "name": "token",
+        "kind": "string",
+        "label": "Mine",
+        "sensitive": True,
+    }
+    # object settings are also there flattened, as variables
+    assert tap["env"]["TAP_HUB_OPTS_A"] == "1"
+    assert tap["env"]["TAP_HUB_OPTS_B_C"] == "2"
+    child = plugin_entry(dev, "loaders", "target-pg--dwh")
+    assert child["env"]["MELTANO_LOAD__DIALECT"] == "postgres"
+    assert child["env"]["TARGET_PG__DWH__DIALECT"] == "postgres"
+    mapper = plugin_entry(dev, "mappers", "mapper-m")["env"]
+    assert mapper["MELTANO_MAP__MAPPING"] == "true"
+    assert mapper["MAPPER_M__MAPPING_NAME"] == "hide-email"
+    assert mapper["MELTANO_MAP_STREAM_MAPS_ISSUES___FILTER__"] == "id > 1"
+    dbt = plugin_entry(dev, "utilities", "dbt-pg")["env"]
+    assert dbt["MELTANO_UTILIZE__EXT_REPO"] == "https://example.com/dbt-ext"
+    assert dbt["DBT_PG__EXT_REPO"] == "https://example.com/dbt-ext"
+    assert dev["schedules"] == [
+        {"name": "daily", "interval": "@daily", "job": "everything", "env": {}}
+    ]

@@ -29,6 +29,26 @@ def test_lists_are_concatenated_once_and_settings_merged_by_name() -> None:
     ]
 
 
+def test_an_entry_over_its_locked_definition_lists_its_own_items_first() -> None:
+    locked = {
+        "select": ["*.*", "!traffic_*.*"],
+        "settings": [{"name": "token", "label": "Token", "kind": "string"}, {"name": "port"}],
+        "label": "GitHub",
+    }
+    entry = {
+        "select": ["issues.*"],
+        "settings": [{"name": "extra"}, {"name": "token", "label": "Mine"}],
+    }
+    merged = deep_merge(locked, entry, override_first=True)
+    assert merged["select"] == ["issues.*", "*.*", "!traffic_*.*"]  # as 4.4.1 orders them
+    assert merged["settings"] == [
+        {"name": "extra"},
+        {"name": "token", "label": "Mine", "kind": "string"},
+        {"name": "port"},
+    ]
+    assert merged["label"] == "GitHub"
+
+
 def test_redact_paths_flat_and_nested_and_absent() -> None:
     config = {"password": "x", "auth": {"token": "t", "user": "u"}, "empty": None}
     redacted = redact_paths(config, ["password", "auth.token", "missing.key", "empty"], "(r)")

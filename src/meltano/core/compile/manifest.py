@@ -67,7 +67,12 @@ def _build(project: Project, environment: str | None, *, safe: bool) -> dict[str
         )
     manifest["env"] = _project_env(project, env_entry, safe=safe)
     manifest["plugins"] = _plugins(project, safe=safe)
-    manifest.setdefault("schedules", [])
+    manifest["schedules"] = [
+        {**schedule, "env": schedule.get("env") or {}}
+        if isinstance(schedule, Mapping)
+        else schedule
+        for schedule in manifest.get("schedules") or []
+    ]  # 4.4.1 gives every schedule an `env`
     return manifest
 
 
@@ -102,18 +107,22 @@ def _plugins(project: Project, *, safe: bool) -> dict[str, list[dict[str, Any]]]
 
 def plugin_manifest(project: Project, plugin: ProjectPlugin, *, safe: bool) -> dict[str, Any]:
     """One plugin: its locked definition under its entry, the environment's overrides on top,
-    and `env` holding every resolved setting as the variables the plugin process gets."""
+    and `env` holding every resolved setting as the variables the plugin process gets (for a
+    mapper with `mappings:`, as its last mapping runs, like 4.4.1's `_MAPPING*` variables)."""
+    from meltano.core.plugins.project_plugin import mapping_plugin
     from meltano.core.settings.plugin_settings import plugin_settings
     from meltano.core.settings.process_env import environment_plugin_entry, settings_env
 
-    entry = deep_merge(dict(plugin.base or {}), dict(plugin.entry))
+    entry = deep_merge(dict(plugin.base or {}), dict(plugin.entry), override_first=True)
     env_entry = {k: v for k, v in environment_plugin_entry(project, plugin).items() if k != "name"}
     entry = deep_merge(entry, env_entry)
     if not plugin.inherit_from:  # 4.4.1 writes an inheriting plugin's own entry only
-        entry.setdefault("label", plugin.label or plugin.name)
+        if plugin.is_custom:  # a locked definition brings its own label, or none
+            entry.setdefault("label", plugin.label or plugin.name)
         entry["plugin_type"] = plugin.type.value
 
-    settings = plugin_settings(project, plugin, use_db=False)
+    runs_as = mapping_plugin(plugin, plugin.mappings[-1]) if plugin.mappings else plugin
+    settings = plugin_settings(project, runs_as, use_db=False)
     values = {name: _plain(item.value) for name, item in settings.values.items()}
     secrets = [
         d.name for d in settings.definitions if d.is_secret and values.get(d.name) is not None
@@ -123,10 +132,10 @@ def plugin_manifest(project: Project, plugin: ProjectPlugin, *, safe: bool) -> d
         if isinstance(entry.get("config"), Mapping):
             entry["config"] = redact_paths(entry["config"], secrets, REDACTED)
     sensitive = {d.name for d in settings.definitions if d.is_secret}
-    for setting in entry.get("settings") or []:
+    for setting in entry.get("settings") or []:  # 4.4.1's definition copy of `kind: password`
         if isinstance(setting, dict) and setting.get("name") in sensitive:
             setting["sensitive"] = True
-    env = settings_env(plugin, settings.definitions, values)
+    env = settings_env(runs_as, settings.definitions, values)
     for ancestor in reversed(plugin.lineage()):
         env.update(_text_values(ancestor.env))
     env.update(_text_values(env_entry.get("env")))
