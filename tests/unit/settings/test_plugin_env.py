@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.project.project import Project
 from meltano.core.settings.plugin_env import plugin_process_env
@@ -124,14 +126,19 @@ def test_loader_values_expand_with_the_upstream_extractor_env(project_dir: Path)
 def test_pip_url_expands_against_root_and_plugin_env_without_environment(
     project_dir: Path,
 ) -> None:
-    from meltano.core.settings.process_env import expand_pip_url
+    from meltano.core.errors import MeltanoError
+    from meltano.core.venvs.plan import expanded_pip_url
 
     text = YML.replace(
-        "    namespace: tap_x\n", "    namespace: tap_x\n    pip_url: pkg==$TOP ${PLUG} $NOPE\n"
+        "    namespace: tap_x\n", "    namespace: tap_x\n    pip_url: pkg==$TOP ${PLUG}\n"
     )
     (project_dir / "meltano.yml").write_text(text)
     project = Project(project_dir, environ={})
-    project.environment = "prod"
-    expanded, missing = expand_pip_url(project, find_plugin(project, "tap-x"))
-    assert expanded == "pkg==top plug-top "
-    assert missing == ["NOPE"]
+    project.environment = "prod"  # its env: blocks do not apply to pip_url
+    assert (
+        expanded_pip_url(project, find_plugin(project, "tap-x"), strict=True) == "pkg==top plug-top"
+    )
+    (project_dir / "meltano.yml").write_text(text.replace("${PLUG}", "${PLUG} $NOPE"))
+    project = Project(project_dir, environ={})
+    with pytest.raises(MeltanoError, match="refers to unset variables: NOPE"):
+        expanded_pip_url(project, find_plugin(project, "tap-x"), strict=True)

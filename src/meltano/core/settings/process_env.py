@@ -170,7 +170,8 @@ def install_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
     """What `pip_url` is expanded against: built-ins, terminal, project, root `env`, identity,
     plugin `env`.
 
-    No environment is active for installs, so environment-level blocks never apply.
+    The same whatever environment is active (environment-level blocks never apply), so
+    installs and the up-to-date check before `invoke`/`run` agree.
     """
     seen = {
         **pip_url_defaults(),
@@ -183,12 +184,3 @@ def install_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
     for ancestor in reversed(plugin.lineage()):
         seen.update(_expand_block(ancestor.env, seen))
     return seen
-
-
-def expand_pip_url(project: Project, plugin: ProjectPlugin) -> tuple[str | None, list[str]]:
-    """The plugin's `pip_url` with `$VAR`s filled in, and the names that were not set."""
-    if not plugin.pip_url:
-        return None, []
-    missing: list[str] = []
-    text = expand_text(plugin.pip_url, install_env(project, plugin), missing=missing)
-    return text, missing

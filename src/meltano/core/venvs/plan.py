@@ -98,28 +98,17 @@ def plan_installs(
 
 
 def expanded_pip_url(project: Project, plugin: ProjectPlugin, *, strict: bool) -> str | None:
-    """`pip_url` with `$VAR`s expanded (built-ins, terminal env, project env, `env:` blocks).
+    """`pip_url` with `$VAR`s expanded against `install_env`, which no active environment
+    changes: `--environment prod invoke X` finds X installed by `meltano install`.
 
     A reference to an unset variable is an error when `strict`; otherwise it is logged and
     None is returned, so an automatic install skips the plugin.
     """
     from meltano.core.settings.expand import expand_text, references
-    from meltano.core.settings.process_env import (
-        identity_env,
-        pip_url_defaults,
-        terminal_env,
-        yml_env,
-    )
-    from meltano.core.settings.project_settings import project_env
+    from meltano.core.settings.process_env import install_env
 
     pip_url = plugin.pip_url or ""
-    env = {
-        **pip_url_defaults(),
-        **terminal_env(project),
-        **project_env(project),
-        **identity_env(plugin),
-        **yml_env(project, plugin),
-    }
+    env = install_env(project, plugin)
     unset = [name for name in references(pip_url) if name not in env]
     if unset:
         names = ", ".join(unset)
