@@ -61,3 +61,16 @@ def test_remove_from_included_file(invoke, project_dir: Path) -> None:  # type: 
     assert invoke("environment", "remove", "qa").exit_code == 0
     assert path.read_text() == root_before
     assert "qa" not in included.read_text()
+
+
+def test_list_keeps_file_order_with_includes_and_cache(invoke, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    (project_dir / "more.yml").write_text("environments:\n- name: beta\n- name: aaa\n")
+    text = (project_dir / "meltano.yml").read_text()
+    text = text.replace(
+        "- name: dev\n- name: staging\n- name: prod\n", "- name: zeta\n- name: prod\n- name: dev\n"
+    )
+    (project_dir / "meltano.yml").write_text(text + "include_paths: [more.yml]\n")
+    assert invoke("environment", "add", "mid").exit_code == 0
+    expected = "zeta\nprod\ndev\nmid\nbeta\naaa\n"  # as 4.4.1 lists them: not sorted
+    assert invoke("environment", "list").stdout == expected
+    assert invoke("environment", "list").stdout == expected  # from the parsed-file cache too

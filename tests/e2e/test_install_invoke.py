@@ -110,3 +110,28 @@ def test_second_install_skips_up_to_date_plugins(invoke, project: Path) -> None:
     assert (bin_dir / "hello-plugin").stat().st_mtime_ns == before
     assert invoke("install", "--clean", "hello").exit_code == 0
     assert (bin_dir / "hello-plugin").stat().st_mtime_ns != before
+
+
+def test_print_var_needs_no_install(invoke, project: Path) -> None:
+    result = invoke("invoke", "--no-install", "--print-var", "MELTANO_UTILITY_NAME", "hello")
+    assert result.stdout.splitlines() == ["MELTANO_UTILITY_NAME=hello"]
+    assert result.exit_code == ExitCode.FAILED  # then the missing executable, as before
+    assert not (project / ".meltano" / "utilities" / "hello" / "venv").exists()
+
+
+def test_an_active_environment_does_not_reinstall(invoke, project: Path) -> None:
+    """`pip_url` is expanded the same way whatever environment is active, so a plugin
+    installed by `meltano install` is up to date for `--environment prod invoke`."""
+    path = project / "meltano.yml"
+    text = path.read_text().replace(f"pip_url: {PACKAGE}", "pip_url: $HELLO_PACKAGE")
+    text = text.replace("- name: prod", f"- name: prod\n  env:\n    HELLO_PACKAGE: {PACKAGE}/.")
+    path.write_text(text + f"env:\n  HELLO_PACKAGE: {PACKAGE}\n")
+    assert invoke("install").exit_code == 0
+    fingerprint = (
+        project / ".meltano" / "utilities" / "hello" / "venv" / ".meltano_plugin_fingerprint"
+    )
+    before = fingerprint.stat().st_mtime_ns
+    result = invoke("--environment", "prod", "invoke", "hello", "x")
+    assert result.exit_code == 0, result.output
+    assert "installing" not in result.stderr
+    assert fingerprint.stat().st_mtime_ns == before

@@ -57,6 +57,7 @@ def command(
         describe_commands,
         holds_secrets,
         prepare,
+        preview_env,
     )
     from meltano.core.plugins.lockfile import locked_or_fetched
     from meltano.core.plugins.project_plugin import find_plugin
@@ -76,6 +77,10 @@ def command(
         for label, description in rows:
             click.echo(f"{label:<{width}}{description}".rstrip())
         return
+    if print_var:  # before installing: the variables do not depend on the venv's contents
+        env = preview_env(project, plugin)
+        for variable in print_var:
+            click.echo(f"{variable}={env.get(variable)}")
     if not ensure_installed(project, [plugin], mode=install_mode):
         return
     with prepare(project, plugin, command=command_name or None, args=plugin_args) as invocation:
@@ -103,8 +108,6 @@ def command(
                 )
             _print_file(catalog.output)
             return
-        for variable in print_var:
-            click.echo(f"{variable}={invocation.env.get(variable)}")
         if dump == "config":
             if holds_secrets(invocation.settings):
                 import structlog

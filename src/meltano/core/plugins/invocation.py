@@ -192,8 +192,15 @@ def _venv_env(project: Project, plugin: ProjectPlugin, env: dict[str, str]) -> N
     env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)])
 
 
-def _singer_logging(run_dir: Path, prefix: str, level: str) -> dict[str, Path]:
+def _singer_logging_paths(run_dir: Path, prefix: str) -> dict[str, Path]:
     """Logging files Singer SDK and pipelinewise plugins read from env variables."""
+    return {
+        "SINGER_SDK_LOG_CONFIG": run_dir / f"{prefix}.singer_sdk_logging.json",
+        "LOGGING_CONF_FILE": run_dir / f"{prefix}.pipelinewise_logging.conf",
+    }
+
+
+def _write_singer_logging(paths: Mapping[str, Path], level: str) -> None:
     sdk = {
         "version": 1,
         "disable_existing_loggers": False,
@@ -213,9 +220,35 @@ def _singer_logging(run_dir: Path, prefix: str, level: str) -> dict[str, Path]:
         "[handler_stderr]\nclass=StreamHandler\nformatter=default\nargs=(sys.stderr,)\n\n"
         "[formatter_default]\nformat=%(message)s\n"
     )
-    sdk_path = write_private(run_dir / f"{prefix}.singer_sdk_logging.json", json.dumps(sdk))
-    ini_path = write_private(run_dir / f"{prefix}.pipelinewise_logging.conf", pipelinewise)
-    return {"SINGER_SDK_LOG_CONFIG": sdk_path, "LOGGING_CONF_FILE": ini_path}
+    write_private(paths["SINGER_SDK_LOG_CONFIG"], json.dumps(sdk))
+    write_private(paths["LOGGING_CONF_FILE"], pipelinewise)
+
+
+def _process_env(
+    project: Project,
+    plugin: ProjectPlugin,
+    settings: PluginSettings,
+    directory: Path,
+    upstream_env: Mapping[str, str] | None,
+) -> dict[str, str]:
+    from meltano.core.settings.plugin_env import plugin_process_env
+
+    env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
+    _venv_env(project, plugin, env)
+    env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
+    if plugin.type in SINGER_TYPES:
+        for name, path in _singer_logging_paths(directory, _FILE_PREFIX[plugin.type]).items():
+            env[name] = str(path)
+    return env
+
+
+def preview_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
+    """The environment `prepare` gives the plugin's process, computed the same way but without
+    writing files or needing the plugin installed (`invoke --print-var`)."""
+    from meltano.core.settings.plugin_settings import plugin_settings
+
+    settings = plugin_settings(project, plugin)
+    return _process_env(project, plugin, settings, project.run_dir / plugin.name, None)
 
 
 def working_directory(project: Project, plugin: ProjectPlugin, settings: PluginSettings) -> Path:
@@ -255,14 +288,11 @@ def prepare(
     log_level: str = "info",
 ) -> Iterator[Invocation]:
     """Resolve settings, write the config file, build argv and env; clean up afterwards."""
-    from meltano.core.settings.plugin_env import plugin_process_env
     from meltano.core.settings.plugin_settings import plugin_settings
 
     settings = plugin_settings(project, plugin, upstream_env=upstream_env)
-    env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
-    _venv_env(project, plugin, env)
-    env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
+    env = _process_env(project, plugin, settings, directory, upstream_env)
     invocation = Invocation(
         plugin=plugin,
         argv=[],
@@ -273,10 +303,9 @@ def prepare(
     )
     try:
         if plugin.type in SINGER_TYPES:
-            prefix = _FILE_PREFIX[plugin.type]
-            for name, path in _singer_logging(directory, prefix, log_level).items():
-                env[name] = str(path)
-                invocation.generated.append(path)
+            paths = _singer_logging_paths(directory, _FILE_PREFIX[plugin.type])
+            invocation.generated.extend(paths.values())
+            _write_singer_logging(paths, log_level)
         if command is not None:
             executable, command_args = command_argv(plugin, command, env)
             invocation.argv = [
