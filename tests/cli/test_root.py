@@ -209,9 +209,13 @@ handlers:
     class: logging.FileHandler
     formatter: json
     filename: {directory}/json.log
+  plain_file:
+    class: logging.FileHandler
+    formatter: default
+    filename: {directory}/plain.log
 root:
   level: INFO
-  handlers: [kv_file, json_file]
+  handlers: [kv_file, json_file, plain_file]
 """
 
 
@@ -224,6 +228,9 @@ def test_log_config_formatter_arguments_take_effect(invoke, project_dir: Path) -
     assert any("func_name='setup_logging'" in line for line in lines)
     first = json.loads((project_dir / "json.log").read_text().splitlines()[0])
     assert first["severity"] == "INFO" and "message" in first
+    plain = (project_dir / "plain.log").read_text()  # a stdlib format, as dagster-meltano's
+    assert "'event': 'using logging configuration'" in plain
+    assert "callsite" not in plain
 
 
 def test_log_config_unknown_argument_names_formatter_and_argument(

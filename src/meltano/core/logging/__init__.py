@@ -45,9 +45,9 @@ from meltano.core.logging.formatters import (  # noqa: E402
     make_formatter,
     message_template,
     plain_formatter,
-    remember_callsite,
     timestamper,
     use_colors,
+    wrap_for_formatter,
 )
 
 __all__ = [
@@ -117,8 +117,7 @@ def _configure_structlog() -> None:
             structlog.stdlib.add_logger_name,
             structlog.stdlib.PositionalArgumentsFormatter(),
             timestamper(),
-            remember_callsite,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,

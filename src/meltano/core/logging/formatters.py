@@ -58,26 +58,30 @@ def _drop_internal_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> Eve
     return event_dict
 
 
-_CALLSITE = "_callsite"
+_CALLSITE = "_meltano_callsite"  # a LogRecord attribute
 
 
-def remember_callsite(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """Note where a structlog event was logged, hidden until a formatter asks for it.
+def wrap_for_formatter(
+    logger: WrappedLogger, name: str, event_dict: EventDict
+) -> tuple[tuple[EventDict], dict[str, dict[str, Any]]]:
+    """structlog's hand-over to `logging` (the last processor), plus where the event was logged.
 
-    Found here, at logging time: the stdlib record's own location can point into structlog
-    when its logger was created before structlog's logger class was installed.
+    Found here, at logging time, and passed as a record attribute so that a plain `logging`
+    format never shows it: the record's own location can point into structlog when its
+    logger was created before structlog's logger class was installed.
     """
+    args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, name, event_dict)
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("structlog"):
         frame = frame.f_back
-    event_dict[_CALLSITE] = (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-    return event_dict
+    kwargs["extra"][_CALLSITE] = (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    return args, kwargs
 
 
 def _add_callsite(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """`pathname`, `lineno`, `func_name`, `process` of the logging call."""
     record = event_dict.get("_record")
-    callsite = event_dict.get(_CALLSITE)
+    callsite = getattr(record, _CALLSITE, None)
     if isinstance(callsite, tuple):
         event_dict["pathname"], event_dict["lineno"], event_dict["func_name"] = callsite
     elif isinstance(record, logging.LogRecord):
