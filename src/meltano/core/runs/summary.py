@@ -1,0 +1,240 @@
+"""What a run did, once it ended: printed, stored in the run record, and `--summary json`.
+
+Per step: status and duration; for an extract-load set, the rows each stream had extracted
+(the extractor's `record_count` metrics) and loaded (the loader's), which state was written,
+and how each plugin exited; for a failed plugin, its last stderr lines. `to_document` gives
+the JSON form documented in docs/run-summary.md (schema: docs/run-summary.schema.json);
+`from_document` reads a stored step back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from meltano.core.processes.outcome import ProcessResult, exit_status
+from meltano.core.runs.progress import Progress, StepKind, StepProgress, StepStatus
+
+#: The `version` of the JSON document; raised when a field changes meaning or goes away.
+SCHEMA_VERSION = 1
+SKIPPED = "skipped"  # a step after a failed one: it never started
+
+
+@dataclass(frozen=True)
+class StreamCount:
+    """Rows of one stream: None where the plugin logs no counts."""
+
+    stream: str
+    extracted: int | None
+    loaded: int | None
+
+
+@dataclass(frozen=True)
+class PluginExit:
+    """How one plugin process of a step ended."""
+
+    name: str
+    plugin_type: str
+    exit_code: int | None  # None: it never started
+    failed: bool = False
+    stderr_tail: tuple[str, ...] = ()  # only for a failed plugin
+
+
+@dataclass(frozen=True)
+class StateOutcome:
+    """Which state a step wrote: `saved`, or `reason` why not."""
+
+    state_id: str | None
+    saved: bool
+    messages: int  # STATE messages the loader sent
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """One step of a run, as it ended."""
+
+    name: str
+    kind: StepKind
+    status: str  # "success", "failed" or "skipped"
+    duration_seconds: float
+    run_id: str | None = None
+    streams: tuple[StreamCount, ...] = ()
+    plugins: tuple[PluginExit, ...] = ()
+    state: StateOutcome | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The whole run: its steps in order."""
+
+    status: str  # "success" or "failed"
+    duration_seconds: float
+    steps: tuple[StepSummary, ...]
+    error: str | None = None
+
+
+def state_outcome(
+    state_id: str | None, *, updates: bool, messages: int, writes: int, failed: bool
+) -> StateOutcome:
+    """Say whether a step's state was saved, and if not, why."""
+    if not updates:
+        return StateOutcome(state_id, False, messages, "state updates are off (--no-state-update)")
+    if writes:
+        reason = "the progress made before the failure" if failed else None
+        return StateOutcome(state_id, True, messages, reason)
+    if not messages:
+        return StateOutcome(state_id, False, 0, "the loader sent no STATE message")
+    return StateOutcome(state_id, False, messages, "storing it failed")
+
+
+def stream_counts(step: StepProgress) -> tuple[StreamCount, ...]:
+    """Extracted and loaded rows per stream, the extractor's streams first."""
+    extracted, loaded = step.records("extractor"), step.records("loader")
+    counted = {p.plugin_type for p in step.plugins if p.has_metrics}
+    names = list(extracted) + [name for name in loaded if name not in extracted]
+    return tuple(
+        StreamCount(
+            name,
+            extracted.get(name, 0) if "extractor" in counted else None,
+            loaded.get(name, 0) if "loader" in counted else None,
+        )
+        for name in names
+    )
+
+
+def plugin_exits(step: StepProgress, results: Sequence[ProcessResult]) -> tuple[PluginExit, ...]:
+    """Each plugin's exit code; without results (it failed before starting) None."""
+    if not results:
+        return tuple(PluginExit(p.name, p.plugin_type, None) for p in step.plugins)
+    return tuple(
+        PluginExit(
+            result.name,
+            result.plugin_type,
+            exit_status(result.returncode),
+            result.failed,
+            result.stderr_tail if result.failed else (),
+        )
+        for result in results
+    )
+
+
+def summarize_step(
+    step: StepProgress,
+    *,
+    now: float,
+    results: Sequence[ProcessResult] = (),
+    state: StateOutcome | None = None,
+    error: str | None = None,
+    run_id: str | None = None,
+) -> StepSummary:
+    """The summary of a step that ended."""
+    return StepSummary(
+        name=step.name,
+        kind=step.kind,
+        status=StepStatus.FAILED.value if error else StepStatus.SUCCESS.value,
+        duration_seconds=round(step.elapsed(now), 3),
+        run_id=run_id,
+        streams=stream_counts(step) if step.kind is StepKind.EXTRACT_LOAD else (),
+        plugins=plugin_exits(step, results),
+        state=state,
+        error=error,
+    )
+
+
+def summarize_run(
+    progress: Progress,
+    steps: Sequence[StepSummary],
+    *,
+    planned: Sequence[tuple[str, StepKind]],
+    error: str | None,
+) -> RunSummary:
+    """The run's summary: the steps that ran, then those that never started."""
+    skipped = tuple(StepSummary(name, kind, SKIPPED, 0.0) for name, kind in planned[len(steps) :])
+    return RunSummary(
+        status="failed" if error or any(s.status != "success" for s in steps) else "success",
+        duration_seconds=round(progress.clock() - progress.started_at, 3),
+        steps=tuple(steps) + skipped,
+        error=error,
+    )
+
+
+def to_document(summary: RunSummary) -> dict[str, Any]:
+    """The JSON document of a run's summary."""
+    return {
+        "version": SCHEMA_VERSION,
+        "status": summary.status,
+        "duration_seconds": summary.duration_seconds,
+        "error": summary.error,
+        "steps": [step_document(step) for step in summary.steps],
+    }
+
+
+def step_document(step: StepSummary) -> dict[str, Any]:
+    """The JSON form of one step, as the run record stores it."""
+    return {
+        "name": step.name,
+        "kind": step.kind.value,
+        "status": step.status,
+        "duration_seconds": step.duration_seconds,
+        "run_id": step.run_id,
+        "streams": [
+            {"stream": s.stream, "extracted": s.extracted, "loaded": s.loaded} for s in step.streams
+        ],
+        "plugins": [
+            {
+                "name": p.name,
+                "plugin_type": p.plugin_type,
+                "exit_code": p.exit_code,
+                "failed": p.failed,
+                "stderr_tail": list(p.stderr_tail),
+            }
+            for p in step.plugins
+        ],
+        "state": None
+        if step.state is None
+        else {
+            "state_id": step.state.state_id,
+            "saved": step.state.saved,
+            "messages": step.state.messages,
+            "reason": step.state.reason,
+        },
+        "error": step.error,
+    }
+
+
+def from_step_document(document: Mapping[str, Any]) -> StepSummary:
+    """Read back a stored step (`step_document`'s output); KeyError/ValueError if it is not one."""
+    state = document.get("state")
+    return StepSummary(
+        name=str(document["name"]),
+        kind=StepKind(document["kind"]),
+        status=str(document["status"]),
+        duration_seconds=float(document["duration_seconds"]),
+        run_id=document.get("run_id"),
+        streams=tuple(
+            StreamCount(str(s["stream"]), s.get("extracted"), s.get("loaded"))
+            for s in document.get("streams", ())
+        ),
+        plugins=tuple(
+            PluginExit(
+                str(p["name"]),
+                str(p["plugin_type"]),
+                p.get("exit_code"),
+                bool(p.get("failed")),
+                tuple(str(line) for line in p.get("stderr_tail", ())),
+            )
+            for p in document.get("plugins", ())
+        ),
+        state=None
+        if not isinstance(state, Mapping)
+        else StateOutcome(
+            state.get("state_id"),
+            bool(state.get("saved")),
+            int(state.get("messages") or 0),
+            state.get("reason"),
+        ),
+        error=document.get("error"),
+    )

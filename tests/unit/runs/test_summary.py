@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from meltano.cli.summary_text import render_run, render_step, seconds
+from meltano.core.processes.metrics import Metric
+from meltano.core.processes.outcome import ProcessResult
+from meltano.core.runs.progress import Progress, StepKind
+from meltano.core.runs.summary import (
+    StateOutcome,
+    from_step_document,
+    state_outcome,
+    step_document,
+    summarize_run,
+    summarize_step,
+    to_document,
+)
+
+SCHEMA = json.loads((Path(__file__).parents[3] / "docs" / "run-summary.schema.json").read_text())
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_with_one_set(*, fail: bool = False):
+    clock = Clock()
+    progress = Progress(clock)
+    step = progress.start_step(
+        "tap-x map-y target-z",
+        StepKind.EXTRACT_LOAD,
+        [("tap-x", "extractor"), ("map-y", "mapper"), ("target-z", "loader")],
+    )
+    progress.on_metric(0, Metric("counter", "record_count", 1500, stream="users"))
+    progress.on_metric(0, Metric("counter", "record_count", 700, stream="orders"))
+    progress.on_metric(1, Metric("counter", "record_count", 2200, stream="users"))
+    progress.on_metric(2, Metric("counter", "record_count", 1500, stream="users"))
+    progress.on_metric(2, Metric("counter", "record_count", 9, stream="renamed"))
+    progress.on_state_message()
+    clock.now = 2.5
+    progress.end_step(step, ok=not fail)
+    results = [
+        ProcessResult("tap-x", "extractor", 3 if fail else 0, stderr_tail=("boom", "Error: x")),
+        ProcessResult("map-y", "mapper", 0),
+        ProcessResult("target-z", "loader", 0),
+    ]
+    state = state_outcome("dev:tap-x-to-target-z", updates=True, messages=1, writes=1, failed=fail)
+    error = "Extractor tap-x failed with exit code 3" if fail else None
+    summary = summarize_step(
+        step, now=clock.now, results=results, state=state, error=error, run_id="r-1"
+    )
+    clock.now = 3.0
+    planned = [("tap-x map-y target-z", StepKind.EXTRACT_LOAD)]
+    if fail:
+        planned.append(("dbt:run", StepKind.COMMAND))
+    return summarize_run(progress, [summary], planned=planned, error=error)
+
+
+def test_streams_have_extracted_and_loaded_rows() -> None:
+    summary = run_with_one_set()
+    step = summary.steps[0]
+    assert [(s.stream, s.extracted, s.loaded) for s in step.streams] == [
+        ("users", 1500, 1500),
+        ("orders", 700, 0),
+        ("renamed", 0, 9),
+    ]
+    assert [(p.name, p.exit_code, p.failed) for p in step.plugins] == [
+        ("tap-x", 0, False),
+        ("map-y", 0, False),
+        ("target-z", 0, False),
+    ]
+    assert summary.status == "success"
+    assert len(summary.steps) == 1
+
+
+def test_steps_after_a_failed_one_are_skipped() -> None:
+    summary = run_with_one_set(fail=True)
+    assert summary.status == "failed"
+    assert [(s.name, s.status) for s in summary.steps] == [
+        ("tap-x map-y target-z", "failed"),
+        ("dbt:run", "skipped"),
+    ]
+
+
+def test_a_plugin_without_metrics_has_unknown_counts() -> None:
+    progress = Progress(Clock())
+    step = progress.start_step(
+        "tap-x target-y", StepKind.EXTRACT_LOAD, [("tap-x", "extractor"), ("target-y", "loader")]
+    )
+    progress.on_metric(0, Metric("counter", "record_count", 5, stream="users"))
+    summary = summarize_step(step, now=1.0)
+    assert [(s.stream, s.extracted, s.loaded) for s in summary.streams] == [("users", 5, None)]
+    assert [p.exit_code for p in summary.plugins] == [None, None]
+
+
+def test_the_document_follows_the_schema_and_reads_back() -> None:
+    for fail in (False, True):
+        summary = run_with_one_set(fail=fail)
+        document = to_document(summary)
+        jsonschema.validate(document, SCHEMA)
+        json.dumps(document)
+        for step in summary.steps:
+            assert from_step_document(json.loads(json.dumps(step_document(step)))) == step
+    failed = to_document(run_with_one_set(fail=True))["steps"][0]
+    assert failed["plugins"][0] == {
+        "name": "tap-x",
+        "plugin_type": "extractor",
+        "exit_code": 3,
+        "failed": True,
+        "stderr_tail": ["boom", "Error: x"],
+    }
+    assert failed["state"]["reason"] == "the progress made before the failure"
+
+
+def test_the_schema_rejects_a_document_without_steps() -> None:
+    document = to_document(run_with_one_set())
+    del document["steps"]
+    try:
+        jsonschema.validate(document, SCHEMA)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("the schema accepted a document without steps")
+
+
+def test_why_state_was_not_saved() -> None:
+    assert state_outcome("s", updates=False, messages=3, writes=0, failed=False) == StateOutcome(
+        "s", False, 3, "state updates are off (--no-state-update)"
+    )
+    assert state_outcome("s", updates=True, messages=0, writes=0, failed=False).reason == (
+        "the loader sent no STATE message"
+    )
+    assert state_outcome("s", updates=True, messages=2, writes=1, failed=False) == StateOutcome(
+        "s", True, 2
+    )
+
+
+def test_text_summary_of_a_successful_set() -> None:
+    step = run_with_one_set().steps[0]
+    assert render_step(step) == (
+        "✓ tap-x → map-y → target-z: success in 2.50s\n"
+        "    stream      extracted        loaded\n"
+        "    users           1,500         1,500\n"
+        "    orders            700             0\n"
+        "    renamed             0             9\n"
+        "    state: saved for dev:tap-x-to-target-z, 1 STATE message\n"
+        "    exit codes: tap-x 0, map-y 0, target-z 0"
+    )
+
+
+def test_text_summary_of_a_failed_run_names_the_plugin_and_its_last_lines() -> None:
+    text = render_run(run_with_one_set(fail=True))
+    assert text.splitlines()[0] == "Run summary: failed in 3.00s"
+    assert "  ✗ tap-x → map-y → target-z: failed in 2.50s" in text
+    assert "      error: Extractor tap-x failed with exit code 3" in text
+    assert "      last lines tap-x wrote on stderr:\n        boom\n        Error: x" in text
+    assert "state: saved for dev:tap-x-to-target-z (the progress made before the failure)" in text
+    assert "  - dbt:run: skipped (an earlier step failed)" in text
+
+
+def test_human_durations() -> None:
+    assert [seconds(v) for v in (0.421, 12.34, 245, 3720)] == ["0.42s", "12.3s", "4m 05s", "1h 02m"]
