@@ -2,9 +2,11 @@
 """A stdlib Singer tap for tests: counts from 1 to `records`, with optional faults.
 
 Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment variables:
-  records (10)            how many records of stream `counter` to write
+  records (10)            how many records of each stream to write
+  streams ("counter")     the streams, comma-separated, written one after the other
   state_every (0)         write STATE {"bookmarks": {"counter": {"id": N}}} every N records
-                          (and always once at the end when > 0)
+                          (and always once at the end of each stream when > 0); the value
+                          keeps every other stream's bookmark from `--state`, as SDK taps do
   width (0)               pad each record with a string of this many bytes
   exit_at / exit_code     exit with `exit_code` (3) just before record `exit_at`
   crash_at                raise an exception (traceback, exit 1) before record `crash_at`
@@ -23,7 +25,8 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
   leave_behind            at the end start `sleep N` in a new session (setsid) holding our
                           stdout and stderr (`leave_behind_stderr_only`: stderr only), and exit
-`--state FILE` resumes after the bookmarked id; `--discover` prints the catalog.
+`--state FILE` resumes each stream after its bookmarked id; `--discover` prints the catalog.
+Faults and padding count records of the stream being written.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import sys
 import time
 from pathlib import Path
 
+LOG_LINE = b"INFO tap-counter wrote record %d of the counter stream, all is well"
 DEFAULTS = {"records": 10, "state_every": 0, "width": 0, "exit_code": 3, "sleep": 0.0}
 CATALOG = {
     "streams": [
@@ -64,45 +68,38 @@ def load_config(prefix: str) -> dict:
     return config
 
 
-def start_id() -> int:
+def input_bookmarks() -> dict:
     args = sys.argv[1:]
     if "--state" not in args:
-        return 1
+        return {}
     with Path(args[args.index("--state") + 1]).open() as file:
         state = json.load(file)
-    return int(state.get("bookmarks", {}).get("counter", {}).get("id", 0)) + 1
+    return dict(state.get("bookmarks", {}))
 
 
-def main() -> int:
-    config = load_config("TAP_COUNTER_")
-    if "--discover" in sys.argv:
-        print(json.dumps(CATALOG))
-        return 0
-    if config.get("ignore_sigterm"):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if config.get("ready_file"):  # tests wait for this before sending signals
-        Path(config["ready_file"]).touch()
-    out = sys.stdout.buffer
-    err = sys.stderr.buffer
-    log_left = int(config.get("stderr_lines", 0))
-    log_per_record = -(-log_left // max(1, int(config["records"])))
-    log_line = b"INFO tap-counter wrote record %d of the counter stream, all is well"
-    width = int(config.get("stderr_width", 0))
-    if config.get("stderr_line_bytes"):
-        err.write(b"L" * int(config["stderr_line_bytes"]) + b"\n")
-        err.flush()
-    if config.get("invalid_utf8"):
-        err.write(b"bad bytes \xff\xfe\xc3( here\n")
-        err.flush()
-        out.write(b'{"type":"RECORD","stream":"counter","record":{"id":0,"raw":"\xff\xfe"}}\n')
+def stream_names(config: dict) -> list[str]:
+    names = config.get("streams", "counter")
+    return names.split(",") if isinstance(names, str) else list(names)
+
+
+class Logs:
+    """The stderr log lines still to write, spread over the records."""
+
+    def __init__(self, config: dict) -> None:
+        self.left = int(config.get("stderr_lines", 0))
+        self.per_record = -(-self.left // max(1, int(config["records"])))
+        self.width = int(config.get("stderr_width", 0))
+
+
+def write_stream(config: dict, out, err, stream: bytes, bookmarks: dict, logs: Logs) -> int | None:
+    """SCHEMA, then the records and STATEs of one stream; an exit code to stop with, or None."""
     out.write(
-        b'{"type":"SCHEMA","stream":"counter","schema":{"type":"object","properties":'
+        b'{"type":"SCHEMA","stream":"' + stream + b'","schema":{"type":"object","properties":'
         b'{"id":{"type":"integer"},"pad":{"type":"string"}}},"key_properties":["id"]}\n'
     )
     if config.get("huge_line"):
         size = int(config["huge_line"])
-        head = b'{"type":"RECORD","stream":"counter","record":{"id":0,"pad":"'
+        head = b'{"type":"RECORD","stream":"' + stream + b'","record":{"id":0,"pad":"'
         out.write(head)
         block = b"x" * 1_048_576
         left = size - len(head) - 4
@@ -117,7 +114,17 @@ def main() -> int:
             time.sleep(0.02)
     pad = b"x" * int(config["width"])
     state_every = int(config["state_every"])
-    first, last = start_id(), int(config["records"])
+    record_line = b'{"type":"RECORD","stream":"' + stream + b'","record":{"id":%d}}\n'
+    padded_line = b'{"type":"RECORD","stream":"' + stream + b'","record":{"id":%d,"pad":"%s"}}\n'
+    name = stream.decode()
+    first = int(bookmarks.get(name, {}).get("id", 0)) + 1
+    last = int(config["records"])
+
+    def state_line(record_id: int) -> bytes:
+        bookmarks[name] = {"id": record_id}
+        value = json.dumps({"bookmarks": bookmarks}, separators=(",", ":"))
+        return b'{"type":"STATE","value":%s}\n' % value.encode()
+
     for record_id in range(first, last + 1):
         if record_id == config.get("sleep_at", -1) or (
             record_id == first and config.get("sleep_at") == 0
@@ -138,27 +145,56 @@ def main() -> int:
         if record_id == config.get("non_json_at"):
             out.write(b"this is not JSON\n")
         if pad:
-            out.write(
-                b'{"type":"RECORD","stream":"counter","record":{"id":%d,"pad":"%s"}}\n'
-                % (record_id, pad)
-            )
+            out.write(padded_line % (record_id, pad))
         else:
-            out.write(b'{"type":"RECORD","stream":"counter","record":{"id":%d}}\n' % record_id)
+            out.write(record_line % record_id)
         if state_every and record_id % state_every == 0:
-            out.write(b'{"type":"STATE","value":{"bookmarks":{"counter":{"id":%d}}}}\n' % record_id)
+            out.write(state_line(record_id))
         if config.get("record_delay"):
             out.flush()
             time.sleep(float(config["record_delay"]))
-        if log_left > 0:
-            count = min(log_per_record, log_left)
-            log_left -= count
-            line = log_line % record_id
-            err.write((line + b" " * max(0, width - len(line) - 1) + b"\n") * count)
+        if logs.left > 0:
+            count = min(logs.per_record, logs.left)
+            logs.left -= count
+            line = LOG_LINE % record_id
+            err.write((line + b" " * max(0, logs.width - len(line) - 1) + b"\n") * count)
     if config.get("sleep_at") == last + 1:
         out.flush()
         time.sleep(float(config["sleep"]))
     if state_every and last % state_every:
-        out.write(b'{"type":"STATE","value":{"bookmarks":{"counter":{"id":%d}}}}\n' % last)
+        out.write(state_line(last))
+    return None
+
+
+def main() -> int:
+    config = load_config("TAP_COUNTER_")
+    names = stream_names(config)
+    if "--discover" in sys.argv:
+        streams = [
+            {**CATALOG["streams"][0], "tap_stream_id": name, "stream": name} for name in names
+        ]
+        print(json.dumps({"streams": streams}))
+        return 0
+    if config.get("ignore_sigterm"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.get("ready_file"):  # tests wait for this before sending signals
+        Path(config["ready_file"]).touch()
+    out = sys.stdout.buffer
+    err = sys.stderr.buffer
+    logs = Logs(config)
+    if config.get("stderr_line_bytes"):
+        err.write(b"L" * int(config["stderr_line_bytes"]) + b"\n")
+        err.flush()
+    if config.get("invalid_utf8"):
+        err.write(b"bad bytes \xff\xfe\xc3( here\n")
+        err.flush()
+        out.write(b'{"type":"RECORD","stream":"counter","record":{"id":0,"raw":"\xff\xfe"}}\n')
+    bookmarks = input_bookmarks()
+    for name in names:
+        code = write_stream(config, out, err, name.encode(), bookmarks, logs)
+        if code is not None:
+            return code
     bad = config.get("bad_state")
     if bad:
         value = {"string": b'"a string"', "array": b"[1, 2]", "null": b"null"}[bad]

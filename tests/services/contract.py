@@ -12,6 +12,7 @@ import pytest
 from meltano.core.state import store
 from meltano.core.state.backend import StateBackend
 from meltano.core.state.model import CorruptStateError, StoredState
+from meltano.core.state.streams import StreamNotFoundError
 
 ID = "dev:tap-a-to-target_b"
 
@@ -134,6 +135,61 @@ class StateBackendContract:
         stale_lock(ID)
         store.save_singer_state(backend, ID, {"x": 1}, complete=True)
         assert store.read_state(backend, ID) == {"singer_state": {"x": 1}}
+
+    def test_clear_streams_from_completed_and_partial(self, backend: StateBackend) -> None:
+        completed = {"bookmarks": {"users": {"id": 4}, "orders": {"id": 7}, "items": {"id": 1}}}
+        store.save_singer_state(
+            backend, ID, {**completed, "currently_syncing": "orders"}, complete=True
+        )
+        store.save_singer_state(backend, ID, {"bookmarks": {"orders": {"id": 9}}}, complete=False)
+        store.clear_streams(backend, ID, ["orders", "items"])
+        assert backend.read(ID) == StoredState(
+            {"singer_state": {"bookmarks": {"users": {"id": 4}}}},
+            {"singer_state": {"bookmarks": {}}},
+        )
+        assert store.read_stream(backend, ID, "users") == {"id": 4}
+
+    def test_clear_unknown_stream_changes_nothing(self, backend: StateBackend) -> None:
+        store.save_singer_state(backend, ID, {"bookmarks": {"users": {"id": 4}}}, complete=True)
+        with pytest.raises(StreamNotFoundError, match=r"'nope'.*bookmarks for: users"):
+            store.clear_streams(backend, ID, ["users", "nope"])
+        assert store.read_stream(backend, ID, "users") == {"id": 4}
+        with pytest.raises(store.StateNotFoundError):
+            store.clear_streams(backend, "dev:never-stored", ["users"])
+        assert backend.ids() == [ID]
+
+    def test_concurrent_stream_clears_and_writes_lose_nothing(self, backend: StateBackend) -> None:
+        names = [f"s{index}" for index in range(6)]
+        initial = {"bookmarks": {name: {"id": 1} for name in names}}
+        store.save_singer_state(backend, ID, initial, complete=True)
+        errors: list[BaseException] = []
+
+        def clear(name: str) -> None:
+            try:
+                store.clear_streams(backend, ID, [name])
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=clear, args=(name,)) for name in names[:3]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        bookmarks = store.read_state(backend, ID)["singer_state"]["bookmarks"]
+        assert sorted(bookmarks) == names[3:]
+
+    def test_refreshed_write_replaces_only_the_refreshed_streams(
+        self, backend: StateBackend
+    ) -> None:
+        old = {"bookmarks": {"users": {"id": 4, "stale": True}, "orders": {"id": 7}}}
+        store.save_singer_state(backend, ID, old, complete=True)
+        store.save_singer_state(backend, ID, {"bookmarks": {"orders": {"id": 8}}}, complete=False)
+        emitted = {"bookmarks": {"users": {"id": 1}}}
+        store.save_refreshed_state(backend, ID, emitted, streams=["users"])
+        assert backend.read(ID) == StoredState(
+            {"singer_state": {"bookmarks": {"users": {"id": 1}, "orders": {"id": 8}}}}, {}
+        )
 
 
 class RunLeaseContract:

@@ -56,6 +56,14 @@ def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Any:
     help="Ignore stored state (and the cached catalog).",
 )
 @click.option(
+    "--full-refresh-stream",
+    "full_refresh_streams",
+    metavar="STREAM",
+    multiple=True,
+    envvar="MELTANO_RUN_FULL_REFRESH_STREAM",
+    help="Ignore the stored bookmark of this stream only (repeatable); keep the others.",
+)
+@click.option(
     "--refresh-catalog",
     is_flag=True,
     envvar="MELTANO_RUN_REFRESH_CATALOG",
@@ -95,6 +103,7 @@ def command(
     *,
     dry_run: bool,
     full_refresh: bool,
+    full_refresh_streams: tuple[str, ...],
     refresh_catalog: bool,
     no_state_update: bool,
     force: bool,
@@ -116,6 +125,10 @@ def command(
     from meltano.core.schedules.jobs import block_index
 
     log = structlog.get_logger("meltano")
+    if full_refresh and full_refresh_streams:
+        raise click.UsageError(
+            "--full-refresh already ignores every stream's bookmark: drop --full-refresh-stream"
+        )
     if not blocks:
         log.info("no valid blocks found")
         return
@@ -123,6 +136,7 @@ def command(
     options = RunOptions(
         dry_run=dry_run,
         full_refresh=full_refresh,
+        full_refresh_streams=full_refresh_streams,
         no_state_update=no_state_update,
         force=force,
         strategy=resolve_strategy(state_strategy, merge_state),

@@ -107,11 +107,17 @@ def list_ids(project: Any, pattern: str | None) -> None:
     show_default=True,
     help="json: one compact line (what `state set` accepts); pretty: indented.",
 )
+@click.option("--stream", metavar="NAME", help="Print only this stream's bookmark.")
 @state_project
-def get(project: Any, state_id: str, output_format: str) -> None:
+def get(project: Any, state_id: str, output_format: str, stream: str | None) -> None:
     """Print the state of STATE_ID (partial state merged over completed state)."""
     _check_environment(project, state_id)
-    document = store.read_state(_backend(project), state_id)
+    backend = _backend(project)
+    document = (
+        store.read_stream(backend, state_id, stream)
+        if stream is not None
+        else store.read_state(backend, state_id)
+    )
     click.echo(json.dumps(document, indent=2) if output_format == "pretty" else _compact(document))
 
 
@@ -203,13 +209,33 @@ def move(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
 @command.command("clear")
 @click.argument("state_id", required=False)
 @click.option("--all", "clear_every", is_flag=True, help="Clear every state ID.")
+@click.option(
+    "--stream",
+    "streams",
+    metavar="NAME",
+    multiple=True,
+    help="Remove only this stream's bookmark (repeatable); other streams keep theirs.",
+)
 @force_option
 @state_project
-def clear(project: Any, state_id: str | None, clear_every: bool, force: bool) -> None:
-    """Delete the state of STATE_ID, or of every ID with --all."""
+def clear(
+    project: Any, state_id: str | None, clear_every: bool, streams: tuple[str, ...], force: bool
+) -> None:
+    """Delete the state of STATE_ID, or of every ID with --all, or only some streams' bookmarks."""
     if bool(state_id) == clear_every:
         raise click.UsageError("Give either a state ID or --all, not both")
+    if streams and clear_every:
+        raise click.UsageError("--stream clears streams of one state ID: give it, not --all")
     backend = _backend(project)
+    if streams:
+        assert state_id is not None  # checked above
+        _check_environment(project, state_id)
+        names = ", ".join(streams)
+        _confirm(f"This will remove the bookmarks of {names} from {state_id}.", force=force)
+        store.clear_streams(backend, state_id, streams)
+        _record_edit(backend, state_id, partial=False)
+        log.info("stream state cleared", state_id=state_id, streams=list(streams))
+        return
     if clear_every:
         _confirm("This will clear the state of every state ID.", force=force)
         count = store.clear_all(backend)

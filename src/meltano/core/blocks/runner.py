@@ -45,6 +45,7 @@ class RunOptions:
 
     dry_run: bool = False
     full_refresh: bool = False
+    full_refresh_streams: tuple[str, ...] = ()  # these streams' bookmarks are left out
     no_state_update: bool = False
     force: bool = False
     strategy: Strategy = Strategy.AUTO
@@ -246,6 +247,11 @@ class Runner:
                     complete=complete,
                     plugin=block.loader.name,
                     on_saved=on_saved,
+                    refreshed_streams=(
+                        self.options.full_refresh_streams
+                        if self.options.strategy is Strategy.AUTO
+                        else ()
+                    ),
                 )
                 if writes_state
                 else None
@@ -334,6 +340,7 @@ class Runner:
                 invocation.run_dir,
                 full_refresh=options.full_refresh,
                 state_file=state_file,
+                refresh_streams=options.full_refresh_streams,
                 project_root=self.project.root,
             )
         prepare_tap(

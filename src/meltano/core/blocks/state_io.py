@@ -10,22 +10,29 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.project.text_files import read_text_file
+from meltano.core.state import streams
 from meltano.core.state.backend import StateBackend
 from meltano.core.state.model import (
-    SINGER_STATE,
     EmptyStateError,
     InvalidStateError,
     deep_merge,
+    parse_json_object,
     parse_singer_state,
 )
-from meltano.core.state.store import read_state, save_singer_state
+from meltano.core.state.store import (
+    StateNotFoundError,
+    read_state,
+    save_refreshed_state,
+    save_singer_state,
+)
 
 log = structlog.get_logger("meltano")
 FLUSH_INTERVAL = 1.0
@@ -39,8 +46,11 @@ def write_tap_state(
     full_refresh: bool,
     state_file: Path | None,
     project_root: Path,
+    refresh_streams: Sequence[str] = (),
 ) -> Path | None:
-    """Put the state the tap should resume from into `run_dir/state.json`; None when none."""
+    """Put the state the tap should resume from into `run_dir/state.json`; None when none.
+
+    With `refresh_streams`, those streams' bookmarks are left out (each must have one)."""
     path = run_dir / "state.json"
     path.unlink(missing_ok=True)
     if full_refresh:
@@ -52,14 +62,31 @@ def write_tap_state(
             raise MeltanoError(
                 f"Could not find state file {source}", "Fix the `state` extra or the --state option"
             )
-        path.write_bytes(source.read_bytes())
         log.info("using state from a file", path=str(source))
-        return path
-    document = read_state(backend, state_id)
-    singer_state = document.get(SINGER_STATE)
-    if not singer_state:
-        log.warning("no state was found, complete import", state_id=state_id)
-        return None
+        if not refresh_streams:
+            path.write_bytes(source.read_bytes())
+            return path
+        singer_state: Mapping[str, Any] = parse_json_object(
+            read_text_file(source, what="state file"), what="state file"
+        )
+        origin = str(source)
+    else:
+        document = read_state(backend, state_id)
+        singer_state = streams.singer_state_of(document)
+        origin = state_id
+        if not singer_state:
+            if refresh_streams:
+                raise StateNotFoundError(state_id)
+            log.warning("no state was found, complete import", state_id=state_id)
+            return None
+    if refresh_streams:
+        streams.check_streams(origin, singer_state, refresh_streams)
+        singer_state = streams.without_streams(singer_state, refresh_streams)
+        log.info(
+            "full refresh of streams: their bookmarks are left out",
+            state_id=state_id,
+            streams=list(refresh_streams),
+        )
     path.write_text(json.dumps(singer_state, indent=2))
     return path
 
@@ -80,8 +107,12 @@ class CoalescingRecorder:
         plugin: str,
         on_saved: Callable[[Mapping[str, Any]], None] | None = None,
         interval: float = FLUSH_INTERVAL,
+        refreshed_streams: Sequence[str] = (),
     ) -> None:
         self.backend, self.state_id, self.complete = backend, state_id, complete
+        # `--full-refresh-stream`: every write is the stored state without these streams,
+        # updated stream by stream with all this run emitted (`streams.refreshed`).
+        self.refreshed_streams = tuple(refreshed_streams)
         self.plugin, self.on_saved, self.interval = plugin, on_saved, interval
         self.pending: dict[str, Any] | None = None
         self.last_saved: dict[str, Any] | None = None
@@ -109,7 +140,10 @@ class CoalescingRecorder:
             )
             return
         self.received += 1
-        if self.complete or self.pending is None:
+        if self.refreshed_streams:
+            emitted = self.pending if self.pending is not None else self.last_saved
+            self.pending = streams.merge_streams(emitted or {}, value)
+        elif self.complete or self.pending is None:
             self.pending = value
         else:
             self.pending = deep_merge(self.pending, value)
@@ -139,7 +173,12 @@ class CoalescingRecorder:
             return
         value, self.pending = self.pending, None
         try:
-            save_singer_state(self.backend, self.state_id, value, complete=self.complete)
+            if self.refreshed_streams:
+                save_refreshed_state(
+                    self.backend, self.state_id, value, streams=self.refreshed_streams
+                )
+            else:
+                save_singer_state(self.backend, self.state_id, value, complete=self.complete)
         except BaseException:
             self.pending = value  # not stored: the final flush tries again
             raise

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.state import streams as stream_rules
 from meltano.core.state.backend import Change, StateBackend
 from meltano.core.state.model import (
     SINGER_STATE,
@@ -53,6 +54,36 @@ def save_singer_state(
 ) -> None:
     """Store the value of a target's STATE message (see `model.parse_singer_state`)."""
     save_state(backend, state_id, {SINGER_STATE: dict(singer_state)}, complete=complete)
+
+
+def read_stream(backend: StateBackend, state_id: str, stream: str) -> Any:
+    """One stream's bookmark in the merged state of a state ID."""
+    document = read_state(backend, state_id)
+    if not document:
+        raise StateNotFoundError(state_id)
+    return stream_rules.bookmark(state_id, stream_rules.singer_state_of(document), stream)
+
+
+def clear_streams(backend: StateBackend, state_id: str, streams: Sequence[str]) -> None:
+    """Remove these streams' bookmarks (completed and partial) in one locked update; if the
+    state lacks any of them, nothing changes."""
+
+    def change(stored: StoredState) -> StoredState:
+        if stored.is_empty:
+            raise StateNotFoundError(state_id)
+        return stream_rules.clear_streams(state_id, stored, streams)
+
+    backend.update(check_state_id_characters(state_id), change)
+
+
+def save_refreshed_state(
+    backend: StateBackend, state_id: str, singer_state: Mapping[str, Any], *, streams: Sequence[str]
+) -> None:
+    """Store what a run that refreshed `streams` emitted (see `streams.refreshed`)."""
+    backend.update(
+        check_state_id_characters(state_id),
+        lambda stored: stream_rules.refreshed(stored, singer_state, streams),
+    )
 
 
 def copy_state(backend: StateBackend, source: str, destination: str) -> Document:
