@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from meltano.core.db.connect import create_database
 from meltano.core.project.init import init_project
 
 Invoke = Callable[..., Result]
@@ -36,7 +37,8 @@ def isolated_environ(
 def project_dir(tmp_path: Path) -> Path:
     """A fresh project made by `meltano init` (no usage stats)."""
     directory = tmp_path / "project"
-    init_project(directory, usage_stats=False, force=False, environ=dict(os.environ))
+    result = init_project(directory, usage_stats=False, force=False, environ=dict(os.environ))
+    create_database(result.project)
     return directory
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from meltano.cli.schedule import schedule_args
+from meltano.core.schedules.launch import schedule_args
 from meltano.core.schedules.schedules import EltSchedule, JobSchedule
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"

@@ -43,10 +43,12 @@ def meltano(
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from meltano.core.db.connect import create_database
     from meltano.core.project.init import init_project
 
     directory = tmp_path_factory.mktemp("airflow") / "project"
-    init_project(directory, usage_stats=False, force=False, environ=dict(os.environ))
+    result = init_project(directory, usage_stats=False, force=False, environ=dict(os.environ))
+    create_database(result.project)
     path = directory / "meltano.yml"
     path.write_text(
         path.read_text()

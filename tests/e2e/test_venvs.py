@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from meltano.core.venvs import InstallRequest, InstallStatus, install_plugin, install_plugins
 from meltano.core.venvs.fingerprint import FINGERPRINT_FILE
+from meltano.core.venvs.install import (
+    InstallRequest,
+    InstallStatus,
+    install_plugin,
+    install_plugins,
+)
 
 PACKAGE = str(Path(__file__).parents[1] / "fixtures" / "packages" / "hello-plugin")
 OFFLINE = {**os.environ, "UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}

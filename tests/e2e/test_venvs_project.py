@@ -10,7 +10,8 @@ from pathlib import Path
 
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.project.project import Project
-from meltano.core.venvs import InstallStatus, install_plugins, plan_installs
+from meltano.core.venvs.install import InstallStatus, install_plugins
+from meltano.core.venvs.plan import plan_installs
 
 PACKAGES = Path(__file__).parents[1] / "fixtures" / "packages"
 PROJECT = """\

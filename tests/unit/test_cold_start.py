@@ -47,17 +47,3 @@ def test_no_heavy_module_is_imported(args: list[str]) -> None:
     )
     loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
-
-
-def test_core_never_imports_click() -> None:
-    from pathlib import Path
-
-    import meltano
-
-    core = Path(meltano.__file__).parent / "core"
-    offenders = [
-        str(path)
-        for path in core.rglob("*.py")
-        if "import click" in path.read_text() or "from click" in path.read_text()
-    ]
-    assert offenders == []

@@ -8,13 +8,19 @@ from typing import Any
 import click
 
 from meltano.cli.options import pass_project
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, ProjectReadOnlyError
+from meltano.core.plugins import adding
+from meltano.core.plugins.bundles import add_bundle_files
+from meltano.core.plugins.entries import custom_entry, parse_custom_settings
+from meltano.core.plugins.hub import hub_client_for
+from meltano.core.plugins.installer import install_plugins
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.plugins.types import PluginType, infer_type
+from meltano.core.venvs.install import InstallStatus
 
 
 def _prompt_custom(plugin_type: Any, name: str, python: str | None) -> dict[str, Any]:
-    from meltano.core.plugins.entries import custom_entry, parse_custom_settings
-    from meltano.core.plugins.types import PluginType
-
     click.echo(f"Adding a custom {plugin_type.singular} '{name}'. Press Enter to keep a default.")
     namespace = click.prompt(
         "Namespace (prefix of its environment variables)", default=name.replace("-", "_")
@@ -111,13 +117,8 @@ def command(
     force_install: bool,
 ) -> None:
     """Add plugins to the project, from Meltano Hub or as custom definitions."""
-    from meltano.core.plugins import adding
-    from meltano.core.plugins.hub import hub_client_for
-    from meltano.core.plugins.types import PluginType, infer_type
 
     if project.readonly:
-        from meltano.core.errors import ProjectReadOnlyError
-
         raise ProjectReadOnlyError()
     names = list(plugin_names)
     if as_name:
@@ -179,12 +180,6 @@ def command(
 
 
 def _install(project: Any, added: list[Any], *, force: bool) -> None:
-    from meltano.core.plugins.installer import install_plugins
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
-    from meltano.core.venvs.install import InstallStatus
-
     project.refresh()
     plugins = [
         find_plugin(
@@ -211,9 +206,6 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
 
 def _add_bundle_files(project: Any, added: list[Any]) -> None:
     """Installed file bundles copy their files into the project (plugins.md §9)."""
-    from meltano.core.plugins.bundles import add_bundle_files
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
 
     for result in added:
         if result.plugin_type is PluginType.FILES:

@@ -6,9 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import structlog
 
-from meltano.cli.options import CliState, pass_project
-from meltano.core.project.environments import Policy
+from meltano.cli.options import pass_project
+from meltano.cli.root import CliState
+from meltano.core.compile import lint as linting
+from meltano.core.compile.manifest import CompileOptions, build, write
+from meltano.core.project.environments import Policy, names
 
 
 @click.command("compile")
@@ -34,11 +38,6 @@ def command(project: Any, *, directory: Path | None, indent: int, lint: bool, sa
     environment. With --environment NAME: only NAME's file. With --no-environment: only
     the file without any environment.
     """
-    import structlog
-
-    from meltano.core.compile import lint as linting
-    from meltano.core.compile.manifest import CompileOptions, build, write
-    from meltano.core.project.environments import names
 
     state = click.get_current_context().find_object(CliState)
     environments: list[str | None]

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from meltano.cli import render
 from meltano.cli.options import pass_project
-from meltano.core.errors import MeltanoError
+from meltano.cli.root import LazyGroup
+from meltano.core.plugins import finder
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.settings.listing import build_listing
+from meltano.core.settings.subject import env_var_lines, load_subject
 
+if TYPE_CHECKING:
+    from meltano.core.plugins.project_plugin import ProjectPlugin
+    from meltano.core.project.project import Project
+    from meltano.core.settings.subject import PluginFinder
+
+SET_HELP = "Set NAME... to VALUE (`auth.token VALUE` or `auth token VALUE`)."
+UNSET_HELP = "Remove the value of NAME... from the store (auto: from every writable store)."
+RESET_HELP = "Clear every value of PLUGIN in the store(s)."
+TEST_HELP = "Check that an extractor or loader accepts its configuration."
 STORES = ("auto", "dotenv", "meltano_yml", "db")
-PLUGIN_TYPES = [
-    *("extractor", "extractors", "loader", "loaders", "transform", "transforms"),
-    *("orchestrator", "orchestrators", "transformer", "transformers", "file", "files"),
-    *("utility", "utilities", "mapper", "mappers"),
-]
+PLUGIN_TYPE_SPELLINGS = [spelling for t in PluginType for spelling in (t.singular, t.value)]
+
+
+def _finder(project: Project) -> PluginFinder:
+    """Find plugins as `meltano config` does (a definition missing from lock files: the Hub)."""
+
+    def find(name: str, *, plugin_type: PluginType | None = None) -> ProjectPlugin:
+        return finder.find(project, name, command="config", plugin_type=plugin_type)
+
+    return find
 
 
 def _unsafe() -> bool:
@@ -26,14 +44,13 @@ def _unsafe() -> bool:
 def _plugin_type(value: str | None) -> Any:
     if value is None:
         return None
-    from meltano.core.plugins.types import PluginType
 
     return PluginType.parse(value)
 
 
 plugin_type_option = click.option(
     "--plugin-type",
-    type=click.Choice(PLUGIN_TYPES, case_sensitive=False),
+    type=click.Choice(PLUGIN_TYPE_SPELLINGS, case_sensitive=False),
     help="Type of the plugin, when two plugins share a name.",
 )
 store_option = click.option(
@@ -45,7 +62,18 @@ store_option = click.option(
 )
 
 
-@click.group("config")
+@click.group(
+    "config",
+    cls=LazyGroup,
+    # Each is imported only when it runs: listing settings loads neither the stores that
+    # writes need nor the plugin processes `test` starts.
+    lazy={
+        "set": ("meltano.cli.config_edit:set_setting", SET_HELP),
+        "unset": ("meltano.cli.config_edit:unset_setting", UNSET_HELP),
+        "reset": ("meltano.cli.config_edit:reset_settings", RESET_HELP),
+        "test": ("meltano.cli.config_check:command", TEST_HELP),
+    },
+)
 @click.option("--safe/--unsafe", default=True, help="Show secret values with --unsafe.")
 @click.pass_context
 def command(ctx: click.Context, *, safe: bool) -> None:
@@ -70,11 +98,11 @@ def print_config(
     plugin_type: str | None,
 ) -> None:
     """Print the resolved configuration as JSON, or as the env vars the plugin receives."""
-    from meltano.cli import render
-    from meltano.core.settings.subject import env_var_lines, load_subject
 
     unsafe = _unsafe() if safe is None else not safe
-    subject = load_subject(project, plugin, plugin_type=_plugin_type(plugin_type))
+    subject = load_subject(
+        project, plugin, find=_finder(project), plugin_type=_plugin_type(plugin_type)
+    )
     if output_format == "env":
         for line in env_var_lines(subject.env(extras=extras, unsafe=unsafe)):
             click.echo(line)
@@ -100,10 +128,10 @@ def list_settings(
     plugin_type: str | None,
 ) -> None:
     """List settings with their env var names, current values and where each came from."""
-    from meltano.core.settings.listing import build_listing
-    from meltano.core.settings.subject import load_subject
 
-    subject = load_subject(project, plugin, plugin_type=_plugin_type(plugin_type))
+    subject = load_subject(
+        project, plugin, find=_finder(project), plugin_type=_plugin_type(plugin_type)
+    )
     listing = build_listing(
         subject, extras=extras, show_all=show_all, filter_text=filter_text, unsafe=_unsafe()
     )
@@ -130,203 +158,3 @@ def list_settings(
         click.echo(
             f"To learn more about {subject.docs_label} and its settings, visit {subject.docs_url}"
         )
-
-
-@command.command("set")
-@click.argument("plugin")
-@click.argument("setting", nargs=-1)
-@store_option
-@click.option(
-    "--from-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the value from this file (stripped).",
-)
-@click.option("--interactive", is_flag=True, help="Walk through the settings interactively.")
-@plugin_type_option
-@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
-def set_setting(
-    project: Any,
-    plugin: str,
-    setting: tuple[str, ...],
-    *,
-    store: str,
-    from_file: Path | None,
-    interactive: bool,
-    plugin_type: str | None,
-) -> None:
-    """Set NAME... to VALUE (`auth.token VALUE` or `auth token VALUE`)."""
-    from meltano.core.settings.edits import set_setting as set_value
-    from meltano.core.settings.stores import Store
-
-    if interactive or not setting:
-        _interactive(project, plugin, store=Store(store), plugin_type=_plugin_type(plugin_type))
-        return
-    if from_file is not None:
-        parts, value = setting, from_file.read_text(encoding="utf-8").strip()
-    elif len(setting) < 2:
-        raise click.UsageError("Missing VALUE: pass NAME... VALUE, or --from-file FILE")
-    else:
-        parts, value = setting[:-1], setting[-1]
-    change = set_value(
-        project, plugin, parts, value, store=Store(store), plugin_type=_plugin_type(plugin_type)
-    )
-    _report_set(project, change)
-
-
-def _report_set(project: Any, change: Any) -> None:
-    from meltano.core.settings.subject import shown
-
-    definition = change.definition
-    if not change.stores:
-        click.echo(
-            f"{change.subject.descriptor} setting '{definition.name}' was not changed: "
-            "the value is the redaction marker"
-        )
-        return
-    label = change.stores[0].label(project, change.subject.plugin)
-    click.echo(
-        f"{change.subject.descriptor} setting '{definition.name}' was set in {label}: "
-        f"{shown(definition, change.value, unsafe=_unsafe())}"
-    )
-    current = change.current
-    if current is not None and _overridden(project, change):
-        click.echo(
-            f"Current value is still: {shown(definition, current.value, unsafe=_unsafe())} "
-            f"({current.label()})"
-        )
-
-
-def _interactive(project: Any, plugin: str, *, store: Any, plugin_type: Any) -> None:
-    """Prompt for settings one by one: pick a number, `all`, or `e` to exit."""
-    from meltano.core.settings.edits import set_setting as set_value
-    from meltano.core.settings.subject import load_subject, shown
-
-    while True:
-        subject = load_subject(project, plugin, plugin_type=plugin_type)
-        chosen = [d for d in subject.definitions if not d.is_extra]
-        click.echo(f"{subject.descriptor} settings:")
-        for number, definition in enumerate(chosen, start=1):
-            value = shown(definition, subject.values[definition.name].value, unsafe=_unsafe())
-            click.echo(f"  {number}. {definition.name} (current value: {value})")
-        answer = (
-            click.prompt(
-                f"Loop through all settings (all), select a setting by number (1 - {len(chosen)}), "
-                "or exit (e)?",
-                default="all",
-            )
-            .strip()
-            .lower()
-        )
-        if answer in ("e", "exit", "q"):
-            return
-        if answer == "all":
-            picked = chosen
-        elif answer.isdigit() and 1 <= int(answer) <= len(chosen):
-            picked = [chosen[int(answer) - 1]]
-        else:
-            click.echo(f"'{answer}' is not a choice")
-            continue
-        for definition in picked:
-            if definition.description:
-                click.echo(definition.description)
-            if definition.options:
-                values = [str(o.get("value")) for o in definition.options]
-                click.echo(f"Choices: {', '.join(values)}")
-            value = click.prompt(
-                f"New value for {definition.name} (empty to skip)",
-                default="",
-                show_default=False,
-                hide_input=definition.sensitive,
-                confirmation_prompt=definition.sensitive,
-            )
-            if value == "":
-                continue
-            parts = (definition.name,)
-            try:
-                change = set_value(
-                    project, plugin, parts, value, store=store, plugin_type=plugin_type
-                )
-            except MeltanoError as error:
-                click.secho(f"{error.reason}.", err=True, fg="red")
-                continue
-            _report_set(project, change)
-        if answer == "all":
-            return
-
-
-def _overridden(project: Any, change: Any) -> bool:
-    """Does a store of higher precedence than the one just written still win?"""
-    from meltano.core.settings.resolve import Source
-    from meltano.core.settings.stores import Store
-
-    in_environment = project.environment is not None and change.subject.plugin is not None
-    written = {
-        Store.DOTENV: Source.DOTENV,
-        Store.MELTANO_YML: Source.ENVIRONMENT if in_environment else Source.MELTANO_YML,
-        Store.DB: Source.SYSTEM_DB,
-    }[change.stores[0]]
-    return bool(change.current.source < written)
-
-
-@command.command("unset")
-@click.argument("plugin")
-@click.argument("setting", nargs=-1, required=True)
-@store_option
-@plugin_type_option
-@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
-def unset_setting(
-    project: Any, plugin: str, setting: tuple[str, ...], *, store: str, plugin_type: str | None
-) -> None:
-    """Remove the value of NAME... from the store (auto: from every writable store)."""
-    from meltano.core.settings.edits import unset_setting as unset_value
-    from meltano.core.settings.stores import Store
-    from meltano.core.settings.subject import shown
-
-    change = unset_value(
-        project, plugin, setting, store=Store(store), plugin_type=_plugin_type(plugin_type)
-    )
-    definition = change.definition
-    assert definition is not None  # unset always names one setting
-    prefix = f"{change.subject.descriptor} setting '{definition.name}'"
-    if change.stores:
-        labels = _join([s.label(project, change.subject.plugin) for s in change.stores])
-        click.echo(f"{prefix} in {labels} was unset")
-    else:
-        click.echo(f"{prefix} had no value in the store(s) that could be changed")
-    current = change.current
-    if current is not None and current.value is not None:
-        click.echo(
-            f"Current value is now: {shown(definition, current.value, unsafe=_unsafe())} "
-            f"({current.label()})"
-        )
-
-
-@command.command("reset")
-@click.argument("plugin")
-@store_option
-@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask for confirmation.")
-@plugin_type_option
-@pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
-def reset_settings(
-    project: Any, plugin: str, *, store: str, assume_yes: bool, plugin_type: str | None
-) -> None:
-    """Clear every value of PLUGIN in the store(s)."""
-    from meltano.core.settings.edits import reset_settings as reset_values
-    from meltano.core.settings.stores import Store
-
-    if not assume_yes:
-        click.confirm("Do you want to continue?", abort=True)
-    change = reset_values(
-        project, plugin, store=Store(store), plugin_type=_plugin_type(plugin_type)
-    )
-    labels = _join([s.label(project, change.subject.plugin) for s in change.stores])
-    click.echo(f"{change.subject.descriptor} settings in {labels} were reset")
-
-
-def _join(labels: list[str]) -> str:
-    if len(labels) <= 2:
-        return " and ".join(labels)
-    return ", ".join(labels[:-1]) + f", and {labels[-1]}"
-
-
-from meltano.cli import config_test as _config_test  # noqa: E402, F401 - registers `config test`

@@ -8,11 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
-from meltano.cli.run import _run_id, resolve_strategy, strategy_option
+from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
+from meltano.core.blocks.parse import BlockRef, CommandBlock, ExtractLoad
+from meltano.core.blocks.run_log import logs_dir
+from meltano.core.blocks.runner import Runner, RunOptions
+from meltano.core.catalog.select import runtime_filter
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.invocation import executable_path
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin, project_plugins
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
 DUMPS = ("catalog", "state", "extractor-config", "loader-config")
@@ -76,7 +86,7 @@ def el_options(func: Any) -> Any:
         ),
         strategy_option,
         click.option(
-            "--run-id", envvar="MELTANO_RUN_ID", callback=_run_id, help="Run ID to record."
+            "--run-id", envvar="MELTANO_RUN_ID", callback=run_id, help="Run ID to record."
         ),
         click.option("--dry", is_flag=True, help="Show what would run; run nothing."),
         install_switch,
@@ -113,15 +123,6 @@ def run_el(
     transform: str = "skip",
 ) -> None:
     """The body of `el` and `elt`."""
-    import structlog
-
-    from meltano.core.blocks.parse import BlockRef, ExtractLoad
-    from meltano.core.blocks.runner import Runner, RunOptions
-    from meltano.core.catalog.select import runtime_filter
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
 
     log = structlog.get_logger("meltano")
     source = locked_or_fetched("el")
@@ -154,8 +155,6 @@ def run_el(
         return
     runner = Runner(project, options)
     if dry:
-        from meltano.core.plugins.invocation import executable_path
-
         log.info(
             "dry run",
             extractor=executable_path(project, tap),
@@ -170,8 +169,6 @@ def run_el(
         try:
             runner.run_extract_load(block)
         except MeltanoError as error:
-            from meltano.core.blocks.run_log import logs_dir
-
             raise MeltanoError(
                 f"ELT could not be completed: {error.reason}",
                 f"{error.instruction or ''} Run logs are under {logs_dir(project.sys_dir)}".strip(),
@@ -206,10 +203,6 @@ def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
 
 
 def _transform(runner: Any, project: Any) -> None:
-    from meltano.core.blocks.parse import BlockRef, CommandBlock
-    from meltano.core.plugins.project_plugin import project_plugins
-    from meltano.core.plugins.types import PluginType
-
     transformers = [p for p in project_plugins(project) if p.type is PluginType.TRANSFORMERS]
     if not transformers:
         raise MeltanoError(
@@ -242,7 +235,6 @@ def command(project: Any, **options: Any) -> None:
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
 def elt_command(project: Any, **options: Any) -> None:
     """Deprecated: use `meltano el` (or `meltano run`)."""
-    import structlog
 
     structlog.get_logger("meltano").warning("the elt command is deprecated in favor of el")
     if options.get("transform") != "skip":

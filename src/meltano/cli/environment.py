@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from meltano.cli.options import pass_project
+from meltano.core.project import environments
 
 
 @click.group("environment")
@@ -18,7 +19,6 @@ def command() -> None:
 @pass_project(database=True)
 def list_environments(project: Any) -> None:
     """Print environment names, one per line."""
-    from meltano.core.project import environments
 
     for name in environments.names(project):
         click.echo(name)
@@ -29,7 +29,6 @@ def list_environments(project: Any) -> None:
 @pass_project(database=True)
 def add_environment(project: Any, name: str) -> None:
     """Add an environment named NAME."""
-    from meltano.core.project import environments
 
     environments.add(project, name)
     click.echo(f"Created new environment '{name}'")
@@ -40,7 +39,6 @@ def add_environment(project: Any, name: str) -> None:
 @pass_project(database=True)
 def remove_environment(project: Any, name: str) -> None:
     """Remove the environment named NAME."""
-    from meltano.core.project import environments
 
     environments.remove(project, name)
     click.echo(f"Removed environment '{name}'")

@@ -6,8 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import structlog
 
-from meltano.cli.options import CliState, load_project
+from meltano.cli import render
+from meltano.cli.options import load_project
+from meltano.cli.root import CliState
+from meltano.core.plugins.hub import (
+    HUB_TYPES,
+    hub_client_for,
+    hub_client_from_environ,
+    list_plugins,
+)
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
 if TYPE_CHECKING:
@@ -21,7 +31,6 @@ def command() -> None:
 
 def _client(command_name: str) -> HubClient:
     """Configured from the project's settings, or from MELTANO_HUB_* outside a project."""
-    from meltano.core.plugins.hub import hub_client_for, hub_client_from_environ
 
     state = click.get_current_context().find_object(CliState) or CliState(cwd=Path.cwd())
     if state.project_root() is None:
@@ -62,10 +71,6 @@ def list_hub_plugins(
     refresh: bool,
 ) -> None:
     """List Hub plugins whose name or variant contains PATTERN (case-insensitive)."""
-    import structlog
-
-    from meltano.cli import render
-    from meltano.core.plugins.hub import HUB_TYPES, list_plugins
 
     types = HUB_TYPES if plugin_type is None else _hub_types(plugin_type)
     client = _client("meltano hub list")
@@ -99,7 +104,6 @@ def list_hub_plugins(
 
 def _hub_types(text: str) -> tuple[str, ...]:
     """The Hub types for `--plugin-type`; `mapping(s)` is valid but never on the Hub."""
-    from meltano.core.plugins.types import PluginType
 
     if text.strip().lower() in ("mapping", "mappings"):
         return ()
@@ -107,8 +111,6 @@ def _hub_types(text: str) -> tuple[str, ...]:
 
 
 def _type_label(plugin_type: str) -> str:
-    from meltano.core.plugins.types import PluginType
-
     return PluginType(plugin_type).descriptor.lower()
 
 

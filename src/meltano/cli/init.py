@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import structlog
 
-from meltano.cli.options import CliState
+from meltano.cli.root import CliState
+from meltano.core.db.connect import create_database
+from meltano.core.project.init import ENVIRONMENTS, init_project
 from meltano.core.project.project import is_truthy
 
 LOGO = r"""
@@ -33,9 +36,6 @@ def command(
     database_uri: str | None,
 ) -> None:
     """Create a new Meltano project in PROJECT_DIRECTORY."""
-    import structlog
-
-    from meltano.core.project.init import ENVIRONMENTS, init_project
 
     if project_directory is None:
         project_directory = Path(click.prompt("Enter a name now to create a Meltano project"))
@@ -51,9 +51,9 @@ def command(
         directory,
         usage_stats=usage_stats,
         force=force,
-        database_uri=database_uri,
         environ=state.environ,
     )
+    create_database(result.project, database_uri)
     click.echo(f"Created project files in {project_directory}/")
     for relative, written in result.files:
         click.echo(f"   |-- {relative}" + ("" if written else " (skipped: already exists)"))

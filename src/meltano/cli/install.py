@@ -9,9 +9,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.options import pass_project
+from meltano.core.blocks.parse import ExtractLoad, flatten_tasks, parse
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.installer import install_plugins
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.plugins.types import PluginType
+from meltano.core.schedules.jobs import block_index, find_job
+from meltano.core.schedules.schedules import JobSchedule, find_schedule
+from meltano.core.venvs.install import InstallStatus
 
 
 @click.command("install")
@@ -50,16 +59,9 @@ def command(
     schedule_name: str | None,
 ) -> None:
     """Install the project's plugins, each into its own virtual environment."""
-    import structlog
 
     if schedule_name:
         plugin_names = (*plugin_names, *_schedule_plugins(project, schedule_name))
-
-    from meltano.core.plugins.installer import install_plugins
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import project_plugins
-    from meltano.core.plugins.types import PluginType
-    from meltano.core.venvs.install import InstallStatus
 
     log = structlog.get_logger("meltano")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
@@ -105,9 +107,6 @@ def command(
 
 def _schedule_plugins(project: Any, name: str) -> list[str]:
     """Names of the plugins a schedule runs (mappings resolved to their mapper)."""
-    from meltano.core.blocks.parse import ExtractLoad, parse
-    from meltano.core.schedules.jobs import block_index, find_job
-    from meltano.core.schedules.schedules import JobSchedule, find_schedule
 
     schedule = find_schedule(project, name)
     if not isinstance(schedule, JobSchedule):
@@ -118,7 +117,6 @@ def _schedule_plugins(project: Any, name: str) -> list[str]:
             f"Schedule '{name}' runs job '{schedule.job}', which does not exist",
             "Add the job with `meltano job add`",
         )
-    from meltano.core.blocks.parse import flatten_tasks
 
     plan = parse(flatten_tasks(job.tasks), block_index(project))
     refs = [

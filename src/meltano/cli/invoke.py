@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
+from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.invocation import (
+    config_text,
+    describe_commands,
+    holds_secrets,
+    prepare,
+    preview_env,
+)
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.plugins.types import PluginType
+from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
 
 
@@ -49,20 +64,6 @@ def command(
     install_mode: str | None,
 ) -> None:
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
-    import asyncio
-
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.invocation import (
-        config_text,
-        describe_commands,
-        holds_secrets,
-        prepare,
-        preview_env,
-    )
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
-    from meltano.core.processes.pipes import run_command
 
     name, _, command_name = plugin_name.partition(":")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
@@ -91,8 +92,6 @@ def command(
             and not plugin_args
             and dump != "config"
         ):
-            from meltano.core.catalog.prepare import prepare_tap
-
             catalog = prepare_tap(
                 project,
                 invocation,
@@ -110,8 +109,6 @@ def command(
             return
         if dump == "config":
             if holds_secrets(invocation.settings):
-                import structlog
-
                 structlog.get_logger("meltano").warning(
                     "the printed configuration holds secret values in plain text, as the "
                     "plugin receives it: do not share, log or commit it",

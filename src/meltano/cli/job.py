@@ -9,6 +9,7 @@ import click
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
 from meltano.core.project.environments import Policy
+from meltano.core.schedules import jobs
 
 job_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 
@@ -41,7 +42,6 @@ def command(ctx: click.Context, database_uri: str | None) -> None:
 @job_project
 def add_job(project: Any, name: str, *, tasks: str) -> None:
     """Add job NAME; its tasks must be runnable blocks of this project."""
-    from meltano.core.schedules import jobs
 
     job = jobs.add_job(project, name, jobs.parse_tasks(name, tasks))
     click.echo(f"Added job {job.name}: {job.tasks}")
@@ -53,7 +53,6 @@ def add_job(project: Any, name: str, *, tasks: str) -> None:
 @job_project
 def set_job(project: Any, name: str, *, tasks: str) -> None:
     """Replace the tasks of job NAME."""
-    from meltano.core.schedules import jobs
 
     job = jobs.set_job(project, name, jobs.parse_tasks(name, tasks))
     if job is None:
@@ -68,7 +67,6 @@ def set_job(project: Any, name: str, *, tasks: str) -> None:
 @job_project
 def remove_job(project: Any, name: str) -> None:
     """Remove job NAME."""
-    from meltano.core.schedules import jobs
 
     jobs.remove_job(project, name)
     click.echo(f"Removed job '{name}'.")
@@ -80,7 +78,6 @@ def remove_job(project: Any, name: str) -> None:
 @job_project
 def list_jobs(project: Any, name: str | None, *, output_format: str) -> None:
     """List all jobs, or only job NAME."""
-    from meltano.core.schedules import jobs
 
     if name is not None:
         job = jobs.find_job(project, name)

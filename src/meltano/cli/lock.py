@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.options import pass_project
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, ProjectReadOnlyError
+from meltano.core.plugins.hub import hub_client_for
+from meltano.core.plugins.lockfile import LockStatus, lock_plugin
+from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.plugins.types import PluginType
 
 
 @click.command("lock")
@@ -19,12 +24,6 @@ def command(
     project: Any, plugin_names: tuple[str, ...], *, plugin_type: str | None, update: bool
 ) -> None:
     """Write lock files with the Hub definitions of the project's plugins."""
-    import structlog
-
-    from meltano.core.plugins.hub import hub_client_for
-    from meltano.core.plugins.lockfile import LockStatus, lock_plugin
-    from meltano.core.plugins.project_plugin import project_plugins
-    from meltano.core.plugins.types import PluginType
 
     log = structlog.get_logger("meltano")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
@@ -39,8 +38,6 @@ def command(
             "No matching plugin(s) found", "List the project's plugins with `meltano plugin list`"
         )
     if project.readonly:
-        from meltano.core.errors import ProjectReadOnlyError
-
         raise ProjectReadOnlyError()
     client = hub_client_for(project, "lock")
     log.info("locking plugins", count=len(plugins))

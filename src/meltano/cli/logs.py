@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -10,15 +11,15 @@ import click
 
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
+from meltano.core.blocks.history import RunHistory
+from meltano.core.blocks.run_log import find_log, logs_dir
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.database import open_database
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024
 
 
 def _history(project: Any) -> Any:
-    from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.connect import open_database
-
     return RunHistory(open_database(project))
 
 
@@ -107,7 +108,6 @@ def list_runs(project: Any, *, limit: int, output_format: str) -> None:
 @pass_project(database=True)
 def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str) -> None:
     """Print a run's details and its log file."""
-    from meltano.core.blocks.run_log import find_log
 
     run = _history(project).find(log_id)
     if run is None:
@@ -146,8 +146,6 @@ def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str)
 
 def _print_log(path: Path, tail: int | None) -> None:
     if tail is not None:
-        from collections import deque
-
         with path.open(encoding="utf-8", errors="replace") as handle:
             lines = deque(handle, maxlen=tail)
         click.echo(f"\nLast {tail} lines:\n{'-' * 40}")
@@ -169,6 +167,5 @@ def _print_log(path: Path, tail: int | None) -> None:
 @pass_project()
 def logs_directory(project: Any) -> None:
     """Print the directory that holds this project's run logs."""
-    from meltano.core.blocks.run_log import logs_dir
 
     click.echo(str(logs_dir(project.sys_dir)))

@@ -3,95 +3,21 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
+import structlog
 
-from meltano import __version__
-from meltano.core.errors import MeltanoError, ProjectNotFoundError
+from meltano.cli.root import CliState
+from meltano.core.errors import ProjectNotFoundError
+from meltano.core.project import environments
+from meltano.core.project.project import Project
+from meltano.core.telemetry.tracker import track_command
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class CliState:
-    """Global options, and the project once a command asks for it.
-
-    A plain class rather than a dataclass: `dataclasses` costs 20 ms of every `--help`.
-    """
-
-    def __init__(
-        self,
-        cwd: Path,
-        environment: str | None = None,
-        no_environment: bool = False,
-        env_file: Path | None = None,
-        environ: dict[str, str] | None = None,
-    ) -> None:
-        self.cwd = cwd
-        self.environment = environment
-        self.no_environment = no_environment
-        self.env_file = env_file
-        self.environ = dict(os.environ) if environ is None else environ
-        self.loaded: Any = None  # the Project read while setting up logging, reused later
-
-    def project_root(self) -> Path | None:
-        from meltano.core.project.project import find_root
-
-        return find_root(self.cwd, self.environ)
-
-    def setup_logging(
-        self, *, level: str | None, log_format: str | None, config_file: str | None
-    ) -> None:
-        """Flags win over MELTANO_CLI_* variables, which win over the project's `cli:` section."""
-        import platform
-
-        from meltano.core import logging as meltano_logging
-
-        project_cli = self._project_cli_settings()
-
-        def pick(flag: str | None, name: str, default: str) -> str:
-            if flag:
-                return flag
-            value = self.environ.get(f"MELTANO_CLI_{name.upper()}") or project_cli.get(name)
-            return str(value) if value else default
-
-        settings = meltano_logging.LogSettings(
-            level=pick(level, "log_level", meltano_logging.DEFAULT_LEVEL).lower(),
-            format=pick(log_format, "log_format", meltano_logging.DEFAULT_FORMAT)
-            .lower()
-            .replace("-", "_"),
-            config_file=pick(config_file, "log_config", meltano_logging.DEFAULT_CONFIG_FILE),
-        )
-        meltano_logging.setup_logging(settings, cwd=self.cwd)
-        import structlog
-
-        structlog.get_logger("meltano").info(
-            "Meltano %s, Python %s, %s (%s)",
-            __version__,
-            platform.python_version(),
-            platform.system(),
-            platform.machine(),
-        )
-
-    def _project_cli_settings(self) -> dict[str, Any]:
-        """The `cli:` section of meltano.yml, if a readable project is here; else nothing."""
-        try:
-            root = self.project_root()
-            if root is None:
-                return {}
-            from meltano.core.project.project import Project
-
-            project = Project(root, environ=self.environ, env_file_option=self.env_file)
-            section = project.files.root.data.get("cli")
-            self.loaded = project  # read once: the command reuses it
-
-        except MeltanoError:
-            return {}  # the command itself reports a broken project
-        return dict(section) if isinstance(section, dict) else {}
 
 
 def load_project(
@@ -102,10 +28,6 @@ def load_project(
     database_uri: str | None = None,
 ) -> Any:
     """Find, validate and activate the project for `command`."""
-    import structlog
-
-    from meltano.core.project import environments
-    from meltano.core.project.project import Project
 
     root = state.project_root()
     if root is None:
@@ -162,7 +84,6 @@ def pass_project(
                 environment_policy=environment_policy,
                 database_uri=database_uri,
             )
-            from meltano.core.telemetry.tracker import track_command
 
             parts = command.split(" ")
             given = [

@@ -8,6 +8,8 @@ import click
 
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
+from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
 
@@ -21,8 +23,6 @@ def command() -> None:
 @pass_project(environment_policy=Policy.USE_DEFAULT)
 def list_plugins(project: Any, *, output_format: str) -> None:
     """List the project's plugins, by type."""
-    from meltano.core.plugins.project_plugin import project_plugins
-    from meltano.core.plugins.types import PluginType
 
     order = list(PluginType)
 

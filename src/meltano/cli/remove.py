@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.options import pass_project
+from meltano.core.plugins.removal import infer_type, remove_plugin
+from meltano.core.plugins.types import PluginType
 
 
 @click.command("remove")
@@ -15,10 +18,6 @@ from meltano.cli.options import pass_project
 @pass_project(database=True)
 def command(project: Any, plugin_names: tuple[str, ...], *, plugin_type: str | None) -> None:
     """Remove plugins from meltano.yml, their venvs, lock files and stored settings."""
-    import structlog
-
-    from meltano.core.plugins.removal import infer_type, remove_plugin
-    from meltano.core.plugins.types import PluginType
 
     removals = [
         remove_plugin(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from meltano import __version__
-from meltano.cli.options import CliState
 from meltano.core.errors import ExitCode, MeltanoError, cannot_write, is_storage_error
 
 # name -> (module, short help). Modules are imported only when their command runs, so
@@ -41,13 +42,148 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "select": ("meltano.cli.select", "Choose the streams and properties an extractor extracts."),
     "schema": ("meltano.cli.schema", "Create a schema in a PostgreSQL system database."),
 }
+
+
+class CliState:
+    """Global options, and the project once a command asks for it.
+
+    A plain class rather than a dataclass, and everything it uses imported when it runs:
+    `dataclasses` alone costs 20 ms. Needed by the benchmark's "cold start" row (`--help`
+    before the help cache exists, and every command's start-up).
+    """
+
+    def __init__(
+        self,
+        cwd: Path,
+        environment: str | None = None,
+        no_environment: bool = False,
+        env_file: Path | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.environment = environment
+        self.no_environment = no_environment
+        self.env_file = env_file
+        self.environ = dict(os.environ) if environ is None else environ
+        self.loaded: Any = None  # the Project read while setting up logging, reused later
+
+    def project_root(self) -> Path | None:
+        from meltano.core.project.project import find_root
+
+        return find_root(self.cwd, self.environ)
+
+    def setup_logging(
+        self, *, level: str | None, log_format: str | None, config_file: str | None
+    ) -> None:
+        """Flags win over MELTANO_CLI_* variables, which win over the project's `cli:` section."""
+        import platform
+
+        from meltano.core import logging as meltano_logging
+
+        project_cli = self._project_cli_settings()
+
+        def pick(flag: str | None, name: str, default: str) -> str:
+            if flag:
+                return flag
+            value = self.environ.get(f"MELTANO_CLI_{name.upper()}") or project_cli.get(name)
+            return str(value) if value else default
+
+        settings = meltano_logging.LogSettings(
+            level=pick(level, "log_level", meltano_logging.DEFAULT_LEVEL).lower(),
+            format=pick(log_format, "log_format", meltano_logging.DEFAULT_FORMAT)
+            .lower()
+            .replace("-", "_"),
+            config_file=pick(config_file, "log_config", meltano_logging.DEFAULT_CONFIG_FILE),
+        )
+        meltano_logging.setup_logging(settings, cwd=self.cwd)
+        import structlog
+
+        structlog.get_logger("meltano").info(
+            "Meltano %s, Python %s, %s (%s)",
+            __version__,
+            platform.python_version(),
+            platform.system(),
+            platform.machine(),
+        )
+
+    def _project_cli_settings(self) -> dict[str, Any]:
+        """The `cli:` section of meltano.yml, if a readable project is here; else nothing."""
+        try:
+            root = self.project_root()
+            if root is None:
+                return {}
+            from meltano.core.project.project import Project
+
+            project = Project(root, environ=self.environ, env_file_option=self.env_file)
+            section = project.files.root.data.get("cli")
+            self.loaded = project  # read once: the command reuses it
+
+        except MeltanoError:
+            return {}  # the command itself reports a broken project
+        return dict(section) if isinstance(section, dict) else {}
+
+
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
 LOG_FORMATS = ("colored", "uncolored", "json", "key-value", "plain")
+
+
+def _import_structlog_without_rich() -> None:
+    """Import structlog while hiding rich, before any command module needs it.
+
+    structlog would load rich's pretty-printer and traceback modules (about 0.2 s) for features
+    we do not use; commands that render tables still import rich normally afterwards. Needed by
+    the benchmark's start-up rows: "cold start" (`config list`, `schedule list`) and the
+    start-up intercept of "orchestrator CPU" for `run` and `el`.
+    """
+    if "structlog" in sys.modules or "rich" in sys.modules:
+        return
+    sys.modules["rich"] = None  # type: ignore[assignment]  # makes `import rich` fail fast
+    try:
+        import structlog.stdlib  # noqa: F401
+    finally:
+        del sys.modules["rich"]
 
 
 def _normalize_token(token: str) -> str:
     """Accept `--full_refresh` for `--full-refresh`, as Meltano does."""
     return token.replace("_", "-")
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands in `lazy` are imported only when one runs.
+
+    `lazy` maps a name to `"module:attribute"` and its help text, so listing and `--help`
+    import nothing: a group's subcommands need not load what the others use.
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click does, with the help of lazy subcommands taken from `lazy`."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows: list[tuple[str, str]] = []
+        for name in names:
+            if name in self.lazy:
+                stand_in = click.Command(name, help=self.lazy[name][1])  # shortened as click does
+                rows.append((name, stand_in.get_short_help_str(limit)))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class MeltanoGroup(click.Group):
@@ -60,7 +196,7 @@ class MeltanoGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        importlib.import_module("meltano.core.logging")  # first, so structlog loads lean
+        _import_structlog_without_rich()
         module = importlib.import_module(entry[0])
         command: click.Command = module.command
         return command

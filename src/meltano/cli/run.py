@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import click
+import structlog
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
+from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
+from meltano.core.blocks.parse import ExtractLoad, parse
+from meltano.core.blocks.runner import Runner, RunOptions
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.project.environments import Policy
-
-
-def _run_id(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as error:
-        raise click.BadParameter(f"{value} is not a valid UUID.") from error
-
-
-def strategy_option(func: Any) -> Any:
-    func = click.option(
-        "--merge-state",
-        is_flag=True,
-        hidden=True,
-        help="Deprecated: same as --state-strategy merge.",
-    )(func)
-    return click.option(
-        "--state-strategy",
-        type=click.Choice(["auto", "merge", "overwrite"]),
-        envvar="MELTANO_RUN_STATE_STRATEGY",
-        default=None,
-        help="How STATE messages are stored (default: auto).",
-    )(func)
-
-
-def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Any:
-    from meltano.core.state.recorder import Strategy
-
-    if merge_state and state_strategy not in (None, "merge"):
-        raise click.UsageError("--merge-state and --state-strategy cannot be combined")
-    return Strategy.MERGE if merge_state else Strategy(state_strategy or "auto")
+from meltano.core.schedules.jobs import block_index
 
 
 @click.command("run")
@@ -88,7 +62,7 @@ def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Any:
     help="Append :SUFFIX to the state IDs of this run.",
 )
 @strategy_option
-@click.option("--run-id", envvar="MELTANO_RUN_ID", callback=_run_id, help="Run ID to record.")
+@click.option("--run-id", envvar="MELTANO_RUN_ID", callback=run_id, help="Run ID to record.")
 @click.option(
     "--timeout",
     type=click.IntRange(min=1),
@@ -115,14 +89,6 @@ def command(
     install_mode: str | None,
 ) -> None:
     """Run blocks: EXTRACTOR [MAPPER...] LOADER sets, PLUGIN[:COMMAND] blocks and jobs."""
-    import structlog
-
-    from meltano.core.blocks.parse import ExtractLoad, parse
-    from meltano.core.blocks.runner import Runner, RunOptions
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.schedules.jobs import block_index
 
     log = structlog.get_logger("meltano")
     if full_refresh and full_refresh_streams:

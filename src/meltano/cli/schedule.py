@@ -1,14 +1,19 @@
-"""`meltano schedule [add]|list|set|remove`: when to run a job or an extractor/loader pair."""
+"""`meltano schedule [add]|list|set|remove|run`: when to run a job or an extractor/loader pair."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import click
+import structlog
 
-from meltano.cli.options import CliState, pass_project
+from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
+from meltano.cli.root import LazyGroup
+from meltano.core.blocks.history import RunHistory
 from meltano.core.project.environments import Policy
+from meltano.core.schedules import listing, runs, schedules
+from meltano.core.settings.database import open_database
 
 schedule_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 DEFAULT_SUBCOMMAND = "add"
@@ -19,20 +24,29 @@ INTERVAL_HELP = (
 TRANSFORM_CHOICE = click.Choice(["skip", "only", "run"])
 
 
-class DefaultSubcommandGroup(click.Group):
+RUN_HELP = """Run schedule NAME now, in a child `meltano` with the schedule's `env`.
+
+    Job schedules run `meltano run ARGS... JOB`; extractor/loader schedules run
+    `meltano elt EXTRACTOR LOADER --transform=T --state-id=NAME ARGS...`.
+    The exit code is the child's.
+    """
+
+
+class DefaultSubcommandGroup(LazyGroup):
     """A group that runs `add` when the first argument is not a subcommand name."""
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
             return DEFAULT_SUBCOMMAND, self.commands[DEFAULT_SUBCOMMAND], args
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
-            help_text = self.commands[name].get_short_help_str(limit=60)
+            shown = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+            help_text = shown.get_short_help_str(limit=60)
             if name == DEFAULT_SUBCOMMAND:
                 name, help_text = f"{name}*", f"[default] {help_text}"
             rows.append((name, help_text))
@@ -40,7 +54,12 @@ class DefaultSubcommandGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group("schedule", cls=DefaultSubcommandGroup)
+@click.group(
+    "schedule",
+    cls=DefaultSubcommandGroup,
+    # `run` starts a child meltano: its module is imported only when it runs
+    lazy={"run": ("meltano.cli.schedule_run:command", RUN_HELP)},
+)
 @click.option("--database-uri", metavar="URI", help="System database URL for this invocation.")
 @click.pass_context
 def command(ctx: click.Context, database_uri: str | None) -> None:
@@ -57,7 +76,8 @@ def command(ctx: click.Context, database_uri: str | None) -> None:
         meltano schedule list --format json
     """
     if database_uri:
-        ctx.default_map = {name: {"database_uri": database_uri} for name in command.commands}
+        names = command.list_commands(ctx)
+        ctx.default_map = {name: {"database_uri": database_uri} for name in names}
 
 
 @command.command("add")
@@ -79,7 +99,6 @@ def add_schedule(
     transform: str | None,
 ) -> None:
     """Add a schedule for a job (--job) or an extractor/loader pair."""
-    from meltano.core.schedules import schedules
 
     schedule: schedules.Schedule
     if job is not None:
@@ -110,7 +129,6 @@ def add_schedule(
 @schedule_project
 def set_schedule(project: Any, name: str, **fields: str | None) -> None:
     """Update schedule NAME (interval, job, extractor, loader, transform)."""
-    from meltano.core.schedules import schedules
 
     changes = {key: value for key, value in fields.items() if value is not None}
     schedules.update_schedule(project, name, changes)
@@ -122,9 +140,6 @@ def set_schedule(project: Any, name: str, **fields: str | None) -> None:
 @schedule_project
 def remove_schedule(project: Any, name: str) -> None:
     """Remove schedule NAME."""
-    import structlog
-
-    from meltano.core.schedules import schedules
 
     schedules.remove_schedule(project, name)
     structlog.get_logger("meltano").info("schedule removed", schedule=name)
@@ -135,9 +150,6 @@ def remove_schedule(project: Any, name: str) -> None:
 @schedule_project
 def list_schedules(project: Any, *, output_format: str) -> None:
     """List schedules; `--format json` is what external schedulers read."""
-    from meltano.core.blocks.history import RunHistory
-    from meltano.core.db.connect import open_database
-    from meltano.core.schedules import listing, runs
 
     history = RunHistory(open_database(project))
     runs.mark_stale_runs(history)
@@ -148,54 +160,3 @@ def list_schedules(project: Any, *, output_format: str) -> None:
     else:
         for line in listing.as_lines(found):
             click.echo(line)
-
-
-@command.command(
-    "run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
-)
-@click.argument("name")
-@click.argument("extra_args", nargs=-1, type=click.UNPROCESSED, metavar="[ARGS]...")
-@schedule_project
-def run_schedule(project: Any, name: str, extra_args: tuple[str, ...]) -> None:
-    """Run schedule NAME now, in a child `meltano` with the schedule's `env`.
-
-    Job schedules run `meltano run ARGS... JOB`; extractor/loader schedules run
-    `meltano elt EXTRACTOR LOADER --transform=T --state-id=NAME ARGS...`.
-    The exit code is the child's.
-    """
-    import asyncio
-    import sys
-
-    import structlog
-
-    from meltano.core.processes.pipes import PluginCommand, run_command
-    from meltano.core.schedules import schedules
-
-    schedule = schedules.find_schedule(project, name)
-    argv = [*meltano_executable(project), *schedule_args(schedule, extra_args)]
-    env = {**project.environ, **{key: str(value) for key, value in schedule.env.items()}}
-    state: CliState | None = click.get_current_context().find_object(CliState)
-    if state is not None and state.environment and "MELTANO_ENVIRONMENT" not in schedule.env:
-        env["MELTANO_ENVIRONMENT"] = state.environment
-    structlog.get_logger("meltano").debug("running schedule", schedule=name, argv=argv)
-    command = PluginCommand(name="meltano", argv=argv, env=env, cwd=project.root)
-    sys.exit(asyncio.run(run_command(command)))
-
-
-def meltano_executable(project: Any) -> list[str]:
-    """The project's `meltano` link if `ensure_sys_dir` made one, else this interpreter."""
-    import sys
-
-    link = project.run_dir / "bin"
-    if link.is_symlink() and link.exists():
-        return [str(link)]
-    return [sys.executable, "-m", "meltano"]
-
-
-def schedule_args(schedule: Any, extra_args: tuple[str, ...]) -> list[str]:
-    """The `meltano` arguments that run `schedule` (job: `run`; extractor/loader: `elt`)."""
-    from meltano.core.schedules.schedules import JobSchedule
-
-    if isinstance(schedule, JobSchedule):
-        return ["run", *extra_args, schedule.job]
-    return ["elt", *schedule.elt_args, *extra_args]

@@ -7,6 +7,8 @@ from typing import Any
 import click
 
 from meltano.cli.options import pass_project
+from meltano.core.db.schemas import create_schema
+from meltano.core.settings.database import retry_policy
 
 
 @click.group("schema")
@@ -24,8 +26,7 @@ def create(project: Any, schema: str, roles: tuple[str, ...]) -> None:
     Each role gets USAGE and CREATE on the schema, and SELECT on the tables created in it
     from now on.
     """
-    from meltano.core.db.schemas import create_schema
 
-    grant = create_schema(project, schema, roles)
+    grant = create_schema(project, schema, roles, policy=retry_policy(project))
     verb = "Created" if grant.created else "Kept the existing"
     click.echo(f"{verb} schema '{grant.schema}'; granted USAGE and CREATE to {', '.join(roles)}")

@@ -8,6 +8,17 @@ import click
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
+from meltano.core.catalog.discovery import CannotListSelectionError
+from meltano.core.catalog.listing import render_json, render_text
+from meltano.core.catalog.prepare import tap_catalog
+from meltano.core.catalog.run_catalog import Wanted
+from meltano.core.catalog.select_edit import edit_select
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
 
@@ -40,9 +51,6 @@ def command(
     install_mode: str | None,
 ) -> None:
     """Choose which streams and properties an extractor extracts."""
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
 
     plugin = find_plugin(
         project,
@@ -60,7 +68,6 @@ def command(
             install_mode=install_mode,
         )
         return
-    from meltano.core.catalog.select_edit import edit_select
 
     pattern = f"{'!' if exclude else ''}{entities_filter}.{attributes_filter}"
     edit_select(
@@ -82,14 +89,6 @@ def _show(
     refresh: bool,
     install_mode: str | None,
 ) -> None:
-    from meltano.core.catalog.discovery import CannotListSelectionError
-    from meltano.core.catalog.listing import render_json, render_text
-    from meltano.core.catalog.prepare import tap_catalog
-    from meltano.core.catalog.run_catalog import Wanted
-    from meltano.core.errors import MeltanoError
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.invocation import prepare
-
     if not ensure_installed(project, [plugin], mode=install_mode):
         return
     with prepare(project, plugin) as invocation:

@@ -10,11 +10,14 @@ import click
 import structlog
 
 from meltano.cli.options import pass_project
+from meltano.core.blocks.history import RunHistory
 from meltano.core.errors import MeltanoError
+from meltano.core.project import environments
 from meltano.core.project.environments import Policy
 from meltano.core.project.text_files import read_text_file
 from meltano.core.state import model, store
 from meltano.core.state.backend import StateBackend, project_backend
+from meltano.core.state.backends.systemdb import SystemDbBackend
 
 log = structlog.get_logger("meltano")
 COLORS = {store.Health.VALID: "green", store.Health.INVALID: "red", store.Health.EMPTY: "yellow"}
@@ -24,7 +27,6 @@ force_option = click.option("--force", is_flag=True, help="Don't prompt for conf
 
 def _check_environment(project: Any, *state_ids: str) -> None:
     """Warn when a pipeline state ID names another environment than the active one."""
-    from meltano.core.project import environments
 
     for state_id in state_ids:
         named = model.environment_of(state_id)
@@ -46,11 +48,9 @@ def _backend(project: Any) -> StateBackend:
 
 def _record_edit(backend: StateBackend, state_id: str, *, partial: bool) -> None:
     """On the systemdb backend, state edits leave a STATE_EDIT run row, as in 4.4.1."""
-    from meltano.core.state.backends.systemdb import SystemDbBackend
 
     if not isinstance(backend, SystemDbBackend):
         return
-    from meltano.core.blocks.history import RunHistory
 
     RunHistory(backend.database).record_edit(
         state_id, store.read_state(backend, state_id), partial=partial

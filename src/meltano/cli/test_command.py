@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from typing import Any
 
@@ -10,14 +11,16 @@ import click
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin, project_plugins
+from meltano.core.plugins.types import PluginType
+from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
 
 
 def _selected(project: Any, names: tuple[str, ...], *, everything: bool) -> list[tuple[Any, str]]:
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin, project_plugins
-    from meltano.core.plugins.types import PluginType
-
     source = locked_or_fetched("test")
     chosen: list[tuple[Any, str]] = []
     if everything:
@@ -51,11 +54,6 @@ def command(
     project: Any, names: tuple[str, ...], *, everything: bool, install_mode: str | None
 ) -> None:
     """Run plugin commands whose names start with `test`; exit 1 if any fails."""
-    import asyncio
-
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.invocation import prepare
-    from meltano.core.processes.pipes import run_command
 
     tests = _selected(project, names, everything=everything)
     plugins = list({plugin.name: plugin for plugin, _ in tests}.values())

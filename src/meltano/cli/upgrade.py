@@ -12,6 +12,14 @@ from typing import Any
 import click
 
 from meltano.cli.options import pass_project
+from meltano.core.db.connect import HEAD
+from meltano.core.plugins import bundles
+from meltano.core.plugins.installer import install_plugins
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.plugins.types import PluginType
+from meltano.core.settings.database import upgrade_database
+from meltano.core.venvs.install import InstallStatus
 
 DEFAULT_SUBCOMMAND = "all"
 
@@ -107,9 +115,9 @@ def package_instructions(
 
 
 def _is_editable() -> bool:
-    from importlib.metadata import PackageNotFoundError, distribution
-
     try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
         direct = distribution("meltano").read_text("direct_url.json") or ""
     except PackageNotFoundError:
         return False
@@ -133,13 +141,6 @@ def files(project: Any) -> None:
 
 
 def update_files(project: Any) -> None:
-    from meltano.core.plugins import bundles
-    from meltano.core.plugins.installer import install_plugins
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import project_plugins
-    from meltano.core.plugins.types import PluginType
-    from meltano.core.venvs.install import InstallStatus
-
     click.echo("Updating files managed by plugins...")
     plugins = [
         p
@@ -167,9 +168,6 @@ def database(project: Any) -> None:
 
 
 def migrate_database(project: Any) -> None:
-    from meltano.core.db.connect import HEAD
-    from meltano.core.db.engine import upgrade_database
-
     click.echo("Applying migrations to system database...")
     if upgrade_database(project):
         click.echo(f"Upgrading database to {HEAD}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import errno
+from collections.abc import Iterable
 from typing import ClassVar
 
 
@@ -98,3 +100,8 @@ def cannot_write(path: object, error: OSError, *, kept: bool = False) -> Meltano
     else:
         instruction = "Check that path, then run the command again"
     return MeltanoError(reason, instruction)
+
+
+def close_matches(word: str, candidates: Iterable[str], *, n: int, cutoff: float) -> list[str]:
+    """The candidates that look like `word`, best first: the "did you mean" of messages."""
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)

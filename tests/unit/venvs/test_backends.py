@@ -63,7 +63,7 @@ def test_install_error_shows_the_last_output_lines() -> None:
 
 
 def test_paths_under_the_system_directory(tmp_path: Path) -> None:
-    from meltano.core.venvs import install_log_file, venv_dir, venv_executable
+    from meltano.core.venvs.paths import install_log_file, venv_dir, venv_executable
 
     venv = venv_dir(tmp_path, "loaders", "target-x")
     assert venv == tmp_path / "loaders" / "target-x" / "venv"
@@ -76,7 +76,7 @@ def test_paths_under_the_system_directory(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["..", "a/b", "../../etc", ""])
 def test_plugin_names_cannot_escape_the_system_directory(tmp_path: Path, name: str) -> None:
-    from meltano.core.venvs import venv_dir
+    from meltano.core.venvs.paths import venv_dir
 
     with pytest.raises(MeltanoError, match="cannot be used as a directory name"):
         venv_dir(tmp_path, "loaders", name)

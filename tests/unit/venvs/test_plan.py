@@ -8,7 +8,7 @@ from pathlib import Path
 
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.project.project import Project
-from meltano.core.venvs import PlannedInstall, plan_installs
+from meltano.core.venvs.plan import PlannedInstall, plan_installs
 
 PROJECT = """\
 python: {python}

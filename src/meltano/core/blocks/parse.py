@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, close_matches
 from meltano.core.plugins.types import PluginType
 
 
@@ -107,9 +107,8 @@ def resolve(argument: str, index: BlockIndex) -> BlockRef:
             )
         return BlockRef(name, PluginType.MAPPERS, command or None, mapper=mapper)
     known = sorted({*index.plugins, *index.mappings, *index.jobs})
-    import difflib
 
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    close = close_matches(name, known, n=3, cutoff=0.6)
     hint = (
         f"Did you mean {', '.join(close)}?"
         if close

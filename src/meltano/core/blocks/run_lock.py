@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -45,7 +46,6 @@ def lock_path(run_dir: Path, state_id: str) -> Path:
 @contextlib.contextmanager
 def pipeline_lock(run_dir: Path, state_id: str, run_id: str) -> Iterator[HeldLock]:
     """Hold the state ID's lock for the duration of the block, or fail at once."""
-    import fcntl
 
     path = lock_path(run_dir, state_id)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,15 +18,35 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from meltano.core.blocks.history import Heartbeat, RunHistory
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
+from meltano.core.blocks.run_lock import PipelineRunningError, pipeline_lock
+from meltano.core.blocks.run_log import capture_to_file, log_path
+from meltano.core.blocks.state_io import CoalescingRecorder, write_tap_state
+from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
-from meltano.core.processes.outcome import PipelineTerminatedError
+from meltano.core.ids import uuid7
+from meltano.core.logging import make_formatter
+from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.private import secure_dir
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.processes.lines import line_limit
+from meltano.core.processes.outcome import PipelineError, PipelineTerminatedError
+from meltano.core.processes.pipes import run_pipeline
+from meltano.core.processes.plugin_logs import PluginLogs
+from meltano.core.project.environments import EnvironmentRequiredError
 from meltano.core.project.run_dirs import private_run_dir
+from meltano.core.settings.database import open_database
+from meltano.core.settings.expand import expand_text
+from meltano.core.settings.process_env import active_environment, terminal_env
+from meltano.core.settings.project_settings import get_setting
+from meltano.core.state.backend import project_backend
+from meltano.core.state.lease import run_lease
 from meltano.core.state.model import check_state_id_characters
 from meltano.core.state.recorder import Strategy, is_complete
 
 if TYPE_CHECKING:
-    from meltano.core.blocks.history import RunHistory
     from meltano.core.plugins.invocation import Invocation
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.project.project import Project
@@ -79,17 +99,12 @@ class Runner:
     @property
     def backend(self) -> StateBackend:
         if self._backend is None:
-            from meltano.core.state.backend import project_backend
-
             self._backend = project_backend(self.project)
         return self._backend
 
     @property
     def history(self) -> RunHistory:
         if self._history is None:
-            from meltano.core.blocks.history import RunHistory
-            from meltano.core.db.connect import open_database
-
             self._history = RunHistory(open_database(self.project))
         return self._history
 
@@ -117,13 +132,9 @@ class Runner:
     def state_id(self, block: ExtractLoad) -> str:
         if self.options.state_id:
             return check_state_id_characters(self.options.state_id)
-        from meltano.core.settings.expand import expand_text
-        from meltano.core.settings.process_env import active_environment, terminal_env
 
         environment = self.project.environment
         if environment is None:
-            from meltano.core.project.environments import EnvironmentRequiredError
-
             raise EnvironmentRequiredError()
         parts = [environment, f"{block.extractor.name}-to-{block.loader.name}"]
         suffix = self.options.state_id_suffix
@@ -143,8 +154,6 @@ class Runner:
         return check_state_id_characters(":".join(parts))
 
     def run_extract_load(self, block: ExtractLoad) -> None:
-        from meltano.core.blocks.run_lock import PipelineRunningError, pipeline_lock
-
         state_id = self.state_id(block)
         run_id = self.options.run_id or str(_uuid7())
         records = self.options.always_record or not self.options.no_state_update
@@ -183,7 +192,6 @@ class Runner:
                 log.warning(
                     "force option is enabled, ignoring the running pipeline", state_id=state_id
                 )
-            from meltano.core.state.lease import run_lease
 
             # The kernel lock covers this host; the backend's lease covers hosts that share
             # the state backend (a conditional create, flock, or an advisory lock).
@@ -193,10 +201,6 @@ class Runner:
                 self._run_recorded(block, state_id, run_id, row)
 
     def _run_recorded(self, block: ExtractLoad, state_id: str, run_id: str, row: int) -> None:
-        from meltano.core.blocks.history import Heartbeat
-        from meltano.core.blocks.run_log import capture_to_file, log_path
-        from meltano.core.logging import make_formatter
-
         history = self.history
         error: str | None = "The process ended unexpectedly"
         try:
@@ -223,12 +227,6 @@ class Runner:
             history.finish(row, error=error)
 
     def _run_set(self, block: ExtractLoad, state_id: str, run_id: str, *, row: int | None) -> None:
-        from meltano.core.blocks.state_io import CoalescingRecorder
-        from meltano.core.processes.lines import line_limit
-        from meltano.core.processes.pipes import run_pipeline
-        from meltano.core.processes.plugin_logs import PluginLogs
-        from meltano.core.settings.project_settings import get_setting
-
         plugins = self.plugins_of(block)
         with self.prepared(plugins, state_id, run_id) as invocations:
             complete = is_complete(self.options.strategy, full_refresh=self.options.full_refresh)
@@ -284,9 +282,6 @@ class Runner:
                 raise outcome.error
 
     def plugins_of(self, block: ExtractLoad) -> list[ProjectPlugin]:
-        from meltano.core.plugins.lockfile import locked_or_fetched
-        from meltano.core.plugins.project_plugin import find_plugin
-
         source = locked_or_fetched("run")
         return [
             find_plugin(self.project, ref.name, plugin_type=ref.plugin_type, definitions=source)
@@ -299,9 +294,6 @@ class Runner:
     ) -> Iterator[list[Invocation]]:
         """Prepare each plugin in order, each seeing what earlier ones export, then the tap's
         catalog and state."""
-        from meltano.core.blocks.state_io import write_tap_state
-        from meltano.core.catalog.prepare import prepare_tap
-        from meltano.core.plugins.invocation import prepare, secure_dir
 
         upstream: dict[str, str] = {}
         invocations: list[Invocation] = []
@@ -355,12 +347,6 @@ class Runner:
     # -- command blocks ----------------------------------------------------------------
 
     def run_command_block(self, block: CommandBlock) -> None:
-        from meltano.core.plugins.invocation import prepare
-        from meltano.core.plugins.lockfile import locked_or_fetched
-        from meltano.core.plugins.project_plugin import find_plugin
-        from meltano.core.processes.pipes import run_pipeline
-        from meltano.core.processes.plugin_logs import PluginLogs
-
         ref = block.plugin
         plugin = find_plugin(
             self.project,
@@ -384,7 +370,6 @@ class Runner:
 
 def _record_error(failure: MeltanoError) -> str:
     """What the run record keeps of an error: for a failed plugin, also its last stderr lines."""
-    from meltano.core.processes.outcome import PipelineError
 
     if isinstance(failure, PipelineError) and failure.instruction:
         return f"{failure.reason}. {failure.instruction}"
@@ -396,6 +381,4 @@ def _ignore_line(_: bytes) -> None:
 
 
 def _uuid7() -> uuid.UUID:
-    from meltano.core.ids import uuid7
-
     return uuid7()

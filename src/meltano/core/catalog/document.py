@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +131,8 @@ def open_atomically(path: Path) -> Iterator[IO[bytes]]:
 
 def temporary_beside(path: Path, suffix: str = ".tmp") -> Path:
     """A new empty file with a unique name in `path`'s directory (renaming it is atomic)."""
+    import tempfile  # with random, shutil, bz2 and lzma: only when a catalog is written
+
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(descriptor)

@@ -10,11 +10,16 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from meltano.core.catalog.cache import CatalogCache, cache_key
 from meltano.core.catalog.discovery import DiscoveryFailedError, can_discover, catalog_flag
+from meltano.core.catalog.rules import CatalogRules
+from meltano.core.catalog.run_catalog import CatalogRequest, Wanted, catalog_for_run
+from meltano.core.processes.pipes import run_pipeline
+from meltano.core.processes.plugin_logs import PluginLogs
 
 if TYPE_CHECKING:
     from meltano.core.catalog.rules import CatalogRules
-    from meltano.core.catalog.run_catalog import RunCatalog, Wanted
+    from meltano.core.catalog.run_catalog import RunCatalog
     from meltano.core.plugins.invocation import Invocation
     from meltano.core.project.project import Project
 
@@ -22,8 +27,6 @@ log = structlog.get_logger("meltano")
 
 
 def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules:
-    from meltano.core.catalog.rules import CatalogRules
-
     extras = invocation.settings.extras()
     return CatalogRules(
         select=tuple(extras.get("_select") or ("*.*",)),
@@ -35,8 +38,6 @@ def _rules(invocation: Invocation, select_filter: Sequence[str]) -> CatalogRules
 
 def discover(project: Project, invocation: Invocation, destination: Path) -> None:
     """Run `<tap> --config F --discover`, its stdout going straight into `destination`."""
-    from meltano.core.processes.pipes import run_pipeline
-    from meltano.core.processes.plugin_logs import PluginLogs
 
     plugin = invocation.plugin
     argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
@@ -77,8 +78,6 @@ def tap_catalog(
         custom = project.root / custom
     if custom is None and not can_discover(plugin.capabilities):
         return None  # no catalog to find: skip the catalog machinery altogether
-    from meltano.core.catalog.cache import CatalogCache, cache_key
-    from meltano.core.catalog.run_catalog import CatalogRequest, Wanted, catalog_for_run
 
     settings = {
         d.name: invocation.settings.values[d.name].value
@@ -131,7 +130,6 @@ def prepare_tap(
     `keep_catalog` asks for it anyway (`invoke --dump=catalog`); it is removed with the
     invocation's other generated files. Its name is the invocation's own, never the cache's.
     """
-    from meltano.core.catalog.run_catalog import Wanted
 
     plugin = invocation.plugin
     flag = catalog_flag(plugin.capabilities)

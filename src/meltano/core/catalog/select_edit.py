@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from meltano.core.catalog.edits import add_pattern, remove_pattern
 from meltano.core.errors import MeltanoError
+from meltano.core.project import document
 
 if TYPE_CHECKING:
     from meltano.core.project.files import ProjectFiles
@@ -16,9 +15,9 @@ if TYPE_CHECKING:
 EXTRACTORS = "extractors"
 
 
-def _child(node: Any, key: str, factory: type) -> Any:
-    if not isinstance(node.get(key), factory):
-        node[key] = factory()
+def _child(node: Any, key: str, kind: type[dict[str, Any]] | type[list[Any]]) -> Any:
+    if not isinstance(node.get(key), kind):
+        node[key] = document.new_map() if kind is dict else document.new_seq()
     return node[key]
 
 
@@ -37,13 +36,13 @@ def _entry(files: ProjectFiles, plugin_name: str, environment: str | None) -> di
         raise MeltanoError(
             f"Environment '{environment}' was not found", "Add it with `meltano environment add`"
         )
-    config = _child(located[1], "config", CommentedMap)
-    plugins = _child(config, "plugins", CommentedMap)
-    extractors = _child(plugins, EXTRACTORS, CommentedSeq)
+    config = _child(located[1], "config", dict)
+    plugins = _child(config, "plugins", dict)
+    extractors = _child(plugins, EXTRACTORS, list)
     for entry in extractors:
         if entry.get("name") == plugin_name:
             return entry  # type: ignore[no-any-return]  # ruamel nodes are untyped
-    entry = CommentedMap()
+    entry = document.new_map()
     entry["name"] = plugin_name
     extractors.append(entry)
     return entry
@@ -71,9 +70,9 @@ def edit_select(
         else:
             updated = add_pattern(current, pattern)
         existing = entry.get("select")
-        if isinstance(existing, CommentedSeq):
+        if isinstance(existing, list):
             existing[:] = updated  # keeps the list's style (block or flow)
         else:
             # An empty list stays: it selects nothing, while no `select` key selects everything.
-            entry["select"] = CommentedSeq(updated)
+            entry["select"] = document.new_seq(updated)
         return updated

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from meltano.core.project.validate import schema
+
 
 def problems(document: Mapping[str, Any]) -> list[str]:
     """Schema violations in `document`, each as `path: message` (empty when it is valid)."""
     from jsonschema import Draft202012Validator
-
-    from meltano.core.project.validate import schema
 
     validator = Draft202012Validator(schema())
     found = []

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.compile.merge import deep_merge, redact_paths, replace_root
+from meltano.core.plugins.project_plugin import mapping_plugin, project_plugins
 from meltano.core.plugins.types import PluginType
+from meltano.core.project.document import write_atomically
+from meltano.core.settings.plugin_settings import plugin_settings
+from meltano.core.settings.process_env import (
+    active_environment,
+    environment_plugin_entry,
+    meltano_settings_env,
+    settings_env,
+)
+from meltano.core.settings.project_settings import definitions, meltano_settings
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -55,8 +65,6 @@ def build(project: Project, environment: str | None, *, safe: bool = True) -> di
 
 
 def _build(project: Project, environment: str | None, *, safe: bool) -> dict[str, Any]:
-    from meltano.core.settings.process_env import active_environment
-
     manifest = copy.deepcopy(dict(project.meltano))
     for key in DROPPED_KEYS:
         manifest.pop(key, None)
@@ -77,9 +85,6 @@ def _build(project: Project, environment: str | None, *, safe: bool) -> dict[str
 
 
 def _project_env(project: Project, env_entry: Mapping[str, Any], *, safe: bool) -> dict[str, str]:
-    from meltano.core.settings.process_env import meltano_settings_env
-    from meltano.core.settings.project_settings import definitions, meltano_settings
-
     resolved = meltano_settings(project)
     env = meltano_settings_env(resolved)
     if safe:
@@ -97,8 +102,6 @@ def _text_values(block: Any) -> dict[str, str]:
 
 
 def _plugins(project: Project, *, safe: bool) -> dict[str, list[dict[str, Any]]]:
-    from meltano.core.plugins.project_plugin import project_plugins
-
     grouped: dict[str, list[dict[str, Any]]] = {t.value: [] for t in PluginType}
     for plugin in project_plugins(project):
         grouped[plugin.type.value].append(plugin_manifest(project, plugin, safe=safe))
@@ -109,9 +112,6 @@ def plugin_manifest(project: Project, plugin: ProjectPlugin, *, safe: bool) -> d
     """One plugin: its locked definition under its entry, the environment's overrides on top,
     and `env` holding every resolved setting as the variables the plugin process gets (for a
     mapper with `mappings:`, as its last mapping runs, like 4.4.1's `_MAPPING*` variables)."""
-    from meltano.core.plugins.project_plugin import mapping_plugin
-    from meltano.core.settings.plugin_settings import plugin_settings
-    from meltano.core.settings.process_env import environment_plugin_entry, settings_env
 
     entry = deep_merge(dict(plugin.base or {}), dict(plugin.entry), override_first=True)
     env_entry = {k: v for k, v in environment_plugin_entry(project, plugin).items() if k != "name"}
@@ -157,7 +157,6 @@ def render(manifest: Mapping[str, Any], indent: int | None) -> str:
 
 def write(project: Project, environment: str | None, options: CompileOptions) -> Path:
     """Build and write one manifest file; return its path."""
-    from meltano.core.project.document import write_atomically
 
     manifest = build(project, environment, safe=options.safe)
     options.directory.mkdir(parents=True, exist_ok=True)

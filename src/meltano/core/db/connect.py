@@ -75,14 +75,9 @@ def sqlite_file(uri: str) -> str | None:
     return None
 
 
-def open_database(project: Project) -> Database:
-    """The project's system database, connected and at our head revision."""
-    uri = database_uri(project, project.database_uri_override)
-    if sqlite_file(uri) is not None:
-        return open_url(uri)  # a local file: no connection retries to configure
-    from meltano.core.db.engine import retry_policy
-
-    return open_url(uri, retry_policy(project))
+def create_database(project: Project, override: str | None = None) -> None:
+    """Create the project's system database at our head revision, as `meltano init` does."""
+    open_url(database_uri(project, override)).close()
 
 
 def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:

@@ -14,7 +14,6 @@ from meltano.core.db.connect import (
     HEAD,
     LEGACY_REVISIONS,
     OLDER_REVISIONS,
-    database_uri,
     prepare_sqlite,
 )
 from meltano.core.db.sql import RetryPolicy, configure_sqlite, connect, redact_uri
@@ -24,8 +23,6 @@ from meltano.core.project.document import file_lock
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
-
-    from meltano.core.project.project import Project
 
 log = structlog.get_logger(__name__)
 
@@ -164,18 +161,6 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
-def retry_policy(project: Project) -> RetryPolicy:
-    """Read the connection retry settings."""
-    from meltano.core.settings.project_settings import get_setting
-
-    retries = get_setting(project, "database_max_retries")
-    timeout = get_setting(project, "database_retry_timeout")
-    return RetryPolicy(
-        max_retries=max(0, int(retries if retries is not None else 3)),
-        retry_timeout=max(0.0, float(timeout if timeout is not None else 5)),
-    )
-
-
 def connect_with_retries(
     engine: Engine, policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
 ) -> None:
@@ -195,12 +180,11 @@ def migrated_engine(uri: str, policy: RetryPolicy | None = None) -> Engine:
     return engine
 
 
-def upgrade_database(project: Project) -> bool:
-    """Migrate the project's system database; True when a migration ran."""
-    uri = database_uri(project, project.database_uri_override)
+def upgrade_database(uri: str, policy: RetryPolicy) -> bool:
+    """Migrate the system database at `uri`; True when a migration ran."""
     engine = create_engine(uri)
     try:
-        connect_with_retries(engine, retry_policy(project))
+        connect_with_retries(engine, policy)
         return migrate(engine)
     finally:
         engine.dispose()

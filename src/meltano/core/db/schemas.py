@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meltano.core.db.connect import database_uri
-from meltano.core.db.engine import connect_with_retries, create_engine, retry_policy
-from meltano.core.db.sql import redact_uri
+from meltano.core.db.engine import connect_with_retries, create_engine
+from meltano.core.db.sql import RetryPolicy, redact_uri
 from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
@@ -35,7 +35,9 @@ class SchemaNotSupportedError(MeltanoError):
         )
 
 
-def create_schema(project: Project, schema: str, roles: Sequence[str]) -> SchemaGrant:
+def create_schema(
+    project: Project, schema: str, roles: Sequence[str], *, policy: RetryPolicy
+) -> SchemaGrant:
     """Create `schema` if it does not exist; grant USAGE and CREATE on it to each role, and
     SELECT on the tables later created in it. All of it or nothing: one transaction."""
     import sqlalchemy
@@ -45,7 +47,7 @@ def create_schema(project: Project, schema: str, roles: Sequence[str]) -> Schema
     try:
         if engine.dialect.name != "postgresql":
             raise SchemaNotSupportedError(_dialect_label(engine.dialect.name))
-        connect_with_retries(engine, retry_policy(project))
+        connect_with_retries(engine, policy)
         quote = engine.dialect.identifier_preparer.quote_identifier
         with engine.begin() as connection:
             exists = connection.execute(

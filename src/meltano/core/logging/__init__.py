@@ -15,26 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 
-def _import_structlog_without_rich() -> None:
-    """Import structlog while hiding rich: structlog would load rich's pretty-printer and
-    traceback modules (about 0.2 s) for features we do not use. Commands that render tables
-    still import rich normally afterwards."""
-    if "structlog" in sys.modules or "rich" in sys.modules:
-        return
-    sys.modules["rich"] = None  # type: ignore[assignment]  # makes `import rich` fail fast
-    try:
-        import structlog.stdlib  # noqa: F401
-    finally:
-        del sys.modules["rich"]
-
-
-_import_structlog_without_rich()
-
-import structlog  # noqa: E402 - must follow the import above
-
-from meltano.core.errors import MeltanoError  # noqa: E402
-from meltano.core.logging.formatters import (  # noqa: E402
+from meltano.core.errors import MeltanoError
+from meltano.core.logging.formatters import (
     FormatterArgumentError,
     build_formatter,
     console_log_formatter,
@@ -209,7 +193,7 @@ def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     config_path = find_config_file(settings.config_file, cwd=cwd)
     if config_path is not None:
-        from logging.config import dictConfig
+        from logging.config import dictConfig  # with logging.handlers and socketserver
 
         document = _load_dict_config(config_path)
         _build_our_formatters(document, config_path)

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, ProjectReadOnlyError
+from meltano.core.plugins.definition import PluginDefinition
 from meltano.core.plugins.entries import (
     CUSTOM_ORDER,
     ENTRY_ORDER,
@@ -22,10 +21,12 @@ from meltano.core.plugins.entries import (
     ordered_entry,
     python_for,
 )
+from meltano.core.plugins.lockfile import write_lock
+from meltano.core.plugins.project_plugin import read_lock_file
 from meltano.core.plugins.types import PluginType
+from meltano.core.project import document
 
 if TYPE_CHECKING:
-    from meltano.core.plugins.definition import PluginDefinition
     from meltano.core.plugins.hub import HubClient
     from meltano.core.project.project import Project
 
@@ -49,7 +50,7 @@ def load_reference(ref: str) -> dict[str, Any]:
     from ruamel.yaml.error import YAMLError
 
     if ref.startswith(("http://", "https://")):
-        import urllib.error
+        import urllib.error  # with urllib.request: http.client and email, for URLs only
         import urllib.request
 
         try:
@@ -131,9 +132,9 @@ def write_entry(
             return True
         data = files.root.data
         if not isinstance(data.get("plugins"), dict):
-            data["plugins"] = CommentedMap()
+            data["plugins"] = document.new_map()
         if not isinstance(data["plugins"].get(plugin_type.value), list):
-            data["plugins"][plugin_type.value] = CommentedSeq()
+            data["plugins"][plugin_type.value] = document.new_seq()
         data["plugins"][plugin_type.value].append(ordered_entry(entry, order))
         return False
 
@@ -149,7 +150,6 @@ def add_from_hub(
     seen: set[tuple[str, str]],
 ) -> AddResult:
     """Add (or refresh) a shadowing Hub plugin, write its lock file, then what it requires."""
-    from meltano.core.plugins.lockfile import write_lock
 
     existing = existing_entry(project, plugin_type, name)
     if existing is not None and variant and existing.get("variant") not in (None, variant):
@@ -164,8 +164,6 @@ def add_from_hub(
     )
     entry = hub_entry(definition, python=python_for(definition, python))
     if project.readonly:
-        from meltano.core.errors import ProjectReadOnlyError
-
         raise ProjectReadOnlyError()
     updated = write_entry(
         project, plugin_type, entry, order=ENTRY_ORDER, replace_keys=("variant", "pip_url")
@@ -203,7 +201,6 @@ def add_inheriting(
     variant: str | None,
 ) -> AddResult:
     """Add `name` inheriting from a project plugin, or from a Hub plugin's definition."""
-    from meltano.core.plugins.lockfile import write_lock
 
     definition = None
     parent_entry = existing_entry(project, plugin_type, parent)
@@ -213,9 +210,6 @@ def add_inheriting(
         definition = client.definition(plugin_type.value, parent, variant)
         write_lock(project.root, definition)
     elif not parent_entry.get("namespace"):  # a Hub plugin in the project: show its links
-        from meltano.core.plugins.definition import PluginDefinition
-        from meltano.core.plugins.project_plugin import read_lock_file
-
         locked = read_lock_file(project, plugin_type, parent, parent_entry.get("variant"))
         if locked is not None:
             definition = PluginDefinition.from_dict(locked, plugin_type=plugin_type.value)

@@ -13,7 +13,6 @@ to do, so it is not repeated for every command).
 from __future__ import annotations
 
 import asyncio
-import configparser
 import hashlib
 import io
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.private import write_private
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import decode_line
 from meltano.core.processes.outcome import (
@@ -61,6 +61,8 @@ def is_airflow(plugin: ProjectPlugin) -> bool:
 
 def render_config(config: Mapping[str, Any]) -> str:
     """INI text from nested settings: top-level keys are sections, values plain text."""
+    import configparser  # its regular expressions cost more than this whole module
+
     parser = configparser.ConfigParser(interpolation=None)
     for section, values in config.items():
         if not isinstance(values, Mapping):
@@ -90,8 +92,6 @@ def _ini_value(value: Any) -> str:
 
 def prepare_airflow(invocation: Invocation) -> None:
     """For the airflow orchestrator: set its home, write airflow.cfg, migrate its database."""
-    from meltano.core.plugins.invocation import write_private
-
     if not is_airflow(invocation.plugin):
         return
     home = invocation.run_dir

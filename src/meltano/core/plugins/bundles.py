@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.invocation import plugin_venv
 from meltano.core.project.project import is_truthy
+from meltano.core.settings.plugin_settings import plugin_settings
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -110,15 +112,12 @@ def managed_header(plugin_name: str, relative: PurePosixPath) -> str:
 
 def update_extra(project: Project, plugin: ProjectPlugin) -> dict[str, Any]:
     """The plugin's resolved `update` extra (path or glob -> bool)."""
-    from meltano.core.settings.plugin_settings import plugin_settings
 
     value = plugin_settings(project, plugin, use_db=True).value("_update")
     return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _venv_files(project: Project, plugin: ProjectPlugin) -> list[BundleFile]:
-    from meltano.core.plugins.invocation import plugin_venv
-
     files = bundle_files(plugin_venv(project, plugin))
     if not files:
         raise BundleNotInstalledError(plugin)

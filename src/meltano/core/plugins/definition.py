@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.definitions import SettingDefinition
 
 if TYPE_CHECKING:
-    from meltano.core.settings.definitions import SettingDefinition
+    pass
 
 # Key order of a lock file, as 4.4.1 writes it; keys not named here follow in their given order.
 LOCK_KEY_ORDER = (
@@ -202,7 +203,6 @@ class PluginDefinition:
 
     def setting_definitions(self) -> tuple[SettingDefinition, ...]:
         """The settings as typed definitions (for config resolution)."""
-        from meltano.core.settings.definitions import SettingDefinition
 
         owner = f"{self.plugin_type} {self.name!r}"
         return tuple(SettingDefinition.from_dict(s, owner=owner) for s in self.settings)

@@ -10,12 +10,13 @@ import platform
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import CONTAINER_KEY_ORDER
+from meltano.core.project import document
 
 if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+
     from meltano.core.plugins.definition import PluginDefinition
 
 ENTRY_ORDER = (
@@ -103,7 +104,7 @@ def is_empty(value: Any) -> bool:
 
 def ordered_entry(data: Mapping[str, Any], order: Sequence[str]) -> CommentedMap:
     """A meltano.yml entry with keys in Meltano's order and empty values dropped."""
-    entry = CommentedMap()
+    entry = document.new_map()
     for key in order:
         if key in data and not is_empty(data[key]):
             entry[key] = _yaml_value(key, data[key])
@@ -115,7 +116,7 @@ def ordered_entry(data: Mapping[str, Any], order: Sequence[str]) -> CommentedMap
 
 def _yaml_value(key: str, value: Any) -> Any:
     if key == "settings" and isinstance(value, list):
-        seq = CommentedSeq()
+        seq = document.new_seq()
         for setting in value:
             seq.append(
                 ordered_entry(setting, SETTING_ORDER) if isinstance(setting, Mapping) else setting
@@ -125,12 +126,12 @@ def _yaml_value(key: str, value: Any) -> Any:
         first = {k: value[k] for k in CONTAINER_KEY_ORDER if k in value}
         value = {**first, **{k: v for k, v in value.items() if k not in first}}
     if isinstance(value, Mapping):
-        mapping = CommentedMap()
+        mapping = document.new_map()
         for k, v in value.items():
             mapping[k] = _yaml_value(str(k), v)
         return mapping
     if isinstance(value, list):
-        seq = CommentedSeq()
+        seq = document.new_seq()
         seq.extend(_yaml_value("", item) for item in value)
         return seq
     return value

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meltano import __version__
-from meltano.core.errors import MeltanoError
+from meltano.core.errors import MeltanoError, close_matches
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition, variant_labels
-from meltano.core.project.files import PLUGIN_TYPES
+from meltano.core.plugins.types import PLUGIN_TYPES, PluginType
+from meltano.core.project.document import write_atomically
+from meltano.core.settings import meltano_settings
+from meltano.core.telemetry.switch import stats_enabled
 
 if TYPE_CHECKING:
+    import urllib.error
+
     from meltano.core.project.project import Project
 
 DEFAULT_HUB_URL = "https://hub.meltano.com"
@@ -123,7 +125,7 @@ class HubClient:
         entries = self.index(plugin_type, refresh=refresh)
         if name in entries:
             return entries[name]
-        close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.6)
+        close = close_matches(name, entries, n=3, cutoff=0.6)
         hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
         raise PluginNotFoundError(
             f"{_descriptor(plugin_type)} '{name}' is not known to Meltano",
@@ -156,6 +158,9 @@ class HubClient:
             ) from error
 
     def _get_json(self, url: str, *, plugin_type: str, what: str) -> Any:
+        import urllib.error  # with urllib.request: http.client and email, only when fetching
+        import urllib.request
+
         request = urllib.request.Request(url, headers=self.headers())
         for attempt in range(self.retries + 1):
             try:
@@ -225,7 +230,6 @@ class HubClient:
         path = self._cache_file(url)
         if path is None:
             return
-        from meltano.core.project.document import write_atomically
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,8 +280,6 @@ def list_plugins(
 
 def hub_client_for(project: Project, command: str) -> HubClient:
     """A client configured from the project's settings (hub_api_root, hub_url, hub_url_auth)."""
-    from meltano.core.settings import meltano_settings
-    from meltano.core.telemetry.switch import stats_enabled
 
     settings = meltano_settings(project)
     values = {name: resolved.value for name, resolved in settings.items()}
@@ -332,8 +334,6 @@ def _server_message(error: urllib.error.HTTPError) -> str | None:
 
 
 def _descriptor(plugin_type: str) -> str:
-    from meltano.core.plugins.types import PluginType
-
     try:
         return PluginType(plugin_type).descriptor
     except ValueError:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.transforms import install_transform
 from meltano.core.plugins.types import PluginType
+from meltano.core.settings.project_settings import get_setting
 
 if TYPE_CHECKING:  # the venvs modules are imported when something is to be installed
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -46,7 +48,6 @@ def _not_pip_installed(plugin: ProjectPlugin) -> str | None:
 
 def _install_transform(project: Project, plugin: ProjectPlugin, *, auto: bool) -> InstallOutcome:
     """A transform is installed into the dbt project (transforms.py), never automatically."""
-    from meltano.core.plugins.transforms import install_transform
     from meltano.core.venvs.install import InstallStatus
 
     if auto:
@@ -132,7 +133,6 @@ def ensure_installed(
 
     `mode` is "install", "no-install", "only-install", or None to follow `auto_install`.
     """
-    from meltano.core.settings.project_settings import get_setting
 
     if mode == "no-install" or (mode is None and not get_setting(project, "auto_install")):
         return True

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meltano.core.errors import MeltanoError, cannot_write, is_storage_error
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins.airflow import prepare_airflow
+from meltano.core.plugins.private import secure_dir, write_private
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import PluginCommand
-from meltano.core.settings.expand import references
+from meltano.core.settings.expand import expand_text, references
+from meltano.core.settings.plugin_env import plugin_process_env
+from meltano.core.settings.plugin_settings import plugin_settings
+from meltano.core.settings.process_env import identity_env
 from meltano.core.telemetry.context import PARENT_CONTEXT_VARIABLE, context_uuid
 from meltano.core.venvs.paths import plugin_dir_name, venv_dir
 
@@ -124,7 +129,6 @@ def command_argv(
         for name in references(arg):
             if not env.get(name):
                 raise UnsetCommandVariableError(command, name)
-        from meltano.core.settings.expand import expand_text
 
         args.append(expand_text(arg, env) or "")
     return (str(executable) if executable else None), args
@@ -145,7 +149,6 @@ class Invocation:
 
     def exported_env(self) -> dict[str, str]:
         """What later blocks of a pipeline see from this one: identity and settings vars."""
-        from meltano.core.settings.process_env import identity_env
 
         return {**identity_env(self.plugin), **self.settings.env()}
 
@@ -160,28 +163,6 @@ class Invocation:
             cwd=self.cwd if cwd is None else cwd,
             plugin_type=self.plugin.type.singular,
         )
-
-
-def secure_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it private to the user."""
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
-
-
-def write_private(path: Path, text: str) -> Path:
-    """Write a file only its owner can read (it may hold secrets)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        if not is_storage_error(error):
-            raise
-        with contextlib.suppress(OSError):
-            path.unlink()  # no half-written config
-        raise cannot_write(path, error) from error
-    return path
 
 
 def _venv_env(project: Project, plugin: ProjectPlugin, env: dict[str, str]) -> None:
@@ -231,8 +212,6 @@ def _process_env(
     directory: Path,
     upstream_env: Mapping[str, str] | None,
 ) -> dict[str, str]:
-    from meltano.core.settings.plugin_env import plugin_process_env
-
     env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
     _venv_env(project, plugin, env)
     env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
@@ -245,8 +224,6 @@ def _process_env(
 def preview_env(project: Project, plugin: ProjectPlugin) -> dict[str, str]:
     """The environment `prepare` gives the plugin's process, computed the same way but without
     writing files or needing the plugin installed (`invoke --print-var`)."""
-    from meltano.core.settings.plugin_settings import plugin_settings
-
     settings = plugin_settings(project, plugin)
     return _process_env(project, plugin, settings, project.run_dir / plugin.name, None)
 
@@ -288,7 +265,6 @@ def prepare(
     log_level: str = "info",
 ) -> Iterator[Invocation]:
     """Resolve settings, write the config file, build argv and env; clean up afterwards."""
-    from meltano.core.settings.plugin_settings import plugin_settings
 
     settings = plugin_settings(project, plugin, upstream_env=upstream_env)
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
@@ -323,8 +299,6 @@ def prepare(
                 argv += ["--config", str(config_path)]
             invocation.argv = [*argv, *extra_args, *args]
         if plugin.type is PluginType.ORCHESTRATORS:
-            from meltano.core.plugins.airflow import prepare_airflow
-
             prepare_airflow(invocation)  # AIRFLOW_HOME, airflow.cfg, its database
         yield invocation
     finally:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition
+from meltano.core.plugins.project_plugin import read_lock_file
+from meltano.core.project.document import write_atomically
 
 if TYPE_CHECKING:
     from meltano.core.plugins.hub import HubClient
@@ -45,7 +47,6 @@ def render_lock(definition: PluginDefinition) -> str:
 
 def write_lock(project_root: Path, definition: PluginDefinition) -> Path:
     """Write (or overwrite) the lock file of `definition`; return its path."""
-    from meltano.core.project.document import write_atomically
 
     path = lock_path(project_root, definition.plugin_type, definition.name, definition.variant)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +151,6 @@ def locked_or_fetched(
         project: Project, plugin_type: PluginType, name: str, variant: str | None
     ) -> Mapping[str, Any] | None:
         from meltano.core.plugins.hub import PluginNotFoundError, hub_client_for
-        from meltano.core.plugins.project_plugin import read_lock_file
 
         locked = read_lock_file(project, plugin_type, name, variant)
         if locked is not None:

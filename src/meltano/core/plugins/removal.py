@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from meltano.core.errors import MeltanoError, ProjectReadOnlyError
 from meltano.core.plugins.lockfile import own_lock_files
 from meltano.core.plugins.types import PluginType
+from meltano.core.plugins.types import infer_type as infer_from_name
+from meltano.core.settings import systemdb
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -34,7 +37,6 @@ class Removal:
 
 def infer_type(project: Project, name: str) -> PluginType:
     """The type of the project plugin called `name`; from its prefix when none is."""
-    from meltano.core.errors import MeltanoError
 
     plugins = project.meltano.get("plugins") or {}
     types = [t for t in PluginType for e in plugins.get(t.value) or [] if e.get("name") == name]
@@ -44,15 +46,12 @@ def infer_type(project: Project, name: str) -> PluginType:
         )
     if types:
         return types[0]
-    from meltano.core.plugins.types import infer_type as infer_from_name
 
     return infer_from_name(name)
 
 
 def remove_plugin(project: Project, plugin_type: PluginType, name: str) -> Removal:
     """Remove one plugin; log each location it was removed from or not found in."""
-    from meltano.core.errors import ProjectReadOnlyError
-    from meltano.core.settings import systemdb
 
     if project.readonly:
         raise ProjectReadOnlyError()  # before touching anything, so nothing is half-removed

@@ -16,6 +16,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.document import dump, parse, write_atomically
+from meltano.core.settings.plugin_settings import plugin_settings
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -42,7 +43,6 @@ def dbt_package(pip_url: str) -> dict[str, str]:
 
 def install_transform(project: Project, plugin: ProjectPlugin) -> None:
     """Add the transform's package and vars to the dbt project of the first transformer."""
-    from meltano.core.settings.plugin_settings import plugin_settings
 
     transformer = next(
         (p for p in project_plugins(project) if p.type is PluginType.TRANSFORMERS), None

@@ -54,6 +54,9 @@ class PluginType(str, enum.Enum):
         raise MeltanoError(f"Unknown plugin type {text!r}", f"Use one of: {known}")
 
 
+#: The keys under `plugins:` in meltano.yml, in the order files and listings use.
+PLUGIN_TYPES: tuple[str, ...] = tuple(plugin_type.value for plugin_type in PluginType)
+
 _SINGULAR = {
     PluginType.EXTRACTORS: "extractor",
     PluginType.LOADERS: "loader",

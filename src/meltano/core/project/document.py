@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from meltano.core.errors import ProjectFileError, cannot_write, is_storage_error
 
 if TYPE_CHECKING:  # ruamel is imported when a file is really parsed or written
     from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.error import YAMLError
 
 USER_CONFIG_ENV = "MELTANO_DISABLE_USER_YAML_CONFIG"
@@ -95,6 +96,20 @@ def _describe(error: YAMLError, path: Path) -> str:
             problem = _TOO_DEEP
         return f"{path}:{mark.line + 1}:{mark.column + 1}: {problem}"
     return f"{path}: {error}"
+
+
+def new_map(items: Iterable[tuple[str, Any]] = ()) -> CommentedMap:
+    """A mapping for a project file that keeps its key order and comments when written."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(items)
+
+
+def new_seq(items: Iterable[Any] = ()) -> CommentedSeq:
+    """A list for a project file that keeps its style (block or flow) when written."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    return CommentedSeq(items)
 
 
 def parse(text: str, path: Path) -> CommentedMap:
@@ -240,7 +255,7 @@ def write_atomically(path: Path, text: str, *, new_mode: int | None = None) -> N
         mode: int | None = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = new_mode
-    import tempfile
+    import tempfile  # with random, shutil, bz2 and lzma: only when a file is written
 
     temp: Path | None = None
     try:
@@ -268,11 +283,6 @@ def write_atomically(path: Path, text: str, *, new_mode: int | None = None) -> N
 @contextlib.contextmanager
 def file_lock(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive inter-process lock on `lock_path` (created if needed)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

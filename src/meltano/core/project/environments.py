@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.project import document
 from meltano.core.project.project import Project
 
 
@@ -110,12 +111,10 @@ def add(project: Project, name: str) -> None:
                 f"An Environment named '{name}' already exists",
                 "Pick another name, or remove the existing one first",
             )
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
         data = files.root.data
         if not isinstance(data.get("environments"), list):
-            data["environments"] = CommentedSeq()
-        entry = CommentedMap()
+            data["environments"] = document.new_seq()
+        entry = document.new_map()
         entry["name"] = name
         data["environments"].append(entry)
 

@@ -9,18 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from meltano.core.errors import ProjectFileError
+from meltano.core.plugins.types import PLUGIN_TYPES
 from meltano.core.project import document, parsed_cache
+from meltano.core.project.validate import validate_text
 
-PLUGIN_TYPES = (
-    "extractors",
-    "loaders",
-    "transforms",
-    "orchestrators",
-    "transformers",
-    "files",
-    "utilities",
-    "mappers",
-)
 NAMED_SECTIONS = ("environments", "schedules", "jobs")
 _EMPTY_INCLUDE: dict[str, Any] = {"plugins": {}, "schedules": [], "jobs": [], "environments": []}
 
@@ -51,7 +43,6 @@ class ProjectFile:
             cached = parsed_cache.load(path, text)
             if cached is not None:
                 return cls(path=path, data=cached, original_text=text)
-        from meltano.core.project.validate import validate_text
 
         data = document.parse(text, path)
         validate_text(path, data, text)
@@ -237,9 +228,7 @@ def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 def empty_include() -> dict[str, Any]:
     """What an included file holds once nothing is left in it."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    data = CommentedMap()
+    data = document.new_map()
     for key, value in _EMPTY_INCLUDE.items():
-        data[key] = CommentedMap() if isinstance(value, dict) else CommentedSeq()
+        data[key] = document.new_map() if isinstance(value, dict) else document.new_seq()
     return data

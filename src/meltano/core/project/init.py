@@ -47,14 +47,12 @@ class ProjectExistsError(MeltanoError):
 
 def project_document(*, usage_stats: bool, project_id: str) -> dict[str, Any]:
     """The exact `meltano.yml` a new project starts with."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    data = CommentedMap()
+    data = document.new_map()
     data["default_environment"] = "dev"
     data["project_id"] = project_id
-    environments = CommentedSeq()
+    environments = document.new_seq()
     for name in ENVIRONMENTS:
-        entry = CommentedMap()
+        entry = document.new_map()
         entry["name"] = name
         environments.append(entry)
     data["environments"] = environments
@@ -68,7 +66,6 @@ def init_project(
     *,
     usage_stats: bool,
     force: bool,
-    database_uri: str | None = None,
     environ: dict[str, str] | None = None,
 ) -> InitResult:
     """Create the project layout in `directory`; refuse an existing project unless forced."""
@@ -102,10 +99,6 @@ def init_project(
     project.ensure_sys_dir()
     (project.run_dir / "meltano.yml.lock").touch()
     _write_analytics(project, project_id=project_id, usage_stats=usage_stats)
-    from meltano.core.db.connect import database_uri as resolve_uri
-    from meltano.core.db.connect import open_url
-
-    open_url(resolve_uri(project, database_uri)).close()
     return InitResult(project=project, files=tuple(written))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ from meltano.core.project import document
 from meltano.core.project.files import ProjectFile, ProjectFiles
 from meltano.core.project.run_dirs import remove_dead_run_dirs
 from meltano.core.project.text_files import read_text_file
+from meltano.core.project.validate import validate_document
 
 FILENAME = "meltano.yml"
 CACHEDIR_TAG = (
@@ -103,7 +105,6 @@ class Project:
         """Variables from the dotenv file; unparsable lines are skipped with a warning."""
         if not self.env_file.is_file():
             return {}
-        import io
 
         from dotenv import dotenv_values
 
@@ -140,7 +141,8 @@ class Project:
         spec = self.files.root.data.get("requires_meltano")
         if not spec:
             return
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet  # 20 ms
 
         try:
             specifier = SpecifierSet(str(spec))
@@ -178,7 +180,6 @@ class Project:
             self.refresh()
             files = ProjectFiles.load(self.root)
             yield files
-            from meltano.core.project.validate import validate_document
 
             style = document.user_yaml_style()
             changed = files.changed()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import hashlib
 import json
@@ -12,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from meltano.core.errors import ProjectFileError
-from meltano.core.project.files import PLUGIN_TYPES
+from meltano.core.errors import ProjectFileError, close_matches
+from meltano.core.plugins.types import PLUGIN_TYPES
 
 
 @functools.cache
@@ -68,7 +67,7 @@ def _check_typos(
     for key in node:
         if not isinstance(key, str) or key in known:
             continue
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        close = close_matches(key, known, n=1, cutoff=0.8)
         if close:
             raise _fail(
                 file,
@@ -171,11 +170,7 @@ def _schema_message(error: Any) -> tuple[str, str]:
         )
     if validator == "additionalProperties" and list(error.absolute_path)[-1:] == ["plugins"]:
         unknown = [key for key in error.instance if key not in PLUGIN_TYPES]
-        close = (
-            difflib.get_close_matches(unknown[0], PLUGIN_TYPES, n=1, cutoff=0.6)[:1]
-            if unknown
-            else []
-        )
+        close = close_matches(unknown[0], PLUGIN_TYPES, n=1, cutoff=0.6) if unknown else []
         hint = f"Did you mean {close[0]!r}?" if close else f"Use one of: {', '.join(PLUGIN_TYPES)}"
         return f"unknown plugin type {unknown[0]!r}" if unknown else error.message, hint
     if validator == "pattern":

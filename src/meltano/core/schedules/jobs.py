@@ -13,6 +13,8 @@ from typing import Any
 from meltano.core.blocks.parse import BlockIndex, BlockParseError, flatten_tasks, parse
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
+from meltano.core.project import document
+from meltano.core.project.files import empty_include
 from meltano.core.project.project import Project
 
 # A job's tasks: a list whose items are task strings or lists of task strings.
@@ -141,8 +143,6 @@ def find_job(project: Project, name: str) -> Job | None:
 
 def add_job(project: Project, name: str, tasks: Tasks) -> Job:
     """Validate the tasks and append the job to the root file."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     if find_job(project, name) is not None:
         raise JobExistsError(name)
     check_tasks(name, tasks, block_index(project))
@@ -151,8 +151,8 @@ def add_job(project: Project, name: str, tasks: Tasks) -> Job:
             raise JobExistsError(name)
         data = files.root.data
         if not isinstance(data.get("jobs"), list):
-            data["jobs"] = CommentedSeq()
-        entry = CommentedMap()
+            data["jobs"] = document.new_seq()
+        entry = document.new_map()
         entry["name"] = name
         entry["tasks"] = _yaml_tasks(tasks)
         data["jobs"].append(entry)
@@ -174,7 +174,6 @@ def set_job(project: Project, name: str, tasks: Tasks) -> Job | None:
 
 def remove_job(project: Project, name: str) -> None:
     """Delete job `name` from the file that defines it."""
-    from meltano.core.project.files import empty_include
 
     with project.edit() as files:
         found = files.find("jobs", name)
@@ -188,6 +187,6 @@ def remove_job(project: Project, name: str) -> None:
 
 
 def _yaml_tasks(tasks: Tasks) -> Any:
-    from ruamel.yaml.comments import CommentedSeq
-
-    return CommentedSeq(CommentedSeq(task) if isinstance(task, list) else task for task in tasks)
+    return document.new_seq(
+        document.new_seq(task) if isinstance(task, list) else task for task in tasks
+    )

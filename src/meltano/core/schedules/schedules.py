@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.project import document
+from meltano.core.project.files import empty_include
 from meltano.core.project.project import Project
 from meltano.core.schedules.intervals import check_interval, cron_interval
 from meltano.core.schedules.jobs import find_job
@@ -123,16 +125,14 @@ def find_schedule(project: Project, name: str) -> Schedule:
 
 def add_schedule(project: Project, schedule: Schedule) -> bool:
     """Append the schedule to the root file; False (nothing written) if the name is taken."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     _check(project, schedule)
     with project.edit() as files:
         if files.find("schedules", schedule.name) is not None:
             return False
         data = files.root.data
         if not isinstance(data.get("schedules"), list):
-            data["schedules"] = CommentedSeq()
-        entry = CommentedMap()
+            data["schedules"] = document.new_seq()
+        entry = document.new_map()
         entry["name"] = schedule.name
         entry["interval"] = schedule.interval
         if isinstance(schedule, JobSchedule):
@@ -164,7 +164,6 @@ def update_schedule(project: Project, name: str, changes: Mapping[str, str]) -> 
 
 def remove_schedule(project: Project, name: str) -> None:
     """Delete schedule `name` from the file that defines it."""
-    from meltano.core.project.files import empty_include
 
     with project.edit() as files:
         found = files.find("schedules", name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 import re
 from collections.abc import Mapping
@@ -182,7 +183,6 @@ _SECONDS = {
 
 def parse_date(value: Any) -> Any:
     """ISO dates stay as written; `today`, `yesterday`, `3 days ago` become ISO timestamps."""
-    import datetime
 
     if not isinstance(value, str):
         return value

@@ -14,7 +14,7 @@ from meltano.core.settings.cast import cast
 from meltano.core.settings.definitions import Kind, SettingDefinition, find_definition, infer_kind
 from meltano.core.settings.names import canonical, join_name, split_name
 from meltano.core.settings.resolve import Resolved
-from meltano.core.settings.subject import REDACTED, ConfigSubject, load_subject
+from meltano.core.settings.subject import REDACTED, ConfigSubject, PluginFinder, load_subject
 
 if TYPE_CHECKING:
     from meltano.core.plugins.types import PluginType
@@ -60,11 +60,12 @@ def set_setting(
     parts: Sequence[str],
     raw_value: str,
     *,
+    find: PluginFinder,
     store: stores.Store = stores.Store.AUTO,
     plugin_type: PluginType | None = None,
 ) -> Change:
     """Cast `raw_value` by the setting's kind and write it; nothing is written if it fails."""
-    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    subject = load_subject(project, name, find=find, plugin_type=plugin_type, with_values=False)
     setting = setting_name(parts)
     definition, unknown = _definition(subject, setting)
     if unknown and not _inside_extra(subject, setting):
@@ -72,7 +73,7 @@ def set_setting(
     if raw_value == REDACTED:
         log.warning("value is the redaction marker, nothing written", setting=setting)
         return Change(
-            subject, definition, None, (), _current(project, name, plugin_type, definition)
+            subject, definition, None, (), _current(project, name, find, plugin_type, definition)
         )
     if unknown:
         kind = _kind_of_stored(subject, definition)
@@ -81,7 +82,7 @@ def set_setting(
         value = cast(definition, raw_value)
     used = stores.set_value(project, subject.plugin, definition, value, store)
     return Change(
-        subject, definition, value, (used,), _current(project, name, plugin_type, definition)
+        subject, definition, value, (used,), _current(project, name, find, plugin_type, definition)
     )
 
 
@@ -90,14 +91,15 @@ def unset_setting(
     name: str,
     parts: Sequence[str],
     *,
+    find: PluginFinder,
     store: stores.Store = stores.Store.AUTO,
     plugin_type: PluginType | None = None,
 ) -> Change:
     """Remove a setting's value from the store (auto: from every writable store)."""
-    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    subject = load_subject(project, name, find=find, plugin_type=plugin_type, with_values=False)
     definition, _ = _definition(subject, setting_name(parts))
     changed = stores.unset_value(project, subject.plugin, definition, store)
-    current = _current(project, name, plugin_type, definition)
+    current = _current(project, name, find, plugin_type, definition)
     return Change(subject, definition, None, tuple(changed), current)
 
 
@@ -105,23 +107,28 @@ def reset_settings(
     project: Project,
     name: str,
     *,
+    find: PluginFinder,
     store: stores.Store = stores.Store.AUTO,
     plugin_type: PluginType | None = None,
 ) -> Change:
     """Clear every value of `name` in the store(s)."""
-    subject = load_subject(project, name, plugin_type=plugin_type, with_values=False)
+    subject = load_subject(project, name, find=find, plugin_type=plugin_type, with_values=False)
     changed = stores.reset(project, subject.plugin, subject.definitions, store)
     project.refresh()
     return Change(subject, None, None, tuple(changed), None)
 
 
 def _current(
-    project: Project, name: str, plugin_type: PluginType | None, definition: SettingDefinition
+    project: Project,
+    name: str,
+    find: PluginFinder,
+    plugin_type: PluginType | None,
+    definition: SettingDefinition,
 ) -> Resolved | None:
     """The value in effect now, or None when another stored value cannot be read."""
     project.refresh()
     try:
-        subject = load_subject(project, name, plugin_type=plugin_type)
+        subject = load_subject(project, name, find=find, plugin_type=plugin_type)
     except MeltanoError as error:
         log.warning("cannot read the current value", reason=error.reason)
         return None

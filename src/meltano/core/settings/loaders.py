@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from meltano.core.settings.cast import TRUE_WORDS
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.names import flatten, leaves, split_name, to_env_var
 from meltano.core.settings.resolve import Found, pick_spelling
@@ -132,6 +133,5 @@ def _negated(definition: SettingDefinition, found: Found) -> Found:
     """An `env_aliases` entry `!NAME` holds the opposite boolean of the setting."""
     if f"!{found.where}" not in definition.env_aliases:
         return found
-    from meltano.core.settings.cast import TRUE_WORDS
 
     return Found(str(found.value).strip().lower() not in TRUE_WORDS, found.where)

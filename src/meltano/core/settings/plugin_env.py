@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from meltano.core.settings import process_env
+from meltano.core.settings.plugin_settings import plugin_settings
 from meltano.core.settings.project_settings import meltano_settings, project_env
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ def plugin_process_env(
     this plugin's values.
     `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add.
     """
-    from meltano.core.settings.plugin_settings import plugin_settings
 
     resolved = settings or plugin_settings(project, plugin, upstream_env=upstream_env)
     root, plugin_level, environment, environment_plugin = process_env.env_levels(project, plugin)

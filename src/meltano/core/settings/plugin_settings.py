@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.project.files import Named, ProjectFiles
-from meltano.core.settings import loaders, process_env
+from meltano.core.settings import loaders, process_env, systemdb
 from meltano.core.settings.cast import SettingValueError, post_process
 from meltano.core.settings.config_file import config_document
 from meltano.core.settings.definitions import SettingDefinition
@@ -80,7 +80,6 @@ def plugin_settings(
     `upstream_env` is what earlier blocks of a pipeline export (their identity and settings
     variables), so a loader value may say `$MELTANO_EXTRACT__LOAD_SCHEMA`.
     """
-    from meltano.core.settings import systemdb
 
     env_entry = process_env.environment_plugin_entry(project, plugin)
     db_values = systemdb.read_values(project, systemdb.namespace(plugin)) if use_db else {}

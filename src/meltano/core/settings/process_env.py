@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.expand import expand_text
 from meltano.core.settings.names import leaves, to_env_var
-from meltano.core.settings.project_settings import project_env
+from meltano.core.settings.project_settings import definitions, project_env
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -143,7 +143,6 @@ def settings_env(
 
 def meltano_settings_env(resolved: Mapping[str, Resolved]) -> dict[str, str]:
     """Meltano's own settings as `MELTANO_*` variables (unset ones skipped)."""
-    from meltano.core.settings.project_settings import definitions
 
     by_name = {d.name: d for d in definitions()}
     return {

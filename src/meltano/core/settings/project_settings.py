@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from meltano import __version__
+from meltano.core.errors import MeltanoError
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.loaders import DOTENV_LABEL, ENV_LABEL, env_layer
 from meltano.core.settings.names import flatten, to_env_var
@@ -99,7 +101,6 @@ def env_names(definition: SettingDefinition) -> list[str]:
 
 def project_env(project: Project) -> dict[str, str]:
     """Variables Meltano provides about the project (also given to every plugin)."""
-    from meltano import __version__
 
     return {
         "MELTANO_PROJECT_ROOT": str(project.root),
@@ -156,7 +157,6 @@ def _resolve_meltano_settings(project: Project) -> dict[str, Resolved]:
 
 def get_setting(project: Project, name: str) -> Any:
     """The resolved, cast value of one of Meltano's own settings, e.g. `elt.buffer_size`."""
-    from meltano.core.errors import MeltanoError
 
     values = meltano_settings(project)
     if name not in values:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from meltano.core.errors import MeltanoError
-from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.definitions import Kind, SettingDefinition
+from meltano.core.settings.names import nest
 
 
 class Source(enum.IntEnum):
@@ -131,8 +132,6 @@ def assemble_objects(
     `obj.a: 1` in meltano.yml plus `obj.b` in the system DB make `obj` = {a: 1, b: ...};
     each child comes from its highest-precedence store, and the best store names the source.
     """
-    from meltano.core.settings.definitions import Kind
-    from meltano.core.settings.names import nest
 
     result = dict(resolved)
     for definition in definitions:

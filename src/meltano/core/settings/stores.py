@@ -6,9 +6,8 @@ import enum
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from meltano.core.errors import MeltanoError, ProjectReadOnlyError
+from meltano.core.project import document
 from meltano.core.settings import dotenv, project_settings, systemdb
 from meltano.core.settings.definitions import SettingDefinition
 from meltano.core.settings.loaders import read_names
@@ -182,13 +181,13 @@ def _yml_node(
     if not isinstance(entries, list):
         if not create:
             return None
-        entries = plugins[plugin.type.value] = CommentedSeq()
+        entries = plugins[plugin.type.value] = document.new_seq()
     for entry in entries:
         if entry.get("name") == plugin.name:
             return entry  # type: ignore[no-any-return]  # ruamel nodes are untyped
     if not create:
         return None
-    entry = CommentedMap()
+    entry = document.new_map()
     entry["name"] = plugin.name
     entries.append(entry)
     return entry
@@ -196,7 +195,7 @@ def _yml_node(
 
 def _child(node: MutableMapping[str, Any], key: str) -> MutableMapping[str, Any]:
     if not isinstance(node.get(key), MutableMapping):
-        node[key] = CommentedMap()
+        node[key] = document.new_map()
     return node[key]  # type: ignore[no-any-return]  # just made sure it is a mapping
 
 

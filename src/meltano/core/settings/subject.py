@@ -5,22 +5,30 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meltano.core.settings import project_settings
 from meltano.core.settings.cast import post_process
 from meltano.core.settings.config_file import config_document
 from meltano.core.settings.definitions import SettingDefinition
+from meltano.core.settings.dotenv import quote
 from meltano.core.settings.loaders import read_names
 from meltano.core.settings.names import nest
 from meltano.core.settings.plugin_settings import all_definitions, plugin_settings
-from meltano.core.settings.process_env import meltano_settings_env
+from meltano.core.settings.process_env import meltano_settings_env, settings_env
 from meltano.core.settings.resolve import Resolved, Source
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.plugins.types import PluginType
     from meltano.core.project.project import Project
+
+
+class PluginFinder(Protocol):
+    """Finds the project plugin called `name`, as `plugins.finder.find` does for a command."""
+
+    def __call__(self, name: str, *, plugin_type: PluginType | None = None) -> ProjectPlugin: ...
+
 
 MASK = "*****"  # how `config print` shows a secret
 REDACTED = "(redacted)"  # how `config list` and `config set` show one
@@ -82,7 +90,6 @@ class ConfigSubject:
 
     def env(self, *, extras: bool, unsafe: bool) -> dict[str, str]:
         """`config print --format=env`: every variable the values are written to."""
-        from meltano.core.settings.process_env import settings_env
 
         if self.plugin is None:
             return meltano_settings_env(
@@ -119,6 +126,7 @@ def load_subject(
     project: Project,
     name: str,
     *,
+    find: PluginFinder,
     plugin_type: PluginType | None = None,
     with_values: bool = True,
 ) -> ConfigSubject:
@@ -129,12 +137,7 @@ def load_subject(
     if name == "meltano" and plugin_type is None:
         values = project_settings.meltano_settings(project) if with_values else {}
         return ConfigSubject(None, project_settings.definitions(), values)
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-
-    # Like 4.4.1, a plugin without a lock file gets its definition from the Hub (and locked).
-    source = locked_or_fetched("config")
-    plugin = find_plugin(project, name, plugin_type=plugin_type, definitions=source)
+    plugin = find(name, plugin_type=plugin_type)
     if not with_values:
         configs = [a.config for a in plugin.lineage()]
         return ConfigSubject(plugin, all_definitions(plugin, configs, []), {})
@@ -144,6 +147,5 @@ def load_subject(
 
 def env_var_lines(values: Mapping[str, str]) -> list[str]:
     """Dotenv lines with single-quoted values."""
-    from meltano.core.settings.dotenv import quote
 
     return [f"{name}={quote(value)}" for name, value in values.items()]

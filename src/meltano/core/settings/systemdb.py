@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.database import open_database
 
 if TYPE_CHECKING:
     from meltano.core.db.sql import Transaction
@@ -28,8 +29,6 @@ def namespace(plugin: ProjectPlugin | None) -> str:
 @contextmanager
 def session(project: Project, *, write: bool = True) -> Iterator[Transaction]:
     """A transaction on the migrated system database; commits when the block succeeds."""
-    from meltano.core.db.connect import open_database
-
     database = open_database(project)
     try:
         with database.transaction(write=write) as transaction:

@@ -11,6 +11,8 @@ import structlog
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state.model import StoredState
+from meltano.core.state.redact import redact
+from meltano.core.state.settings import state_backend_settings
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -82,7 +84,7 @@ def known_schemes() -> list[str]:
 
 
 def _entry_points() -> dict[str, Callable[..., object]]:
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # add-ons only: zipfile, csv and email with it
 
     found: dict[str, Callable[..., object]] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
@@ -112,7 +114,6 @@ def factory_for(scheme: str) -> BackendFactory:
 
 def open_backend(settings: StateBackendSettings, project: Project | None = None) -> StateBackend:
     """The backend that `state_backend.uri` selects."""
-    from meltano.core.state.redact import redact
 
     scheme = scheme_of(settings.uri)
     backend = factory_for(scheme)(settings.uri, settings, project)
@@ -122,6 +123,5 @@ def open_backend(settings: StateBackendSettings, project: Project | None = None)
 
 def project_backend(project: Project) -> StateBackend:
     """The backend the project's `state_backend.*` settings select."""
-    from meltano.core.state.settings import state_backend_settings
 
     return open_backend(state_backend_settings(project), project)

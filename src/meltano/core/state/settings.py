@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.project_settings import get_setting
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -44,7 +45,6 @@ class StateBackendSettings:
 
 def state_backend_settings(project: Project) -> StateBackendSettings:
     """Resolve `state_backend.*` for the project through Meltano's settings."""
-    from meltano.core.settings.project_settings import get_setting
 
     def text(name: str) -> str | None:
         value = get_setting(project, f"state_backend.{name}")

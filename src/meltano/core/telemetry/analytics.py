@@ -9,6 +9,8 @@ from typing import Any
 
 import structlog
 
+from meltano.core.ids import uuid7
+
 log = structlog.get_logger(__name__)
 FILE_NAME = "analytics.json"
 
@@ -47,7 +49,6 @@ def sync_analytics(
     Rewrites the file when a key is missing or a value differs; a read-only `.meltano/`
     is tolerated (the values are still returned).
     """
-    from meltano.core.ids import uuid7
 
     path = sys_dir / FILE_NAME
     stored = read_analytics(path)

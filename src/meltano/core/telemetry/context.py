@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 
+from meltano.core.ids import uuid7
+
 PARENT_CONTEXT_VARIABLE = "MELTANO_PARENT_CONTEXT_UUID"
 
 
 @functools.cache
 def context_uuid() -> str:
     """One UUID per Meltano process."""
-    from meltano.core.ids import uuid7
 
     return str(uuid7())

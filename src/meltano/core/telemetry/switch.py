@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from meltano.core.settings.project_settings import meltano_settings
 from meltano.core.settings.resolve import Resolved, Source
 
 if TYPE_CHECKING:
@@ -39,6 +40,5 @@ def stats_enabled(settings: Mapping[str, Resolved], environ: Mapping[str, str]) 
 
 def is_enabled(project: Project) -> bool:
     """Whether this project may send usage statistics now."""
-    from meltano.core.settings.project_settings import meltano_settings
 
     return stats_enabled(meltano_settings(project), project.environ)

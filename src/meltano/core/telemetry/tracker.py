@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from meltano import __version__
+from meltano.core.settings.project_settings import meltano_settings
+from meltano.core.telemetry.analytics import sync_analytics
 from meltano.core.telemetry.context import context_uuid
+from meltano.core.telemetry.switch import stats_enabled
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -73,9 +77,6 @@ def start_tracker(
     project: Project, command: str, *, sub_command: str | None, option_names: Sequence[str]
 ) -> CommandTracker:
     """Update analytics.json, then a tracker that sends only if statistics are on."""
-    from meltano.core.settings.project_settings import meltano_settings
-    from meltano.core.telemetry.analytics import sync_analytics
-    from meltano.core.telemetry.switch import stats_enabled
 
     settings = meltano_settings(project)
     enabled = stats_enabled(settings, project.environ)
@@ -114,8 +115,6 @@ def start_tracker(
 
 
 def _environment_context() -> dict[str, Any]:
-    from meltano import __version__
-
     return {
         "context_uuid": context_uuid(),
         "meltano_version": __version__,

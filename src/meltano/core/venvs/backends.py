@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import uv
+
 from meltano.core.errors import MeltanoError
 from meltano.core.venvs.fingerprint import venv_python
 
@@ -43,7 +45,6 @@ class Backend(Protocol):
 
 def uv_binary() -> str:
     """The `uv` executable shipped with the `uv` package (a dependency of Meltano)."""
-    import uv
 
     return uv.find_uv_bin()
 

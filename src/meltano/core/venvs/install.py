@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import fcntl
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.types import PluginType
 from meltano.core.venvs.backends import Step, backend_named
 from meltano.core.venvs.fingerprint import (
     clear_fingerprint,
@@ -237,11 +239,6 @@ async def _run(step: Step, request: InstallRequest) -> tuple[int, str]:
 @contextlib.asynccontextmanager
 async def _venv_lock(venv_dir: Path) -> AsyncIterator[None]:
     """One installer per venv across processes (two `meltano install` at once wait in turn)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
     lock_file = venv_dir.with_name(f"{venv_dir.name}.lock")
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with lock_file.open("a") as handle:
@@ -269,8 +266,6 @@ def _empty(directory: Path) -> None:
 
 
 def _singular(plugin_type: str) -> str:
-    from meltano.core.plugins.types import PluginType
-
     try:
         return PluginType(plugin_type).singular
     except ValueError:

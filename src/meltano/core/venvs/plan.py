@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.settings import meltano_settings
+from meltano.core.settings.expand import expand_text, references
+from meltano.core.settings.process_env import env_levels, install_env, terminal_env
 from meltano.core.venvs.install import InstallRequest
 from meltano.core.venvs.paths import install_log_file, plugin_dir_name, venv_dir
 from meltano.core.venvs.python import choose_python
@@ -40,7 +43,6 @@ def plan_installs(
     auto: bool = False,
 ) -> list[PlannedInstall]:
     """A request per venv to install; plugins sharing a venv after the first are skipped."""
-    from meltano.core.settings import meltano_settings
 
     settings = {name: resolved.value for name, resolved in meltano_settings(project).items()}
     planned: list[PlannedInstall] = []
@@ -104,8 +106,6 @@ def expanded_pip_url(project: Project, plugin: ProjectPlugin, *, strict: bool) -
     A reference to an unset variable is an error when `strict`; otherwise it is logged and
     None is returned, so an automatic install skips the plugin.
     """
-    from meltano.core.settings.expand import expand_text, references
-    from meltano.core.settings.process_env import install_env
 
     pip_url = plugin.pip_url or ""
     env = install_env(project, plugin)
@@ -127,6 +127,5 @@ def expanded_pip_url(project: Project, plugin: ProjectPlugin, *, strict: bool) -
 
 def installer_env(project: Project) -> dict[str, str]:
     """The installers' environment: terminal env and `.env`, plus the root `env:` block."""
-    from meltano.core.settings.process_env import env_levels, terminal_env
 
     return {**terminal_env(project), **env_levels(project, None)[0]}

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -29,6 +30,7 @@ from meltano.core.state.model import (
     encode_stored,
 )
 from meltano.core.state.pattern import matches
+from meltano.core.state.redact import redact
 from meltano.core.state.settings import StateBackendSettings
 
 log = structlog.get_logger(__name__)
@@ -93,8 +95,6 @@ class StateStorageError(MeltanoError):
     """The storage service refused or could not be reached (credentials kept out)."""
 
     def __init__(self, location: str, detail: str) -> None:
-        from meltano.core.state.redact import redact
-
         super().__init__(
             f"Cannot use the state storage {redact(location)}: {redact(detail)}",
             "Check the state backend URI, its credentials and that the service is reachable",
@@ -261,7 +261,6 @@ def _epoch(data: bytes) -> float:
 
 def split_uri(uri: str) -> tuple[str, str]:
     """`s3://[creds@]bucket/some/prefix` -> ("bucket", "some/prefix")."""
-    from urllib.parse import urlsplit
 
     parts = urlsplit(uri)
     return parts.hostname or "", parts.path.strip("/")

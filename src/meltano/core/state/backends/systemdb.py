@@ -12,7 +12,9 @@ import datetime
 import json
 from typing import TYPE_CHECKING, Any
 
+from meltano.core.db.sql import EngineDatabase
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.database import open_database
 from meltano.core.state.backend import Change
 from meltano.core.state.lease import Lease, LeaseOwner, NoLease, RunLeaseHeldError
 from meltano.core.state.model import CorruptStateError, StoredState, current_or_unreadable
@@ -78,7 +80,6 @@ class SystemDbBackend:
     ) -> Lease:
         """PostgreSQL: a session advisory lock on a connection kept for the run (the server
         drops it when that connection dies). Elsewhere the runs table guards runs."""
-        from meltano.core.db.sql import EngineDatabase
 
         if not isinstance(self.database, EngineDatabase) or force:
             return NoLease()
@@ -145,7 +146,6 @@ def open_systemdb(
     """The backend on the project's (migrated) system database."""
     if project is None:
         raise MeltanoError("The systemdb state backend needs a project")
-    from meltano.core.db.connect import open_database
 
     return SystemDbBackend(open_database(project))
 

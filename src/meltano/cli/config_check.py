@@ -1,33 +1,30 @@
-"""`meltano config test PLUGIN` (registered on the `config` group)."""
+"""`meltano config test PLUGIN`: does an extractor or loader accept its configuration?"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import click
+import structlog
 
-from meltano.cli.config import command as config_group
+from meltano.cli.config import TEST_HELP
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.config_check import run_config_test
+from meltano.core.plugins.installer import ensure_installed
+from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.lockfile import locked_or_fetched
+from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
 
-@config_group.command("test")
+@click.command("test", help=TEST_HELP)
 @click.argument("plugin")
 @install_switch
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
-def test_config(project: Any, plugin: str, *, install_mode: str | None) -> None:
-    """Check that an extractor or loader accepts its configuration."""
-    import structlog
-
-    from meltano.core.plugins.config_test import run_config_test
-    from meltano.core.plugins.installer import ensure_installed
-    from meltano.core.plugins.invocation import prepare
-    from meltano.core.plugins.lockfile import locked_or_fetched
-    from meltano.core.plugins.project_plugin import find_plugin
-    from meltano.core.plugins.types import PluginType
-
+def command(project: Any, plugin: str, *, install_mode: str | None) -> None:
     if plugin == "meltano":
         raise MeltanoError(
             "Testing of the Meltano project configuration is not supported",

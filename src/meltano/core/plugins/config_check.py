@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import decode_line
 from meltano.core.processes.pipes import PluginCommand, run_pipeline
@@ -40,8 +41,6 @@ class _GotRecord(Exception):
 
 
 def test_extractor(project: Project, invocation: Invocation) -> ConfigTestResult:
-    from meltano.core.catalog.prepare import prepare_tap
-
     prepare_tap(project, invocation, state_path=None)
     last: list[str] = []
 

@@ -1,0 +1,44 @@
+"""Options shared by `meltano run` and `meltano el`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import click
+
+from meltano.core.state.recorder import Strategy
+
+
+def run_id(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    """Check `--run-id`: a UUID, written in its canonical form."""
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as error:
+        raise click.BadParameter(f"{value} is not a valid UUID.") from error
+
+
+def strategy_option(func: Any) -> Any:
+    """`--state-strategy` (and the deprecated `--merge-state`)."""
+    func = click.option(
+        "--merge-state",
+        is_flag=True,
+        hidden=True,
+        help="Deprecated: same as --state-strategy merge.",
+    )(func)
+    return click.option(
+        "--state-strategy",
+        type=click.Choice(["auto", "merge", "overwrite"]),
+        envvar="MELTANO_RUN_STATE_STRATEGY",
+        default=None,
+        help="How STATE messages are stored (default: auto).",
+    )(func)
+
+
+def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Strategy:
+    """The strategy the two options ask for; both at once is a usage error."""
+    if merge_state and state_strategy not in (None, "merge"):
+        raise click.UsageError("--merge-state and --state-strategy cannot be combined")
+    return Strategy.MERGE if merge_state else Strategy(state_strategy or "auto")
