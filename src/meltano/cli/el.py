@@ -19,7 +19,7 @@ from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.catalog.select import runtime_filter
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.installer import ensure_installed
-from meltano.core.plugins.invocation import executable_path
+from meltano.core.plugins.invocation import config_text, executable_path
 from meltano.core.plugins.lockfile import locked_or_fetched
 from meltano.core.plugins.project_plugin import find_plugin, project_plugins
 from meltano.core.plugins.types import PluginType
@@ -181,8 +181,6 @@ def run_el(
 
 
 def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
-    from meltano.core.plugins.invocation import config_text
-
     plugins = runner.plugins_of(block)
     with runner.prepared(plugins, state_id, "dump") as invocations:
         tap, target = invocations[0], invocations[-1]
