@@ -36,7 +36,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("meltano.core.project",),
     ("meltano.core.db",),
     ("meltano.core.settings",),
-    ("meltano.core.venvs", "meltano.core.state", "meltano.core.telemetry", "meltano.core.catalog"),
+    (
+        "meltano.core.venvs",
+        "meltano.core.state",
+        "meltano.core.telemetry",
+        "meltano.core.catalog",
+        "meltano.core.runs",  # progress and summaries of a run, read by blocks and cli
+    ),
     ("meltano.core.plugins",),
     ("meltano.core.blocks",),
     ("meltano.core.schedules", "meltano.core.compile"),
