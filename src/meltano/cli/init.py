@@ -8,9 +8,9 @@ import click
 import structlog
 
 from meltano.cli.root import CliState
+from meltano.core.booleans import is_truthy
 from meltano.core.db.connect import create_database
 from meltano.core.project.init import ENVIRONMENTS, init_project
-from meltano.core.project.project import is_truthy
 
 LOGO = r"""
                  _ _

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from meltano.core.catalog.discovery import (
     CannotListSelectionError,
-    CatalogUnavailableError,
     DiscoveryFailedError,
     applies_rules,
     can_discover,
@@ -44,10 +43,3 @@ def test_discovery_command_and_errors() -> None:
     assert listing.reason.startswith(
         "Cannot list the selected properties: Catalog discovery failed"
     )
-
-
-def test_catalog_unavailable_error_names_the_tap_and_the_fixes() -> None:
-    error = CatalogUnavailableError("tap-x")
-    assert error.reason.startswith("tap-x cannot provide a catalog")
-    assert "`discover`" in (error.instruction or "")
-    assert "_catalog" in (error.instruction or "")

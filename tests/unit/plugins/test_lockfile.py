@@ -11,7 +11,6 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import PluginDefinition
 from meltano.core.plugins.lockfile import (
     LockFileError,
-    find_lock,
     lock_path,
     own_lock_files,
     read_lock,
@@ -66,13 +65,6 @@ def test_lock_path_has_no_variant_part_without_a_variant(tmp_path: Path) -> None
 def test_lock_path_refuses_path_tricks(tmp_path: Path, name: str) -> None:
     with pytest.raises(MeltanoError, match="cannot be part of a lock file name"):
         lock_path(tmp_path, "loaders", name, "v")
-
-
-def test_find_lock_returns_none_when_missing(tmp_path: Path) -> None:
-    assert find_lock(tmp_path, "loaders", "target-jsonl", "andyh1203") is None
-    write_lock(tmp_path, hub_definition("loaders", "target-jsonl--andyh1203"))
-    found = find_lock(tmp_path, "loaders", "target-jsonl", "andyh1203")
-    assert found is not None and found.pip_url == "target-jsonl"
 
 
 def test_own_lock_files_skip_other_plugins_with_the_same_prefix(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""PluginDefinition: parsing, what a lock file keeps, and picking variants."""
+"""PluginDefinition: parsing and what a lock file keeps."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from meltano.core.plugins.definition import (
     DefinitionError,
     PluginDefinition,
-    flatten_variants,
     lock_setting,
 )
 
@@ -75,51 +74,3 @@ def test_name_and_namespace_are_required() -> None:
         PluginDefinition.from_dict({"namespace": "x"}, plugin_type="loaders")
     with pytest.raises(DefinitionError, match="no `namespace`"):
         PluginDefinition.from_dict({"name": "x"}, plugin_type="loaders")
-
-
-def test_lock_name_depends_on_the_variant() -> None:
-    assert PluginDefinition("loaders", "t", "t", variant="v").lock_name == "t--v"
-    assert PluginDefinition("loaders", "t", "t").lock_name == "t"
-
-
-MULTI = {
-    "name": "tap-x",
-    "namespace": "tap_x",
-    "variants": [
-        {"name": "first", "pip_url": "one"},
-        {"name": "orig", "original": True, "pip_url": "two"},
-    ],
-}
-
-
-@pytest.mark.parametrize(
-    ("asked", "variant", "is_default"),
-    [
-        (None, "first", True),
-        ("default", "first", True),
-        ("original", "orig", False),
-        ("orig", "orig", False),
-    ],
-)
-def test_flatten_variants_picks_one(asked: str | None, variant: str, is_default: bool) -> None:
-    flat, default = flatten_variants(MULTI, asked)
-    assert (flat["variant"], default) == (variant, is_default)
-    assert "variants" not in flat and flat["namespace"] == "tap_x"
-
-
-def test_flatten_variants_unknown_lists_the_variants() -> None:
-    with pytest.raises(DefinitionError, match=r"Variants: first \(default\), orig"):
-        flatten_variants(MULTI, "nope")
-
-
-def test_setting_definitions_are_typed() -> None:
-    definition = PluginDefinition.from_dict(
-        {
-            "name": "t",
-            "namespace": "t",
-            "settings": [{"name": "port", "kind": "integer", "value": 5432}],
-        },
-        plugin_type="extractors",
-    )
-    (port,) = definition.setting_definitions()
-    assert port.name == "port" and port.value == 5432

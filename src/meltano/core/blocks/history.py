@@ -11,7 +11,7 @@ import datetime
 import json
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -275,12 +275,3 @@ class Heartbeat:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-
-
-def iter_state_ids(summaries: Sequence[RunSummary]) -> Iterator[str]:
-    """Distinct state IDs in first-seen order."""
-    seen: set[str] = set()
-    for summary in summaries:
-        if summary.state_id not in seen:
-            seen.add(summary.state_id)
-            yield summary.state_id

@@ -57,7 +57,6 @@ class DiscoveryFailedError(MeltanoError):
             f"Check the settings of {plugin_name} with `meltano config list {plugin_name}`, "
             f"or pin a catalog file with `meltano config set {plugin_name} _catalog FILE`",
         )
-        self.exit_code_of_tap = exit_code
 
 
 class CannotListSelectionError(MeltanoError):
@@ -66,15 +65,3 @@ class CannotListSelectionError(MeltanoError):
     def __init__(self, cause: MeltanoError) -> None:
         super().__init__(f"Cannot list the selected properties: {cause.reason}", cause.instruction)
         self.cause = cause
-
-
-class CatalogUnavailableError(MeltanoError):
-    """A command needs a catalog, and the extractor can neither discover one nor has a file."""
-
-    def __init__(self, plugin_name: str) -> None:
-        super().__init__(
-            f"{plugin_name} cannot provide a catalog: "
-            "it does not declare the `discover` capability and has no `catalog` file set",
-            f"Add `discover` to the `capabilities` of {plugin_name} in meltano.yml if the tap "
-            f"supports `--discover`, or run `meltano config set {plugin_name} _catalog FILE`",
-        )

@@ -126,11 +126,6 @@ def entries(stream: Stream) -> list[Entry]:
     ]
 
 
-def stream_entry(stream: Stream) -> Entry | None:
-    """The entry with breadcrumb `[]`, if any."""
-    return next((entry for entry in entries(stream) if entry["breadcrumb"] == []), None)
-
-
 Effect = tuple[str, object]  # one metadata key and the value a rule writes to it
 
 

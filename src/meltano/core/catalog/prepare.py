@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 import structlog
 
 from meltano.core.catalog.cache import CatalogCache, cache_key
-from meltano.core.catalog.discovery import DiscoveryFailedError, can_discover, catalog_flag
+from meltano.core.catalog.discovery import (
+    DiscoveryFailedError,
+    can_discover,
+    catalog_flag,
+    discovery_command,
+)
 from meltano.core.catalog.rules import CatalogRules
 from meltano.core.catalog.run_catalog import CatalogRequest, Wanted, catalog_for_run
 from meltano.core.processes.pipes import run_pipeline
@@ -40,7 +45,7 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> Non
     """Run `<tap> --config F --discover`, its stdout going straight into `destination`."""
 
     plugin = invocation.plugin
-    argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
+    argv = discovery_command(invocation.argv[:1], invocation.config_path)
     log.info("running catalog discovery", plugin=plugin.name)
     with destination.open("wb") as handle:
         outcome = asyncio.run(

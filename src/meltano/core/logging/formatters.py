@@ -30,15 +30,16 @@ class FormatterArgumentError(MeltanoError):
     """A formatter factory was given an argument it does not have, or a value it cannot use."""
 
 
-def _is_truthy(value: str | None) -> bool:
+def _is_set(value: str | None) -> bool:
+    """The NO_COLOR convention: any value turns the switch on, except an empty or a falsy word."""
     return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def use_colors(stream: Any = None) -> bool:
     """Colour when writing to a terminal or FORCE_COLOR asks for it; NO_COLOR always wins."""
-    if _is_truthy(os.environ.get("NO_COLOR")):
+    if _is_set(os.environ.get("NO_COLOR")):
         return False
-    if _is_truthy(os.environ.get("FORCE_COLOR")):
+    if _is_set(os.environ.get("FORCE_COLOR")):
         return True
     target = stream if stream is not None else sys.stderr
     return bool(getattr(target, "isatty", lambda: False)())
@@ -94,7 +95,7 @@ def _add_callsite(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict
 
 def timestamper() -> Processor:
     """ISO timestamps, in UTC unless NO_UTC is set."""
-    return structlog.processors.TimeStamper(fmt="iso", utc=not _is_truthy(os.environ.get("NO_UTC")))
+    return structlog.processors.TimeStamper(fmt="iso", utc=not _is_set(os.environ.get("NO_UTC")))
 
 
 def _pre_chain() -> list[Processor]:
@@ -322,7 +323,7 @@ def console_log_formatter(
     _require(name, _KEYS, include_keys=include_keys)
     return _formatter(
         _ConsoleRenderer(
-            colors=bool(colors) and not _is_truthy(os.environ.get("NO_COLOR")),
+            colors=bool(colors) and not _is_set(os.environ.get("NO_COLOR")),
             include_keys=include_keys,
             all_keys=all_keys,
         ),

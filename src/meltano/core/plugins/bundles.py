@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from meltano.core.booleans import is_truthy
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.invocation import plugin_venv
-from meltano.core.project.project import is_truthy
 from meltano.core.settings.plugin_settings import plugin_settings
 
 if TYPE_CHECKING:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from meltano.core.errors import MeltanoError
-from meltano.core.settings.definitions import SettingDefinition
-
-if TYPE_CHECKING:
-    pass
 
 # Key order of a lock file, as 4.4.1 writes it; keys not named here follow in their given order.
 LOCK_KEY_ORDER = (
@@ -165,11 +161,6 @@ class PluginDefinition:
             is_default_variant=is_default_variant,
         )
 
-    @property
-    def lock_name(self) -> str:
-        """`<name>--<variant>`, or just the name when the definition has no variant."""
-        return f"{self.name}--{self.variant}" if self.variant else self.name
-
     def as_dict(self) -> dict[str, Any]:
         """All fields as plain data, unordered and with empty values kept out."""
         data: dict[str, Any] = {
@@ -201,12 +192,6 @@ class PluginDefinition:
             data["container_spec"] = _ordered(data["container_spec"], CONTAINER_KEY_ORDER)
         return _ordered(data, LOCK_KEY_ORDER)
 
-    def setting_definitions(self) -> tuple[SettingDefinition, ...]:
-        """The settings as typed definitions (for config resolution)."""
-
-        owner = f"{self.plugin_type} {self.name!r}"
-        return tuple(SettingDefinition.from_dict(s, owner=owner) for s in self.settings)
-
 
 def lock_setting(setting: Mapping[str, Any]) -> dict[str, Any]:
     """One setting as a lock file holds it: kinds `password`/`oauth` are marked sensitive and
@@ -227,40 +212,6 @@ def lock_command(command: Any) -> Any:
     if isinstance(data.get("container_spec"), Mapping):
         data["container_spec"] = _ordered(data["container_spec"], CONTAINER_KEY_ORDER)
     return _ordered(data, COMMAND_KEY_ORDER)
-
-
-def flatten_variants(data: Mapping[str, Any], variant: str | None) -> tuple[dict[str, Any], bool]:
-    """Pick one variant out of a definition with a `variants:` list; say whether it is the default.
-
-    `None` or `default` means the first variant; `original` the one flagged `original: true`
-    (else the first). Definitions without `variants:` are returned as they are.
-    """
-    variants = data.get("variants")
-    if not variants:
-        return dict(data), True
-    base = {key: value for key, value in data.items() if key != "variants"}
-    names = [str(v.get("name")) for v in variants]
-    if variant in (None, "default"):
-        chosen = variants[0]
-    elif variant == "original":
-        chosen = next((v for v in variants if v.get("original")), variants[0])
-    elif variant in names:
-        chosen = variants[names.index(variant)]
-    else:
-        raise DefinitionError(
-            f"{data.get('name')!r} variant {variant!r} is not known to Meltano. "
-            f"Variants: {', '.join(variant_labels(names, names[0]))}"
-        )
-    flat = {
-        **base,
-        **{
-            key: value
-            for key, value in chosen.items()
-            if key not in ("name", "original", "deprecated")
-        },
-    }
-    flat["variant"] = chosen.get("name")
-    return flat, chosen is variants[0]
 
 
 def variant_labels(names: list[str], default: str | None) -> list[str]:

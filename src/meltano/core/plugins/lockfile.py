@@ -77,16 +77,6 @@ def read_lock(path: Path, *, plugin_type: str) -> PluginDefinition:
         ) from error
 
 
-def find_lock(
-    project_root: Path, plugin_type: str, name: str, variant: str | None
-) -> PluginDefinition | None:
-    """The locked definition of `name` (and `variant`), or None when there is no lock file."""
-    path = lock_path(project_root, plugin_type, name, variant)
-    if not path.is_file():
-        return None
-    return read_lock(path, plugin_type=plugin_type)
-
-
 def own_lock_files(project_root: Path, plugin_type: str, name: str) -> list[Path]:
     """This plugin's lock files only: `<name>.lock` and `<name>--*.lock` (not `<name>-x--*`)."""
     directory = lock_path(project_root, plugin_type, name, None).parent

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meltano.core.booleans import is_truthy
 from meltano.core.errors import ProjectFileError, cannot_write, is_storage_error
 
 if TYPE_CHECKING:  # ruamel is imported when a file is really parsed or written
@@ -44,7 +45,7 @@ class YamlStyle:
 
 def user_yaml_style() -> YamlStyle:
     """Read `yaml: {indent, ...}` from `~/.config/meltano/config.yml` unless disabled."""
-    if (os.environ.get(USER_CONFIG_ENV) or "").lower() in ("1", "true", "yes", "on"):
+    if is_truthy(os.environ.get(USER_CONFIG_ENV, "")):
         return YamlStyle()
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = config_home / "meltano" / "config.yml"

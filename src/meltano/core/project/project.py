@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from meltano import __version__
+from meltano.core.booleans import is_truthy
 from meltano.core.errors import (
     MeltanoError,
     ProjectFileError,
@@ -20,7 +21,7 @@ from meltano.core.errors import (
     VersionMismatchError,
 )
 from meltano.core.project import document
-from meltano.core.project.files import ProjectFile, ProjectFiles
+from meltano.core.project.files import ProjectFiles
 from meltano.core.project.run_dirs import remove_dead_run_dirs
 from meltano.core.project.text_files import read_text_file
 from meltano.core.project.validate import validate_document
@@ -32,14 +33,6 @@ CACHEDIR_TAG = (
     "# It marks this folder as disposable for backup tools. See:\n"
     "#   https://bford.info/cachedir/\n"
 )
-TRUTHY = ("1", "true", "t", "yes", "y", "on")
-
-
-def is_truthy(value: object) -> bool:
-    """Meltano's reading of a boolean-ish setting value."""
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in TRUTHY
 
 
 def find_root(start: Path, environ: Mapping[str, str]) -> Path | None:
@@ -204,10 +197,6 @@ class Project:
             self.refresh()
             yield self.env_file
         self.refresh()
-
-    def write_new_file(self, project_file: ProjectFile) -> None:
-        """Write a whole project file (used by `init`)."""
-        document.write_atomically(project_file.path, project_file.render())
 
 
 def _link_executable(link: Path) -> None:

@@ -9,11 +9,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from meltano.core.booleans import is_truthy
 from meltano.core.errors import MeltanoError
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.names import nest
 
-TRUE_WORDS = ("true", "1", "yes", "on")
 _UNEXPANDED = re.compile(r"\$(\{\w+\}|[A-Za-z_]\w*)")
 
 
@@ -69,7 +69,7 @@ def cast(definition: SettingDefinition, value: Any) -> Any:
         return value  # still holds a `$VAR`: leave it for the plugin to see as written
     kind = definition.kind
     if kind is Kind.BOOLEAN:
-        value = _to_bool(value)
+        value = is_truthy(value)
     elif kind is Kind.INTEGER:
         value = _to_int(definition, value)
     elif kind is Kind.DECIMAL:
@@ -92,12 +92,6 @@ def process(processor: str | None, value: Any) -> Any:
     if processor == "stringify" and not isinstance(value, str):
         return json.dumps(value)
     return value
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in TRUE_WORDS
 
 
 def _to_int(definition: SettingDefinition, value: Any) -> int:

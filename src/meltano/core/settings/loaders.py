@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from meltano.core.settings.cast import TRUE_WORDS
+from meltano.core.booleans import is_truthy
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.names import flatten, leaves, split_name, to_env_var
 from meltano.core.settings.resolve import Found, pick_spelling
@@ -133,5 +133,4 @@ def _negated(definition: SettingDefinition, found: Found) -> Found:
     """An `env_aliases` entry `!NAME` holds the opposite boolean of the setting."""
     if f"!{found.where}" not in definition.env_aliases:
         return found
-
-    return Found(str(found.value).strip().lower() not in TRUE_WORDS, found.where)
+    return Found(not is_truthy(found.value), found.where)

@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
-from meltano.core.settings.project_settings import meltano_settings
+from meltano.core.booleans import is_truthy
 from meltano.core.settings.resolve import Resolved, Source
-
-if TYPE_CHECKING:
-    from meltano.core.project.project import Project
-
-_TRUE = ("1", "true", "yes", "on", "t", "y")
-
-
-def is_truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE
-    return bool(value)
 
 
 def stats_enabled(settings: Mapping[str, Resolved], environ: Mapping[str, str]) -> bool:
@@ -36,9 +24,3 @@ def stats_enabled(settings: Mapping[str, Resolved], environ: Mapping[str, str]) 
     if disable is not None and is_truthy(disable.value):
         return False
     return send is None or send.value is None or is_truthy(send.value)
-
-
-def is_enabled(project: Project) -> bool:
-    """Whether this project may send usage statistics now."""
-
-    return stats_enabled(meltano_settings(project), project.environ)

@@ -81,8 +81,3 @@ def open_memory(
 ) -> MemoryBackend:
     """The process-wide store named by `memory://NAME` (created on first use)."""
     return _STORES.setdefault(uri, MemoryBackend())
-
-
-def forget_memory_stores() -> None:
-    """Drop every `memory://` store (tests call this between cases)."""
-    _STORES.clear()
