@@ -118,6 +118,19 @@ class ProjectFiles:
                     return project_file, entry
         return None
 
+    def remove(self, section: str, name: str) -> bool:
+        """Delete entry `name` of `jobs` or `schedules` from the file that holds it; an include
+        left with nothing in it keeps the empty skeleton. False when no file holds it."""
+        found = self.find(section, name)
+        if found is None:
+            return False
+        owner, entry = found
+        owner.data[section].remove(entry)
+        if owner is not self.root and not any(owner.data.values()):
+            owner.data.clear()
+            owner.data.update(empty_include())
+        return True
+
     def value_position(self, section: str, name: str, keys: Sequence[str | Named]) -> str | None:
         """`file:line:col` of the value at `keys` inside the entry `name` of `section`, as
         read for editing (ruamel keeps positions); None when the files do not hold it."""

@@ -14,7 +14,6 @@ from meltano.core.blocks.parse import BlockIndex, BlockParseError, flatten_tasks
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.types import PluginType
 from meltano.core.project import document
-from meltano.core.project.files import empty_include
 from meltano.core.project.project import Project
 
 # A job's tasks: a list whose items are task strings or lists of task strings.
@@ -174,16 +173,9 @@ def set_job(project: Project, name: str, tasks: Tasks) -> Job | None:
 
 def remove_job(project: Project, name: str) -> None:
     """Delete job `name` from the file that defines it."""
-
     with project.edit() as files:
-        found = files.find("jobs", name)
-        if found is None:
+        if not files.remove("jobs", name):
             raise JobNotFoundError(name)
-        owner, entry = found
-        owner.data["jobs"].remove(entry)
-        if owner is not files.root and not any(owner.data.values()):
-            owner.data.clear()
-            owner.data.update(empty_include())
 
 
 def _yaml_tasks(tasks: Tasks) -> Any:

@@ -12,7 +12,6 @@ from typing import Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.project import document
-from meltano.core.project.files import empty_include
 from meltano.core.project.project import Project
 from meltano.core.schedules.intervals import check_interval, cron_interval
 from meltano.core.schedules.jobs import find_job
@@ -164,16 +163,9 @@ def update_schedule(project: Project, name: str, changes: Mapping[str, str]) -> 
 
 def remove_schedule(project: Project, name: str) -> None:
     """Delete schedule `name` from the file that defines it."""
-
     with project.edit() as files:
-        found = files.find("schedules", name)
-        if found is None:
+        if not files.remove("schedules", name):
             raise ScheduleNotFoundError(name)
-        owner, entry = found
-        owner.data["schedules"].remove(entry)
-        if owner is not files.root and not any(owner.data.values()):
-            owner.data.clear()
-            owner.data.update(empty_include())
 
 
 def _as_entry(schedule: Schedule) -> dict[str, Any]:
