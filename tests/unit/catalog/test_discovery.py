@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from meltano.core.catalog.discovery import (
     CannotListSelectionError,
     DiscoveryFailedError,
     applies_rules,
     can_discover,
     catalog_flag,
-    discovery_command,
 )
 
 
@@ -23,17 +20,7 @@ def test_capabilities_decide_flags_and_rules() -> None:
     assert can_discover(["discover"]) and not can_discover(["catalog"])
 
 
-def test_discovery_command_and_errors() -> None:
-    assert discovery_command(["tap-x"], Path("c.json")) == [
-        "tap-x",
-        "--config",
-        "c.json",
-        "--discover",
-    ]
-    assert discovery_command(["tap-x"], Path("c.json"), Path("s.json"))[3:5] == [
-        "--state",
-        "s.json",
-    ]
+def test_discovery_errors() -> None:
     error = DiscoveryFailedError("tap-x", 2, "Traceback...\nKeyError: 'token'\n")
     assert error.reason.endswith(
         "exited with code 2; its last output was:\nTraceback...\nKeyError: 'token'"

@@ -9,8 +9,7 @@ Pure decisions for the code that prepares a tap (it owns the process and the run
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from pathlib import Path
+from collections.abc import Collection
 
 from meltano.core.errors import MeltanoError
 
@@ -36,14 +35,6 @@ def catalog_flag(capabilities: Collection[str]) -> str | None:
 def applies_rules(capabilities: Collection[str]) -> bool:
     """Whether select/metadata/schema rules mean anything to this tap."""
     return catalog_flag(capabilities) is not None
-
-
-def discovery_command(
-    executable: Sequence[str], config_path: Path, state_path: Path | None = None
-) -> list[str]:
-    """`<tap> --config F [--state S] --discover` (4.4.1 passes a state already placed: quirk 22)."""
-    state = ["--state", str(state_path)] if state_path is not None else []
-    return [*executable, "--config", str(config_path), *state, "--discover"]
 
 
 class DiscoveryFailedError(MeltanoError):

@@ -15,7 +15,6 @@ from meltano.core.catalog.discovery import (
     DiscoveryFailedError,
     can_discover,
     catalog_flag,
-    discovery_command,
 )
 from meltano.core.catalog.rules import CatalogRules
 from meltano.core.catalog.run_catalog import CatalogRequest, Wanted, catalog_for_run
@@ -45,7 +44,7 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> Non
     """Run `<tap> --config F --discover`, its stdout going straight into `destination`."""
 
     plugin = invocation.plugin
-    argv = discovery_command(invocation.argv[:1], invocation.config_path)
+    argv = [*invocation.argv[:1], "--config", str(invocation.config_path), "--discover"]
     log.info("running catalog discovery", plugin=plugin.name)
     with destination.open("wb") as handle:
         outcome = asyncio.run(

@@ -1,7 +1,7 @@
 """The catalog one run of an extractor gets: custom file, cache, or discovery, then the rules.
 
 The process is not ours to start: the caller passes `discover`, a function that runs
-`<tap> --config F --discover` (see `discovery.discovery_command`) with its standard output
+`<tap> --config F --discover` (see `prepare.discover`) with its standard output
 going into the file it is given, raising `DiscoveryFailedError` when the tap fails.
 
 The cache holds what the tap discovered, before any rule, and only a successful, valid discovery
