@@ -21,7 +21,16 @@ E, L, M, U, T = (
     PluginType.TRANSFORMERS,
 )
 INDEX = BlockIndex(
-    plugins={"tap-a": E, "tap-b": E, "target-x": L, "mapper-m": M, "dbt": T, "util": U},
+    plugins={
+        "tap-a": E,
+        "tap-b": E,
+        "target-x": L,
+        "target-y": L,
+        "target-z": L,
+        "mapper-m": M,
+        "dbt": T,
+        "util": U,
+    },
     mappings={"upper": "mapper-m", "self": "self"},
     jobs={"job1": ["tap-a", "target-x", "util:hello"]},
 )
@@ -46,6 +55,27 @@ def test_mappers_mappings_and_commands() -> None:
     )
 
 
+def test_fan_out_into_several_loaders_after_the_mappers() -> None:
+    (block, command) = parse(
+        ["tap-a", "mapper-m", "target-x", "target-y", "target-z", "util"], INDEX
+    )
+    assert block == ExtractLoad(
+        BlockRef("tap-a", E),
+        BlockRef("target-x", L),
+        (BlockRef("mapper-m", M),),
+        (BlockRef("target-y", L), BlockRef("target-z", L)),
+    )
+    assert isinstance(block, ExtractLoad)
+    assert [ref.name for ref in block.loaders] == ["target-x", "target-y", "target-z"]
+    assert [ref.name for ref in block.blocks][:2] == ["tap-a", "mapper-m"]
+    assert command == CommandBlock(BlockRef("util", U))
+
+
+def test_fan_out_then_another_set() -> None:
+    plan = parse(["tap-a", "target-x", "target-y", "tap-b", "target-x"], INDEX)
+    assert [len(block.loaders) for block in plan if isinstance(block, ExtractLoad)] == [2, 1]
+
+
 def test_same_loader_in_two_sets() -> None:
     plan = parse(["tap-a", "target-x", "tap-b", "target-x"], INDEX)
     assert [type(block) for block in plan] == [ExtractLoad, ExtractLoad]
@@ -67,6 +97,13 @@ def test_jobs_expand_one_level() -> None:
         (["tap-z", "target-x"], "Block tap-z not found"),
         (["tap-a", "self", "target-x"], "same name as its mapper"),
         ([], "No blocks given"),
+        (["tap-a", "target-x", "target-x"], "Loader 'target-x' appears twice"),
+        (["tap-a", "target-x", "target-y:cmd"], "loader 'target-y:cmd' cannot run a command"),
+        (
+            ["tap-a", "target-x", "mapper-m", "target-y"],
+            "Mapper 'mapper-m' follows loader 'target-x': mappers of one branch",
+        ),
+        (["tap-a", "target-x", "mapper-m"], "mapper 'mapper-m' at position 3 is not preceded"),
     ],
 )
 def test_invalid_sequences(arguments: list[str], message: str) -> None:

@@ -34,15 +34,23 @@ class BlockRef:
 
 @dataclass(frozen=True)
 class ExtractLoad:
-    """`extractor | mapper ... | loader`, run as one set of OS pipes."""
+    """`extractor | mapper ... | loader`, run as one set of OS pipes.
+
+    With `fan_out` (further loaders written right after the first), the output of the last
+    mapper (or of the extractor) goes to every loader: one extraction, several loads."""
 
     extractor: BlockRef
     loader: BlockRef
     mappers: tuple[BlockRef, ...] = ()
+    fan_out: tuple[BlockRef, ...] = ()
+
+    @property
+    def loaders(self) -> tuple[BlockRef, ...]:
+        return (self.loader, *self.fan_out)
 
     @property
     def blocks(self) -> tuple[BlockRef, ...]:
-        return (self.extractor, *self.mappers, self.loader)
+        return (self.extractor, *self.mappers, *self.loaders)
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,12 @@ def group(refs: Sequence[BlockRef]) -> tuple[Block, ...]:
                     f"after '{ref}', expected mappers or a loader, "
                     f"found {loader.plugin_type.singular} '{loader}'"
                 )
-            plan.append(ExtractLoad(ref, loader, tuple(mappers)))
+            fan_out: list[BlockRef] = []
+            while position + 1 < len(refs) and refs[position + 1].plugin_type is PluginType.LOADERS:
+                position += 1
+                fan_out.append(refs[position])
+            _check_fan_out(ref, [loader, *fan_out], refs[position + 1 :])
+            plan.append(ExtractLoad(ref, loader, tuple(mappers), tuple(fan_out)))
         elif ref.plugin_type in (PluginType.LOADERS, PluginType.MAPPERS):
             raise _violation(
                 f"{ref.plugin_type.singular} '{ref}' at position {position + 1} "
@@ -151,10 +164,40 @@ def group(refs: Sequence[BlockRef]) -> tuple[Block, ...]:
     return tuple(plan)
 
 
+def _check_fan_out(
+    extractor: BlockRef, loaders: Sequence[BlockRef], rest: Sequence[BlockRef]
+) -> None:
+    """Reject what a fan-out cannot mean: a loader named twice, a command on one of its
+    loaders, or `LOADER MAPPER LOADER` (a mapper of one branch, or of every later one?)."""
+    names = [loader.name for loader in loaders]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise BlockParseError(
+            f"Loader '{repeated[0]}' appears twice after '{extractor}'",
+            "Name each loader of a fan-out once",
+        )
+    if len(loaders) > 1:
+        with_command = [str(loader) for loader in loaders if loader.command]
+        if with_command:
+            raise _violation(f"loader '{with_command[0]}' cannot run a command inside a pipeline")
+    after_mappers = next((ref for ref in rest if ref.plugin_type is not PluginType.MAPPERS), None)
+    if (
+        rest
+        and rest[0].plugin_type is PluginType.MAPPERS
+        and (after_mappers is not None and after_mappers.plugin_type is PluginType.LOADERS)
+    ):
+        raise BlockParseError(
+            f"Mapper '{rest[0]}' follows loader '{loaders[-1]}': mappers of one branch of a "
+            "fan-out are not supported",
+            "Put mappers before the first loader (they then apply to every loader), or run "
+            "the branch as a set of its own: `EXTRACTOR MAPPER LOADER`",
+        )
+
+
 def _violation(detail: str) -> BlockParseError:
     return BlockParseError(
         f"Block violates set requirements: {detail}",
-        "Order blocks as `EXTRACTOR [MAPPER...] LOADER` or `PLUGIN[:COMMAND]`",
+        "Order blocks as `EXTRACTOR [MAPPER...] LOADER [LOADER...]` or `PLUGIN[:COMMAND]`",
     )
 
 

@@ -22,7 +22,7 @@ from meltano.core.blocks.history import Heartbeat, RunHistory
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
 from meltano.core.blocks.run_lock import PipelineRunningError, pipeline_lock
 from meltano.core.blocks.run_log import capture_to_file, log_path
-from meltano.core.blocks.state_io import CoalescingRecorder, write_tap_state
+from meltano.core.blocks.state_io import CoalescingRecorder, FanOutStates, write_tap_state
 from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
 from meltano.core.ids import uuid7
@@ -31,6 +31,7 @@ from meltano.core.plugins.invocation import prepare
 from meltano.core.plugins.lockfile import locked_or_fetched
 from meltano.core.plugins.private import secure_dir
 from meltano.core.plugins.project_plugin import find_plugin
+from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import line_limit
 from meltano.core.processes.outcome import PipelineError, PipelineTerminatedError
 from meltano.core.processes.pipes import run_pipeline
@@ -136,7 +137,8 @@ class Runner:
         environment = self.project.environment
         if environment is None:
             raise EnvironmentRequiredError()
-        parts = [environment, f"{block.extractor.name}-to-{block.loader.name}"]
+        loaders = "+".join(loader.name for loader in block.loaders)  # a fan-out: a+b+...
+        parts = [environment, f"{block.extractor.name}-to-{loaders}"]
         suffix = self.options.state_id_suffix
         if suffix is None:
             configured = active_environment(self.project).get("state_id_suffix")
@@ -243,7 +245,7 @@ class Runner:
                     self.backend,
                     state_id,
                     complete=complete,
-                    plugin=block.loader.name,
+                    plugin="+".join(loader.name for loader in block.loaders),
                     on_saved=on_saved,
                     refreshed_streams=(
                         self.options.full_refresh_streams
@@ -254,6 +256,14 @@ class Runner:
                 if writes_state
                 else None
             )
+            on_state: Any = recorder.on_line if recorder else _ignore_line
+            if block.fan_out:
+                names = [loader.name for loader in block.loaders]
+                on_state = (
+                    FanOutStates(recorder, names).handlers()
+                    if recorder
+                    else [_ignore_line] * len(names)
+                )
             commands = [inv.command() for inv in invocations]
             logs = PluginLogs(
                 [inv.plugin.name for inv in invocations],
@@ -264,7 +274,7 @@ class Runner:
                 outcome = asyncio.run(
                     run_pipeline(
                         commands,
-                        on_state=recorder.on_line if recorder else _ignore_line,
+                        on_state=on_state,
                         on_log=logs,
                         timeout=self.options.timeout,
                         line_limit=line_limit(buffer_size),
@@ -297,11 +307,16 @@ class Runner:
 
         upstream: dict[str, str] = {}
         invocations: list[Invocation] = []
+        loaders_env: dict[str, str] | None = None  # what the first loader saw
         with (
             private_run_dir(self.project.runs_dir, run_id) as run_dir,
             contextlib.ExitStack() as stack,
         ):
             for plugin in plugins:
+                if plugin.type is PluginType.LOADERS:
+                    # The loaders of a fan-out run side by side: none sees another's exports.
+                    loaders_env = dict(upstream) if loaders_env is None else loaders_env
+                    upstream = dict(loaders_env)
                 invocation = stack.enter_context(
                     prepare(
                         self.project,

@@ -8,6 +8,7 @@ writes, not 10,000; after a `kill -9` the stored state is at most one interval b
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.project.text_files import read_text_file
 from meltano.core.state import streams
 from meltano.core.state.backend import StateBackend
+from meltano.core.state.confirm import Confirmations
 from meltano.core.state.model import (
     EmptyStateError,
     InvalidStateError,
@@ -91,6 +93,41 @@ def write_tap_state(
     return path
 
 
+def state_of_line(line: bytes, *, plugin: str) -> dict[str, Any] | None:
+    """The Singer state value a target's stdout line carries; None (logged) when there is none."""
+    if not line.strip():
+        return None
+    try:
+        return parse_singer_state(line)
+    except EmptyStateError:
+        log.warning("received empty state, not stored", plugin=plugin)
+    except InvalidStateError as error:
+        log.warning("received invalid state, not stored", plugin=plugin, detail=error.reason)
+    return None
+
+
+class FanOutStates:
+    """The STATE lines of every loader of a fan-out; a state goes to the recorder only once
+    every loader has echoed it (`state.confirm`)."""
+
+    def __init__(self, recorder: CoalescingRecorder, loaders: Sequence[str]) -> None:
+        self.recorder, self.loaders = recorder, list(loaders)
+        self.confirmations = Confirmations(len(self.loaders))
+
+    def handlers(self) -> list[Callable[[bytes], None]]:
+        """One line handler per loader, in order."""
+        return [functools.partial(self.on_line, index) for index in range(len(self.loaders))]
+
+    def on_line(self, index: int, line: bytes) -> None:
+        self.recorder.raise_failure()
+        value = state_of_line(line, plugin=self.loaders[index])
+        if value is None:
+            return
+        confirmed = self.confirmations.confirm(index, value)
+        if confirmed is not None:
+            self.recorder.on_value(dict(confirmed))
+
+
 class CoalescingRecorder:
     """Receives the target's stdout lines; stores the newest valid state at most once a second.
 
@@ -124,21 +161,21 @@ class CoalescingRecorder:
 
     def on_line(self, line: bytes) -> None:
         """Validate one stdout line of the target and schedule it for storage."""
+        self.raise_failure()
+        value = state_of_line(line, plugin=self.plugin)
+        if value is not None:
+            self.on_value(value)
+
+    def raise_failure(self) -> None:
+        """Re-raise a timed write's failure: it stops the pipeline; the final flush tries the
+        state once more."""
         if self.failure is not None:
             failure, self.failure = self.failure, None
-            raise failure  # stops the pipeline; the final flush tries the state once more
-        if not line.strip():
-            return
-        try:
-            value = parse_singer_state(line)
-        except EmptyStateError:
-            log.warning("received empty state, not stored", plugin=self.plugin)
-            return
-        except InvalidStateError as error:
-            log.warning(
-                "received invalid state, not stored", plugin=self.plugin, detail=error.reason
-            )
-            return
+            raise failure
+
+    def on_value(self, value: dict[str, Any]) -> None:
+        """Schedule a valid Singer state value for storage."""
+        self.raise_failure()
         self.received += 1
         if self.refreshed_streams:
             emitted = self.pending if self.pending is not None else self.last_saved

@@ -3,6 +3,8 @@
 `run_pipeline` runs `tap | mapper | target` the way a shell does: each process's stdout is the
 next one's stdin through an `os.pipe()`, so records never pass through our process. We read only
 what is small: the last process's stdout (STATE messages) and every process's stderr (logs).
+A fan-out (`tap | mapper | {target-a, target-b}`) gives several loaders the same input through
+a kernel copy (`tee.py`); each loader's stdout is read for its STATE messages.
 `run_command` runs one plugin attached to our own terminal, for `meltano invoke`.
 """
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from meltano.core.errors import MeltanoError
-from meltano.core.processes import children
+from meltano.core.processes import children, tee
 from meltano.core.processes.lines import (
     DEFAULT_LINE_LIMIT,
     DEFAULT_LOG_LINE_LIMIT,
@@ -72,7 +74,7 @@ class PluginStartError(MeltanoError):
 async def run_pipeline(
     commands: Sequence[PluginCommand],
     *,
-    on_state: StateHandler | None,
+    on_state: StateHandler | Sequence[StateHandler] | None,
     on_log: LogHandler,
     timeout: float | None = None,
     line_limit: int = DEFAULT_LINE_LIMIT,
@@ -91,14 +93,36 @@ async def run_pipeline(
     the last process writes its stdout there itself and `on_state` is not called.
     An exception from a handler stops the pipeline and is re-raised.
     SIGINT/SIGTERM to us and `timeout` stop every process; the outcome says why.
+
+    A sequence of N handlers as `on_state` makes the last N commands loaders that each get all
+    of the previous command's output (a fan-out); handler `i` gets loader `i`'s stdout lines.
+    A loader that ends before the end of its input stops every other process of the pipeline.
     """
     if not commands:
         raise ValueError("a pipeline needs at least one command")
+    handlers = list(on_state) if isinstance(on_state, Sequence) else [on_state] if on_state else []
+    branches = max(1, len(handlers))
+    if branches > 1 and (stdout_to is not None or branches >= len(commands)):
+        raise ValueError("a fan-out needs a command before its loaders, and no stdout_to")
+    if branches > 1 and not tee.is_available():
+        raise MeltanoError(
+            "Loading into several loaders at once needs the Linux system calls tee(2) and "
+            "splice(2), which this system does not have",
+            "Run one `EXTRACTOR LOADER` set per loader instead",
+        )
     pipeline = _Pipeline(
-        commands, line_limit=line_limit, log_line_limit=log_line_limit, stdout_to=stdout_to
+        commands,
+        line_limit=line_limit,
+        log_line_limit=log_line_limit,
+        stdout_to=stdout_to,
+        branches=branches,
     )
     return await pipeline.run(
-        on_state, on_log, timeout=timeout, grace=grace_period, forward_signals=forward_signals
+        handlers or None,
+        on_log,
+        timeout=timeout,
+        grace=grace_period,
+        forward_signals=forward_signals,
     )
 
 
@@ -168,12 +192,12 @@ def _popen(
     )
 
 
-def _plugin_type(command: PluginCommand, index: int, count: int) -> str:
+def _plugin_type(command: PluginCommand, index: int, count: int, branches: int = 1) -> str:
     if command.plugin_type is not None:
         return command.plugin_type
     if count == 1:
         return "plugin"
-    return "extractor" if index == 0 else "loader" if index == count - 1 else "mapper"
+    return "extractor" if index == 0 else "loader" if index >= count - branches else "mapper"
 
 
 @dataclass
@@ -215,13 +239,20 @@ class _Pipeline:
         line_limit: int,
         log_line_limit: int,
         stdout_to: int | None = None,
+        branches: int = 1,
     ) -> None:
         self.commands = commands
         self.stdout_to = stdout_to
         self.line_limit = line_limit
         self.log_line_limit = log_line_limit
         self.children: list[_Child] = []
-        self.stdout: int | None = None  # read end of the last process's stdout
+        self.first_loader = len(commands) - branches  # the last `branches` read the same input
+        self.stdouts: list[int] = []  # read ends of the loaders' (or last process's) stdout
+        # A fan-out: the pipe the loaders' input comes from, our write ends of their stdin
+        # pipes, and the kernel copy between them.
+        self.source: int | None = None
+        self.branch_inputs: list[int] = []
+        self.copy: tee.PipeCopy | None = None
         self.stop_reason: StopReason | None = None
         self.overflow: Overflow | None = None
         self.handler_error: BaseException | None = None
@@ -231,7 +262,7 @@ class _Pipeline:
 
     async def run(
         self,
-        on_state: StateHandler | None,
+        on_state: Sequence[StateHandler] | None,
         on_log: LogHandler,
         *,
         timeout: float | None,
@@ -242,16 +273,20 @@ class _Pipeline:
         loop = asyncio.get_running_loop()
         try:
             self._spawn()
+            self._start_copy(loop)
             if timeout is not None:
                 self.timers.append(loop.call_later(timeout, self.stop, StopReason.TIMEOUT))
             with children.signals_handled(self._on_signal, enabled=forward_signals):
                 last = len(self.children) - 1
                 readers: list[asyncio.Future[None]] = []
-                if self.stdout is not None:  # else the last process writes to `stdout_to`
+                if on_state is not None and self.stdouts:
+                    readers += [
+                        asyncio.ensure_future(self._read_state(branch, handler))
+                        for branch, handler in enumerate(on_state)
+                    ]
+                elif self.stdouts:  # else the last process writes to `stdout_to`
                     readers.append(
-                        asyncio.ensure_future(self._read_state(on_state))
-                        if on_state is not None
-                        else asyncio.ensure_future(self._read_log(last, on_log, self.stdout))
+                        asyncio.ensure_future(self._read_log(last, on_log, self.stdouts[0]))
                     )
                 readers += [
                     asyncio.ensure_future(self._read_log(index, on_log))
@@ -265,6 +300,7 @@ class _Pipeline:
                     raise
                 for timer in self.timers:  # every process ended: no timeout any more
                     timer.cancel()
+                self._end_copy()
                 self._kill_leftovers()  # so no leaked grandchild keeps our pipes open
                 await children.finish(readers, DRAIN_TIMEOUT)
         except BaseException:  # cancelled or interrupted: no plugin outlives us
@@ -273,6 +309,7 @@ class _Pipeline:
         finally:
             for timer in self.timers:
                 timer.cancel()
+            self._end_copy()
             self._close_fds()
         if self.handler_error is not None:
             raise self.handler_error
@@ -282,11 +319,18 @@ class _Pipeline:
 
     def _spawn(self) -> None:
         count = len(self.commands)
+        branches = count - self.first_loader
         upstream: int | None = None  # read end of the previous process's stdout pipe
         group = 0  # the first process leads the pipeline's process group
         try:
             for index, command in enumerate(self.commands):
-                last = index == count - 1
+                last = index >= self.first_loader
+                stdin = upstream
+                if last and branches > 1:  # each loader reads its own copy of the input
+                    if index == self.first_loader:
+                        self.source = upstream
+                    stdin, branch_input = os.pipe()
+                    self.branch_inputs.append(branch_input)
                 if last and self.stdout_to is not None:
                     stdout_read, stdout_write = None, os.dup(self.stdout_to)
                 else:
@@ -296,31 +340,70 @@ class _Pipeline:
                     process = _popen(
                         command,
                         children.child_setup(group=group),
-                        stdin=subprocess.DEVNULL if upstream is None else upstream,
+                        stdin=subprocess.DEVNULL if stdin is None else stdin,
                         stdout=stdout_write,
                         stderr=stderr_write,
                     )
                 except OSError as error:
-                    for fd in (stdout_read, stderr_read, upstream):
+                    for fd in (stdout_read, stderr_read, stdin):
                         children.close_quietly(fd)
                     raise PluginStartError(command, error) from error
                 finally:  # the child holds its own copies of these now
                     children.close_quietly(stdout_write)
                     children.close_quietly(stderr_write)
-                child = _Child(
-                    command, _plugin_type(command, index, count), process, stderr_read, upstream
-                )
+                plugin_type = _plugin_type(command, index, count, branches)
+                child = _Child(command, plugin_type, process, stderr_read, stdin)
                 child.group = children.group_of(process)
                 group = group or (child.group or 0)
                 self.children.append(child)
                 self.pipes |= {
-                    children.pipe_id(fd) for fd in (stdout_read, stderr_read) if fd is not None
+                    children.pipe_id(fd)
+                    for fd in (stdout_read, stderr_read, stdin)
+                    if fd is not None
                 }
-                upstream = stdout_read
-            self.stdout = upstream
+                if last:
+                    if stdout_read is not None:
+                        self.stdouts.append(stdout_read)
+                else:
+                    upstream = stdout_read
         except BaseException:
             self._kill_everything()
             raise
+
+    def _start_copy(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In a fan-out, start copying the source into every loader's input."""
+        if self.source is None:
+            return
+
+        def done(result: bool | BaseException) -> None:
+            loop.call_soon_threadsafe(self._copied, result)
+
+        self.copy = tee.PipeCopy(self.source, self.branch_inputs, on_done=done)
+        self.copy.start()
+
+    def _copied(self, result: bool | BaseException) -> None:
+        if isinstance(result, BaseException):
+            self._handler_failed(result)
+        elif result:  # all of it reached every loader: now they may see the end of it
+            self._close_branch_inputs()
+
+    def _close_branch_inputs(self) -> None:
+        for fd in self.branch_inputs:
+            children.close_quietly(fd)
+        self.branch_inputs = []
+
+    def _end_copy(self) -> None:
+        """Stop the kernel copy (if still running) and wait for its thread."""
+        if self.copy is not None:
+            self.copy.close(DRAIN_TIMEOUT)
+            self.copy = None
+
+    def _writers_of(self, index: int) -> list[_Child]:
+        """The processes whose output `index` reads (for a fan-out loader: not the others)."""
+        return self.children[: min(index, self.first_loader)]
+
+    def _is_branch(self, index: int) -> bool:
+        return self.source is not None and index >= self.first_loader
 
     async def _watch(self, index: int) -> None:
         """Wait for one process to end; if it left input unread, stop those writing to it."""
@@ -331,8 +414,12 @@ class _Pipeline:
             return
         child.unread_input = children.has_unread_input(child.feed)
         if child.unread_input and self.stop_reason is None and self.handler_error is None:
-            for upstream in self.children[:index]:
-                if children.send(upstream.process, signal.SIGTERM):
+            # A fan-out loader that gives up stops its writers and the other loaders too.
+            others = self.children if self._is_branch(index) else self.children[:index]
+            if self._is_branch(index) and self.copy is not None:
+                self.copy.stop()
+            for upstream in others:
+                if upstream is not child and children.send(upstream.process, signal.SIGTERM):
                     upstream.stopped = True
                     self._kill_later(upstream, UPSTREAM_GRACE_PERIOD)
         children.close_quietly(child.feed)  # writers still running now get EPIPE
@@ -343,25 +430,27 @@ class _Pipeline:
         of theirs still holds the pipe `DRAIN_TIMEOUT` later, kill that leftover."""
         loop = asyncio.get_running_loop()
         for index, child in enumerate(self.children):
-            upstream_done = all(up.returncode is not None for up in self.children[:index])
+            upstream_done = all(up.returncode is not None for up in self._writers_of(index))
             if index and child.returncode is None and upstream_done:
                 self.timers.append(loop.call_later(DRAIN_TIMEOUT, self._free_input, index))
 
     def _free_input(self, index: int) -> None:
         child = self.children[index]
-        if child.returncode is None and child.feed is not None and children.has_writer(child.feed):
-            children.kill_pipe_holders({children.pipe_id(child.feed)}, besides=self._plugin_pids())
+        # A fan-out loader's input is written by our copy: look at the pipe the copy reads.
+        feed = self.source if self._is_branch(index) else child.feed
+        if child.returncode is None and feed is not None and children.has_writer(feed):
+            children.kill_pipe_holders({children.pipe_id(feed)}, besides=self._plugin_pids())
 
     def _plugin_pids(self) -> set[int]:
         return {child.process.pid for child in self.children}
 
-    async def _read_state(self, on_state: StateHandler) -> None:
-        assert self.stdout is not None  # set by _spawn
+    async def _read_state(self, branch: int, on_state: StateHandler) -> None:
+        """Hand loader `branch`'s stdout lines to its handler."""
         splitter = LineSplitter(self.line_limit, truncate=False)
         try:
-            await children.pump(self.stdout, splitter, on_state)
+            await children.pump(self.stdouts[branch], splitter, on_state)
         except LineTooLongError as error:
-            self.overflow = Overflow(len(self.children) - 1, error.size, error.limit)
+            self.overflow = Overflow(self.first_loader + branch, error.size, error.limit)
             self.stop(StopReason.OUTPUT_TOO_LONG)
         except Exception as error:  # a handler failed: stop and let the caller see why
             self._handler_failed(error)
@@ -399,6 +488,8 @@ class _Pipeline:
         """Ask every process to stop now, and kill those still running after the grace period."""
         if self.stop_reason is None:
             self.stop_reason = reason
+        if self.copy is not None:
+            self.copy.stop()
         for child in self.children:
             if children.send(child.process, signum):
                 self._kill_later(child, self.grace)
@@ -425,7 +516,7 @@ class _Pipeline:
         anywhere (another session) if it still holds one of the run's pipes."""
         for group in {child.group for child in self.children if child.group}:
             children.send_group(group, signal.SIGKILL)
-        read_ends = [child.stderr for child in self.children] + [self.stdout]
+        read_ends = [child.stderr for child in self.children] + self.stdouts
         if any(fd is not None and children.has_writer(fd) for fd in read_ends):
             # Costs a walk of /proc: only when a pipe of the run is still held open.
             children.kill_pipe_holders(self.pipes, besides=self._plugin_pids())
@@ -435,4 +526,8 @@ class _Pipeline:
             children.close_quietly(child.stderr)
             children.close_quietly(child.feed)
             child.feed = None
-        children.close_quietly(self.stdout)
+        for fd in self.stdouts:
+            children.close_quietly(fd)
+        self._close_branch_inputs()
+        children.close_quietly(self.source)
+        self.source = None
