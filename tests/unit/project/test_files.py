@@ -103,3 +103,26 @@ def test_write_failure_is_a_clear_error_and_keeps_the_file(
     ):
         files.root.data["plugins"]["extractors"].append({"name": "z"})
     assert (tmp_path / "meltano.yml").read_text() == before
+
+
+def test_merged_view_is_built_once_per_read_of_the_files(tmp_path: Path) -> None:
+    setup(tmp_path, ROOT, x="plugins:\n  loaders:\n  - name: c\n")
+    project = Project(tmp_path, environ={})
+    first = project.meltano
+    assert project.meltano is first  # no copy per access: compile asks thousands of times
+    assert [p["name"] for p in first["plugins"]["extractors"]] == ["a"]
+    assert first == project.files.merged()
+
+
+def test_merged_view_follows_edits_and_refresh(tmp_path: Path) -> None:
+    setup(tmp_path, ROOT, x="plugins:\n  loaders:\n  - name: c\n")
+    project = Project(tmp_path, environ={})
+    before = project.meltano
+    with project.edit() as files:
+        files.root.data["plugins"]["extractors"].append({"name": "d"})
+    after = project.meltano
+    assert [p["name"] for p in after["plugins"]["extractors"]] == ["a", "d"]
+    assert [p["name"] for p in before["plugins"]["extractors"]] == ["a"]  # untouched by edits
+    (tmp_path / "sub" / "x.meltano.yml").write_text("plugins:\n  loaders:\n  - name: e\n")
+    project.refresh()
+    assert [p["name"] for p in project.meltano["plugins"]["loaders"]] == ["e"]

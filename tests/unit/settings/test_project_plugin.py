@@ -25,7 +25,7 @@ CUSTOM = {
 def test_custom_entry_is_its_own_definition() -> None:
     plugin = from_entry(PluginType.EXTRACTORS, CUSTOM)
     assert plugin.is_custom
-    assert plugin.env_prefixes == ["tap-x", "tap_ns"]
+    assert plugin.env_prefixes == ("tap-x", "tap_ns")
     names = [d.name for d in plugin.settings]
     assert names[0] == "port" and "_select" in names and "_foo" in names
     assert plugin.extras == {"_select": ["a.*"], "_foo": 1}

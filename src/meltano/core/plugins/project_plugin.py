@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -102,25 +103,25 @@ class ProjectPlugin:
         """The plugin whose name, namespace and variant the process sees."""
         return self.mapper or self
 
-    @property
-    def env_prefixes(self) -> list[str]:
+    # Cached (the instance is frozen, so they never change): asked per setting and environment.
+    @functools.cached_property
+    def env_prefixes(self) -> tuple[str, ...]:
         """Prefixes settings are read from: the plugin name, then its namespace."""
         if self.mapper is not None:
             return self.mapper.env_prefixes
-        return list(dict.fromkeys((self.name, self.namespace)))
+        return tuple(dict.fromkeys((self.name, self.namespace)))
 
-    @property
-    def written_prefixes(self) -> list[str]:
+    @functools.cached_property
+    def written_prefixes(self) -> tuple[str, ...]:
         """Prefixes settings are written under: own, then each parent's (a Hub parent too)."""
         if self.mapper is not None:
             return self.mapper.written_prefixes
+        inherited: tuple[str, ...] = ()
         if self.parent is not None:
             inherited = self.parent.written_prefixes
         elif self.inherit_from and self.base:
-            inherited = [self.inherit_from, str(self.base.get("namespace") or self.inherit_from)]
-        else:
-            inherited = []
-        return list(dict.fromkeys([*self.env_prefixes, *inherited]))
+            inherited = (self.inherit_from, str(self.base.get("namespace") or self.inherit_from))
+        return tuple(dict.fromkeys([*self.env_prefixes, *inherited]))
 
     @property
     def variant_label(self) -> str:

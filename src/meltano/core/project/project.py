@@ -107,13 +107,24 @@ class Project:
 
     def refresh(self) -> None:
         """Forget cached file contents so the next access reads the disk again."""
-        for name in ("files", "dotenv"):
+        for name in ("files", "dotenv", "_merged"):
             self.__dict__.pop(name, None)
 
     @property
-    def meltano(self) -> dict[str, Any]:
-        """All project files merged into plain data."""
-        return self.files.merged()
+    def meltano(self) -> Mapping[str, Any]:
+        """All project files merged into plain data, built once per read of the files.
+
+        Shared by every caller (compile asks for it thousands of times on a big project, and
+        a deep copy each time made it quadratic): read it, never change it; copy what you
+        need to change.
+        """
+        files = self.files
+        cached = self.__dict__.get("_merged")
+        if cached is None or cached[0] is not files:
+            cached = (files, files.merged())
+            self.__dict__["_merged"] = cached
+        merged: Mapping[str, Any] = cached[1]
+        return merged
 
     def lookup(self, name: str) -> str | None:
         """A variable from the process environment, else from the dotenv file."""
