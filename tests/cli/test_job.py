@@ -75,7 +75,17 @@ def test_add_keeps_comments_and_ignores_the_default_environment(
     assert result.exit_code == 0
     assert meltano_yml.read_text().startswith("# my project\n")
     assert "default_environment: dev" in meltano_yml.read_text()  # the project has one
-    assert "The default environment 'dev' will be ignored for `meltano job`" in result.stderr
+    # `job` never uses an environment, so dropping the default is not worth a notice
+    assert "will be ignored" not in result.stderr
+    listed = invoke("--log-level", "debug", "job", "list")
+    assert "The default environment 'dev' will be ignored for `meltano job`" in listed.stderr
+
+
+def test_a_command_that_uses_environments_still_says_the_default_is_ignored(
+    invoke: Invoke,
+) -> None:
+    result = invoke("config", "list", "meltano")
+    assert "The default environment 'dev' will be ignored for `meltano config`" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -284,3 +284,15 @@ def test_unopenable_sqlite_file_fails_at_once(invoke: Invoke, tmp_path: Path) ->
     result = invoke("state", "list", env={"MELTANO_DATABASE_URI": f"sqlite:///{blocker}/x/m.db"})
     assert result.exit_code == ExitCode.FAILED
     assert "retrying" not in result.stderr
+
+
+def test_state_id_of_an_environment_without_an_active_one_is_not_flagged(
+    invoke: Invoke,
+) -> None:
+    # init writes `default_environment: dev`; state never uses it, so nothing is active
+    result = invoke("state", "get", "prod:tap-to-target", env={"MELTANO_CLI_LOG_FORMAT": "json"})
+    assert result.exit_code == 0
+    assert "another environment" not in result.stderr
+    assert "will be ignored" not in result.stderr  # said at debug level only
+    debug = invoke("--log-level", "debug", "state", "get", "prod:tap-to-target")
+    assert "The default environment 'dev' will be ignored for `meltano state`" in debug.stderr

@@ -11,7 +11,7 @@ from meltano.cli.render import as_json
 from meltano.core.project.environments import Policy
 from meltano.core.schedules import jobs
 
-job_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+job_project = pass_project(environment_policy=Policy.UNUSED, database=True)
 
 TASKS_HELP = (
     "Tasks as YAML: one task string ('tap-x target-y dbt:run'), a list of task strings, "

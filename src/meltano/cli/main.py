@@ -26,9 +26,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run `meltano`; an unexpected exception prints one line and how to see the traceback."""
     args = list(argv) if argv is not None else sys.argv[1:]
     if args == ["--version"]:  # answered without importing click: scripts call this often
-        from meltano import __version__
+        from meltano import VERSION_TEXT
 
-        sys.stdout.write(f"meltano, version {__version__}\n")
+        sys.stdout.write(f"{VERSION_TEXT}\n")
         return
     if args in HELP_ARGS:
         print_help()

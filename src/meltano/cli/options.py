@@ -47,11 +47,12 @@ def load_project(
     )
     log = structlog.get_logger("meltano")
     if (
-        policy is environments.Policy.IGNORE_DEFAULT
+        policy in (environments.Policy.IGNORE_DEFAULT, environments.Policy.UNUSED)
         and selection.origin is environments.Origin.DEFAULT
         and selection.name
     ):
-        log.info(
+        notice = log.info if policy is environments.Policy.IGNORE_DEFAULT else log.debug
+        notice(
             "The default environment '%s' will be ignored for `meltano %s`. "
             "To use it, pass `--environment=%s`.",
             selection.name,

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from meltano import __version__
+from meltano import VERSION_TEXT, __version__
 from meltano.core.errors import ExitCode, MeltanoError, cannot_write, is_storage_error
 
 # name -> (module, short help). Modules are imported only when their command runs, so
@@ -261,9 +261,7 @@ def _print_error(error: MeltanoError) -> None:
         "help_option_names": ["--help", "-h"],
     },
 )
-@click.version_option(
-    __version__, "--version", prog_name="meltano", message="%(prog)s, version %(version)s"
-)
+@click.version_option(__version__, "--version", prog_name="meltano", message=VERSION_TEXT)
 @click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),

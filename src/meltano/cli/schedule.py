@@ -15,7 +15,7 @@ from meltano.core.project.environments import Policy
 from meltano.core.schedules import listing, runs, schedules
 from meltano.core.settings.database import open_database
 
-schedule_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+schedule_project = pass_project(environment_policy=Policy.UNUSED, database=True)
 DEFAULT_SUBCOMMAND = "add"
 INTERVAL_HELP = (
     "A preset (@once, @manual, @none, @hourly, @daily, @weekly, @monthly, @yearly, "

@@ -21,13 +21,19 @@ from meltano.core.state.backends.systemdb import SystemDbBackend
 
 log = structlog.get_logger("meltano")
 COLORS = {store.Health.VALID: "green", store.Health.INVALID: "red", store.Health.EMPTY: "yellow"}
-state_project = pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
+state_project = pass_project(environment_policy=Policy.UNUSED, database=True)
 force_option = click.option("--force", is_flag=True, help="Don't prompt for confirmation.")
 
 
 def _check_environment(project: Any, *state_ids: str) -> None:
-    """Warn when a pipeline state ID names another environment than the active one."""
+    """Warn when a pipeline state ID names another environment than the active one.
 
+    Without an active environment there is nothing to contradict: `state get dev:...` is how
+    a user reads any environment's state.
+    """
+
+    if project.environment is None:
+        return
     for state_id in state_ids:
         named = model.environment_of(state_id)
         if named and named != project.environment and named in environments.names(project):

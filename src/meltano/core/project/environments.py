@@ -17,6 +17,9 @@ class Policy(enum.Enum):
     REQUIRED = "required"  # `run`: fail when none is selected
     USE_DEFAULT = "use_default"  # explicit or `default_environment`
     IGNORE_DEFAULT = "ignore_default"  # explicit only; the default is dropped with a notice
+    # Explicit only, as IGNORE_DEFAULT, for commands whose work never reads an environment
+    # (`job`, `schedule`, `state`): dropping the default is said at debug level only.
+    UNUSED = "unused"
     NEVER = "never"
 
 
@@ -76,7 +79,7 @@ def apply_policy(selection: Selection, policy: Policy) -> Selection:
     """Drop or demand the selection as the command's policy says."""
     if policy is Policy.NEVER:
         return Selection(None, None)
-    if policy is Policy.IGNORE_DEFAULT and selection.origin is Origin.DEFAULT:
+    if policy in (Policy.IGNORE_DEFAULT, Policy.UNUSED) and selection.origin is Origin.DEFAULT:
         return Selection(None, None)
     if policy is Policy.REQUIRED and selection.name is None:
         raise EnvironmentRequiredError()
