@@ -38,6 +38,8 @@ def test_policies() -> None:
     explicit = Selection("dev", Origin.OPTION)
     assert environments.apply_policy(default, Policy.IGNORE_DEFAULT).name is None
     assert environments.apply_policy(explicit, Policy.IGNORE_DEFAULT).name == "dev"
+    assert environments.apply_policy(default, Policy.UNUSED).name is None
+    assert environments.apply_policy(explicit, Policy.UNUSED).name == "dev"
     assert environments.apply_policy(default, Policy.NEVER).name is None
     assert environments.apply_policy(default, Policy.USE_DEFAULT).name == "dev"
     with pytest.raises(environments.EnvironmentRequiredError):
