@@ -17,11 +17,12 @@ def add_run(
     error: str | None = None,
     trigger: str = "cli",
     log: str | None = "line one\nline two\nline three\n",
+    summary: dict | None = None,
 ) -> str:
     history = RunHistory(open_url(f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}"))
     run_id = str(uuid.uuid4())
     row = history.start(state_id, run_id, trigger=trigger)
-    history.finish(row, error=error)
+    history.finish(row, error=error, summary=summary)
     if log is not None:
         path = log_path(project_dir / ".meltano", state_id, run_id)
         path.parent.mkdir(parents=True)
@@ -51,7 +52,9 @@ def test_list_json_and_text(invoke, project_dir: Path) -> None:
         "ended_at",
         "duration_seconds",
         "trigger",
+        "summary",
     }
+    assert document["runs"][0]["summary"] is None
     text = invoke("logs", "list").stdout
     assert "Recent job runs (showing 2 of last 10)" in text
     assert "✗ FAIL" in text
@@ -99,3 +102,46 @@ def test_state_edits_leave_state_edit_rows_hidden_from_logs(invoke, project_dir:
     assert [(state, flags) for state, flags, _ in rows] == [("STATE_EDIT", 1), ("STATE_EDIT", 2)]
     assert json.loads(rows[1][2]) == {"singer_state": {"x": 1, "y": 2}}
     assert invoke("logs", "list").stdout == "No job runs found.\n"
+
+
+SUMMARY = {
+    "name": "tap-a target-b",
+    "kind": "extract_load",
+    "status": "success",
+    "duration_seconds": 1.5,
+    "run_id": None,
+    "streams": [{"stream": "users", "extracted": 1500, "loaded": 1500}],
+    "plugins": [
+        {"name": "tap-a", "plugin_type": "extractor", "exit_code": 0, "failed": False,
+         "stderr_tail": []},
+        {"name": "target-b", "plugin_type": "loader", "exit_code": 0, "failed": False,
+         "stderr_tail": []},
+    ],
+    "state": {"state_id": "dev:a-to-b", "saved": True, "messages": 3, "reason": None},
+    "error": None,
+}  # fmt: skip
+
+
+def test_the_stored_summary_in_show_and_list(invoke, project_dir: Path) -> None:
+    run_id = add_run(project_dir, "dev:a-to-b", summary=SUMMARY)
+    text = invoke("logs", "show", run_id)
+    assert text.exit_code == 0, text.output
+    assert (
+        "\nSummary:\n✓ tap-a → target-b: success in 1.50s\n"
+        "    stream     extracted        loaded\n"
+        "    users          1,500         1,500\n"
+        "    state: saved for dev:a-to-b, 3 STATE messages\n"
+        "    exit codes: tap-a 0, target-b 0\n"
+    ) in text.stdout
+    assert text.stdout.index("Summary:") < text.stdout.index("line one")
+    shown, _ = json.JSONDecoder().raw_decode(
+        invoke("logs", "show", run_id, "--format", "json").stdout
+    )
+    assert shown["summary"] == SUMMARY
+    listed = json.loads(invoke("logs", "list", "--format", "json").stdout)
+    assert listed["runs"][0]["summary"] == SUMMARY
+
+
+def test_a_run_record_without_summary_shows_none(invoke, project_dir: Path) -> None:
+    run_id = add_run(project_dir, "dev:a-to-b")
+    assert "Summary:" not in invoke("logs", "show", run_id).stdout

@@ -24,7 +24,12 @@ def test_state_round_trip_in_postgres(invoke: Invoke, postgres_schema_uri: str) 
     )
     with create_engine(postgres_schema_uri).connect() as connection:
         revision = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
-        assert revision.scalar_one() == "c0efb3c314eb"
+        assert revision.scalar_one() == "c0efb3c314eb"  # 4.4.1's head: it reads the database
+        extensions = connection.execute(
+            sqlalchemy.text("SELECT version_num FROM meltano_extensions_version")
+        )
+        assert extensions.scalar_one() == "7a1c5e0b9d2f"
+        assert "summary" in {c["name"] for c in sqlalchemy.inspect(connection).get_columns("runs")}
         rows = connection.execute(sqlalchemy.text("SELECT state_id FROM state")).scalars().all()
     assert rows == ["dev:a-to-b"]
     again = invoke("upgrade", "database", "--database-uri", postgres_schema_uri)

@@ -11,9 +11,11 @@ import click
 
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
+from meltano.cli.summary_text import render_step
 from meltano.core.blocks.history import RunHistory
 from meltano.core.blocks.run_log import find_log, logs_dir
 from meltano.core.errors import MeltanoError
+from meltano.core.runs.summary import from_step_document
 from meltano.core.settings.database import open_database
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024
@@ -69,6 +71,7 @@ def list_runs(project: Any, *, limit: int, output_format: str) -> None:
                             "ended_at": _iso(run.ended_at),
                             "duration_seconds": _duration(run),
                             "trigger": run.trigger,
+                            "summary": run.summary,
                         }
                         for run in runs
                     ],
@@ -125,6 +128,7 @@ def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str)
                     "started_at": _iso(run.started_at),
                     "ended_at": _iso(run.ended_at),
                     "trigger": run.trigger,
+                    "summary": run.summary,
                 }
             )
         )
@@ -135,6 +139,7 @@ def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str)
             f"Job: {run.state_id}\nRun ID: {run.run_id}\nState: {run.state}\n"
             f"Started: {started}\nEnded: {ended}\nTrigger: {run.trigger or 'Manual'}"
         )
+        _print_summary(run.summary)
     path = find_log(project.sys_dir, run.state_id, run.run_id)
     if path is None:
         raise MeltanoError(
@@ -142,6 +147,17 @@ def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str)
             "Runs with --no-state-update and runs that never started keep no log",
         )
     _print_log(path, tail)
+
+
+def _print_summary(document: dict[str, Any] | None) -> None:
+    """The stored summary of a run, if it has one (rows 4.4.1 wrote have none)."""
+    if document is None:
+        return
+    try:
+        step = from_step_document(document)
+    except (KeyError, TypeError, ValueError):
+        return  # not a summary we wrote: the log below still says what happened
+    click.echo(f"\nSummary:\n{render_step(step)}")
 
 
 def _print_log(path: Path, tail: int | None) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from meltano.core.runs.progress import StepKind
-from meltano.core.runs.summary import RunSummary, StepSummary
+from meltano.core.runs.summary import StepSummary, Summary
 
 _MARKS = {"success": "✓", "failed": "✗", "skipped": "-"}
 
 
-def render_run(summary: RunSummary) -> str:
+def render_run(summary: Summary) -> str:
     """The whole run: a headline, then each step."""
     lines = [f"Run summary: {summary.status} in {seconds(summary.duration_seconds)}"]
     for step in summary.steps:
@@ -37,7 +37,8 @@ def step_lines(step: StepSummary) -> Iterator[str]:
         yield f"{mark} {name}: skipped (an earlier step failed)"
         return
     yield f"{mark} {name}: {step.status} in {seconds(step.duration_seconds)}"
-    if step.kind is StepKind.EXTRACT_LOAD:
+    started = any(p.exit_code is not None for p in step.plugins)
+    if step.kind is StepKind.EXTRACT_LOAD and (started or step.streams):
         yield from _stream_table(step)
     if step.state is not None:
         yield "    " + _state_line(step)

@@ -11,6 +11,7 @@ from meltano.core.processes.outcome import ProcessResult
 from meltano.core.runs.progress import Progress, StepKind
 from meltano.core.runs.summary import (
     StateOutcome,
+    finish_step,
     from_step_document,
     state_outcome,
     step_document,
@@ -55,11 +56,12 @@ def run_with_one_set(*, fail: bool = False):
     summary = summarize_step(
         step, now=clock.now, results=results, state=state, error=error, run_id="r-1"
     )
+    step.summary = summary
     clock.now = 3.0
-    planned = [("tap-x map-y target-z", StepKind.EXTRACT_LOAD)]
+    progress.planned = [("tap-x map-y target-z", StepKind.EXTRACT_LOAD)]
     if fail:
-        planned.append(("dbt:run", StepKind.COMMAND))
-    return summarize_run(progress, [summary], planned=planned, error=error)
+        progress.planned.append(("dbt:run", StepKind.COMMAND))
+    return summarize_run(progress, error=error)
 
 
 def test_streams_have_extracted_and_loaded_rows() -> None:
@@ -126,6 +128,28 @@ def test_the_schema_rejects_a_document_without_steps() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("the schema accepted a document without steps")
+
+
+def test_finish_step_summarizes_what_the_runner_recorded_once() -> None:
+    clock = Clock()
+    progress = Progress(clock)
+    progress.planned = [("tap-x target-y", StepKind.EXTRACT_LOAD)]
+    step = progress.start_step(
+        "tap-x target-y", StepKind.EXTRACT_LOAD, [("tap-x", "extractor"), ("target-y", "loader")]
+    )
+    step.run_id, step.state_id, step.state_writes = "r-2", "dev:tap-x-to-target-y", 2
+    step.results = (ProcessResult("tap-x", "extractor", 0), ProcessResult("target-y", "loader", 0))
+    progress.on_state_message()
+    clock.now = 1.25
+    first = finish_step(progress, step, error=None)
+    clock.now = 9.0
+    assert finish_step(progress, step, error="later") is first
+    assert first.status == "success"
+    assert first.duration_seconds == 1.25
+    assert first.run_id == "r-2"
+    assert first.state == StateOutcome("dev:tap-x-to-target-y", True, 1)
+    summary = summarize_run(progress, error=None)
+    assert (summary.status, summary.duration_seconds, summary.steps) == ("success", 9.0, (first,))
 
 
 def test_why_state_was_not_saved() -> None:

@@ -2,7 +2,8 @@
 
 The `runs` table is shared with Meltano 4.4.1 (it calls the state ID `job_name`), so rows
 written here read the same there: naive UTC times, state names as text, run IDs as 32 hex
-characters, `payload` as JSON text.
+characters, `payload` as JSON text. The `summary` column is ours (migrations/extensions/):
+the run's end-of-run summary as JSON text, empty for rows 4.4.1 wrote.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class RunSummary:
     last_heartbeat_at: datetime.datetime | None
     trigger: str | None
     payload: dict[str, Any]
+    summary: dict[str, Any] | None = None  # the step document of core/runs/summary.py
 
     @property
     def valid_until(self) -> datetime.datetime | None:
@@ -60,7 +62,10 @@ class RunSummary:
         return None
 
 
-COLUMNS = "id, job_name, run_id, state, started_at, ended_at, last_heartbeat_at, trigger, payload"
+COLUMNS = (
+    "id, job_name, run_id, state, started_at, ended_at, last_heartbeat_at, trigger, payload, "
+    "summary"
+)
 
 
 def _payload(text: str | None) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def _payload(text: str | None) -> dict[str, Any]:
 
 
 def _summary(row: Row) -> RunSummary:
-    row_id, job_name, run_id, state, started, ended, heartbeat, trigger, text = row
+    row_id, job_name, run_id, state, started, ended, heartbeat, trigger, text, summary = row
     return RunSummary(
         id=int(row_id),
         state_id=job_name or "",
@@ -84,6 +89,7 @@ def _summary(row: Row) -> RunSummary:
         last_heartbeat_at=as_datetime(heartbeat),
         trigger=trigger,
         payload=_payload(text),
+        summary=_payload(summary) or None,
     )
 
 
@@ -215,9 +221,16 @@ class RunHistory:
                 },
             )
 
-    def finish(self, row_id: int, *, error: str | None = None) -> None:
-        """SUCCESS without an error, FAIL with it."""
+    def finish(
+        self, row_id: int, *, error: str | None = None, summary: dict[str, Any] | None = None
+    ) -> None:
+        """SUCCESS without an error, FAIL with it; keep the run's summary if there is one."""
         with self.database.transaction(write=True) as transaction:
+            if summary is not None:
+                transaction.run(
+                    "UPDATE runs SET summary = :summary WHERE id = :id",
+                    {"summary": json.dumps(summary), "id": row_id},
+                )
             if error is None:
                 transaction.run(
                     "UPDATE runs SET state = 'SUCCESS', ended_at = :now WHERE id = :id",

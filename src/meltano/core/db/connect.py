@@ -41,6 +41,11 @@ OLDER_REVISIONS = (
     "d135f52a6f49",
 )
 CURRENT_REVISIONS = (HEAD,)
+# What we add to 4.4.1's schema (a run's summary) is a chain of its own in migrations/extensions/,
+# recorded in a version table of its own: `alembic_version` stays at HEAD, so Meltano 4.4.1
+# still reads the database as its own (it ignores a nullable column and a table it does not know).
+EXTENSIONS_HEAD = "7a1c5e0b9d2f"
+EXTENSIONS_VERSION_TABLE = "meltano_extensions_version"
 SQLITE_MINIMUM = (3, 25, 1)
 
 
@@ -85,7 +90,7 @@ def open_url(uri: str, policy: RetryPolicy | None = None) -> Database:
     path = sqlite_file(uri)
     if path is not None:
         database = _open_sqlite(path, uri)
-        if _sqlite_revision(database, uri) in CURRENT_REVISIONS:
+        if _sqlite_revisions(database, uri) == (HEAD, EXTENSIONS_HEAD):
             return database
         database.close()
         from meltano.core.db.engine import migrated_engine
@@ -124,22 +129,32 @@ def _open_sqlite(path: str, uri: str) -> SqliteDatabase:
         raise sqlite_failure(path, error) or _cannot_open(uri, error) from error
 
 
-def _sqlite_revision(database: SqliteDatabase, uri: str) -> str | None:
+def _sqlite_revisions(database: SqliteDatabase, uri: str) -> tuple[str | None, str | None]:
+    """The revisions of 4.4.1's schema and of our extensions (None where not recorded)."""
+    tables = ("alembic_version", EXTENSIONS_VERSION_TABLE)
+    revisions: list[str | None] = []
     try:
         with database.transaction() as transaction:
-            rows = transaction.rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            )
-            if not rows:
-                return None
-            found = transaction.rows("SELECT version_num FROM alembic_version")
+            found = {
+                str(row[0])
+                for row in transaction.rows(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name IN (:core, :extensions)",
+                    {"core": tables[0], "extensions": tables[1]},
+                )
+            }
+            for table in tables:
+                rows = (
+                    transaction.rows(f"SELECT version_num FROM {table}") if table in found else []
+                )
+                revisions.append(str(rows[0][0]) if rows else None)
     except sqlite3.Error as error:
         database.close()
         raise _cannot_open(uri, error) from error
     except MeltanoError:
         database.close()
         raise
-    return str(found[0][0]) if found else None
+    return revisions[0], revisions[1]
 
 
 def _cannot_open(uri: str, error: sqlite3.Error) -> MeltanoError:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.db.connect import (
+    EXTENSIONS_HEAD,
+    EXTENSIONS_VERSION_TABLE,
     HEAD,
     LEGACY_REVISIONS,
     OLDER_REVISIONS,
@@ -63,17 +65,21 @@ def create_engine(uri: str) -> Engine:
     return engine
 
 
-def current_revision(bind: Engine | Connection) -> str | None:
-    """The revision recorded in `alembic_version`, or None for an empty database."""
+def current_revision(bind: Engine | Connection, table: str = "alembic_version") -> str | None:
+    """The revision recorded in `table` (4.4.1's `alembic_version` by default), or None."""
     import sqlalchemy
 
     if not isinstance(bind, sqlalchemy.Connection):
         with bind.connect() as connection:
-            return current_revision(connection)
-    if not sqlalchemy.inspect(bind).has_table("alembic_version"):
+            return current_revision(connection, table)
+    if not sqlalchemy.inspect(bind).has_table(table):
         return None
-    row = bind.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).first()
+    row = bind.execute(sqlalchemy.text(f"SELECT version_num FROM {table}")).first()
     return str(row[0]) if row else None
+
+
+def _revisions(bind: Engine | Connection) -> tuple[str | None, str | None]:
+    return current_revision(bind), current_revision(bind, EXTENSIONS_VERSION_TABLE)
 
 
 def migrate(engine: Engine) -> bool:
@@ -86,13 +92,13 @@ def migrate(engine: Engine) -> bool:
     import sqlalchemy
 
     try:
-        revision = current_revision(engine)
+        revisions = _revisions(engine)
     except sqlalchemy.exc.DBAPIError as error:
         raise MeltanoError(
             f"Cannot open the system database {redact_uri(str(engine.url))}: {error.orig}",
             "Check `database_uri` and that the database is reachable",
         ) from error
-    if not _needs_migration(revision):
+    if not _needs_migration(*revisions):
         return False
     from alembic import command
 
@@ -101,21 +107,29 @@ def migrate(engine: Engine) -> bool:
             connection.execute(
                 sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
             )
-        revision = current_revision(connection)
-        if not _needs_migration(revision):
+        revision, extensions = _revisions(connection)
+        if not _needs_migration(revision, extensions):
             return False  # another process migrated it while we waited
         if revision in LEGACY_REVISIONS:
             log.info("upgrading a system database made by an older Meltano", revision=revision)
             command.upgrade(_alembic_config(connection, "legacy"), "head")
-        command.upgrade(_alembic_config(connection, "versions"), "head")
+        if revision != HEAD:
+            command.upgrade(_alembic_config(connection, "versions"), "head")
+        if extensions != EXTENSIONS_HEAD:
+            command.upgrade(
+                _alembic_config(connection, "extensions", EXTENSIONS_VERSION_TABLE), "head"
+            )
     return True
 
 
-def _alembic_config(connection: Connection, versions: str) -> Config:
+def _alembic_config(
+    connection: Connection, versions: str, version_table: str = "alembic_version"
+) -> Config:
     """Alembic on our connection with the revisions of `migrations/<versions>/`.
 
     `versions/` creates a new database in one step; `legacy/` holds the steps from the
-    revisions of Meltano 2.0-4.0 databases to the same HEAD.
+    revisions of Meltano 2.0-4.0 databases to the same HEAD; `extensions/` adds what we keep
+    beyond 4.4.1's schema, recorded in its own version table.
     """
     from alembic.config import Config
 
@@ -125,6 +139,7 @@ def _alembic_config(connection: Connection, versions: str) -> Config:
     config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(migrations / versions))
     config.attributes["connection"] = connection
+    config.attributes["version_table"] = version_table
     return config
 
 
@@ -132,11 +147,17 @@ def _alembic_config(connection: Connection, versions: str) -> Config:
 _MIGRATION_LOCK_KEY = 0x6D656C74616E6F  # "meltano"
 
 
-def _needs_migration(revision: str | None) -> bool:
-    """False at HEAD; True for an empty database or one from Meltano 2.0-4.0; an error for
-    revisions we cannot upgrade."""
+def _needs_migration(revision: str | None, extensions: str | None = EXTENSIONS_HEAD) -> bool:
+    """False at HEAD; True for an empty database or one from Meltano 2.0-4.0 or 4.4.1
+    (without our extensions); an error for revisions we cannot upgrade."""
+    if extensions not in (None, EXTENSIONS_HEAD):
+        raise MeltanoError(
+            f"Cannot upgrade the system database: its {EXTENSIONS_VERSION_TABLE} table is at "
+            f"unknown revision {extensions}",
+            "It may come from a newer version of this Meltano; point `database_uri` elsewhere",
+        )
     if revision == HEAD:
-        return False
+        return extensions is None
     if revision is None or revision in LEGACY_REVISIONS:
         return True
     if revision in OLDER_REVISIONS:

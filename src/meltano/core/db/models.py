@@ -30,6 +30,8 @@ class Run(Base):
     run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # CHAR(32) hex; native on PostgreSQL
     trigger: Mapped[str | None] = mapped_column(String)
     last_heartbeat_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # Ours, not 4.4.1's (migrations/extensions/): the run's summary as JSON text.
+    summary: Mapped[str | None] = mapped_column(Text)
 
 
 class PluginSetting(Base):

@@ -16,10 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 
 from meltano.core.processes.metrics import Metric
+
+if TYPE_CHECKING:
+    from meltano.core.processes.outcome import ProcessResult
+    from meltano.core.runs.summary import StepSummary
 
 log = structlog.get_logger("meltano")
 
@@ -87,6 +92,13 @@ class StepProgress:
     ended_at: float | None = None
     status: StepStatus = StepStatus.RUNNING
     state_messages: int = 0  # STATE messages the target sent
+    # What the runner learns as the step goes, for its summary:
+    run_id: str | None = None
+    results: tuple[ProcessResult, ...] = ()  # how each process ended, once they have
+    state_id: str | None = None  # None: the step keeps no state (a command)
+    state_updates: bool = True  # False with --no-state-update
+    state_writes: int = 0
+    summary: StepSummary | None = None  # set once, when the step ends
 
     def elapsed(self, now: float) -> float:
         """Seconds the step has run (until it ended)."""
@@ -132,6 +144,7 @@ class Progress:
         self.clock = clock
         self.started_at = clock()
         self.steps: list[StepProgress] = []
+        self.planned: list[tuple[str, StepKind]] = []  # every step the run means to take
         self.changed = threading.Event()  # set on every change; the live view clears it
 
     @property

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from meltano.core.processes.outcome import ProcessResult, exit_status
+from meltano.core.errors import MeltanoError
+from meltano.core.processes.outcome import PipelineError, ProcessResult, exit_status
 from meltano.core.runs.progress import Progress, StepKind, StepProgress, StepStatus
 
 #: The `version` of the JSON document; raised when a field changes meaning or goes away.
@@ -67,7 +68,7 @@ class StepSummary:
 
 
 @dataclass(frozen=True)
-class RunSummary:
+class Summary:
     """The whole run: its steps in order."""
 
     status: str  # "success" or "failed"
@@ -77,7 +78,13 @@ class RunSummary:
 
 
 def state_outcome(
-    state_id: str | None, *, updates: bool, messages: int, writes: int, failed: bool
+    state_id: str | None,
+    *,
+    updates: bool,
+    messages: int,
+    writes: int,
+    failed: bool,
+    started: bool = True,
 ) -> StateOutcome:
     """Say whether a step's state was saved, and if not, why."""
     if not updates:
@@ -85,9 +92,23 @@ def state_outcome(
     if writes:
         reason = "the progress made before the failure" if failed else None
         return StateOutcome(state_id, True, messages, reason)
+    if not started:
+        return StateOutcome(state_id, False, 0, "the step failed before its plugins started")
     if not messages:
         return StateOutcome(state_id, False, 0, "the loader sent no STATE message")
     return StateOutcome(state_id, False, messages, "storing it failed")
+
+
+def describe_failure(failure: BaseException) -> str:
+    """What a summary says of an error: a failed pipeline's plugins carry their own stderr
+    lines, so its reason is enough; other errors keep their instruction."""
+    if isinstance(failure, PipelineError):
+        return failure.reason
+    if isinstance(failure, MeltanoError):
+        return f"{failure.reason}. {failure.instruction}" if failure.instruction else failure.reason
+    if isinstance(failure, KeyboardInterrupt):
+        return "The process was interrupted"
+    return f"Unexpected error: {type(failure).__name__}: {failure}"
 
 
 def stream_counts(step: StepProgress) -> tuple[StreamCount, ...]:
@@ -121,6 +142,33 @@ def plugin_exits(step: StepProgress, results: Sequence[ProcessResult]) -> tuple[
     )
 
 
+def finish_step(progress: Progress, step: StepProgress, *, error: str | None) -> StepSummary:
+    """End a step and summarize it from what the runner recorded on it; once (later calls
+    return the first summary, so both the run record and the run's summary can ask)."""
+    if step.summary is not None:
+        return step.summary
+    progress.end_step(step, ok=error is None)
+    state = None
+    if step.state_id is not None:
+        state = state_outcome(
+            step.state_id,
+            updates=step.state_updates,
+            messages=step.state_messages,
+            writes=step.state_writes,
+            failed=error is not None,
+            started=bool(step.results) or step.state_messages > 0,
+        )
+    step.summary = summarize_step(
+        step,
+        now=progress.clock(),
+        results=step.results,
+        state=state,
+        error=error,
+        run_id=step.run_id,
+    )
+    return step.summary
+
+
 def summarize_step(
     step: StepProgress,
     *,
@@ -144,16 +192,12 @@ def summarize_step(
     )
 
 
-def summarize_run(
-    progress: Progress,
-    steps: Sequence[StepSummary],
-    *,
-    planned: Sequence[tuple[str, StepKind]],
-    error: str | None,
-) -> RunSummary:
-    """The run's summary: the steps that ran, then those that never started."""
+def summarize_run(progress: Progress, *, error: str | None) -> Summary:
+    """The run's summary: the steps that ran, then those planned that never started."""
+    steps = [step.summary for step in progress.steps if step.summary is not None]
+    planned = progress.planned
     skipped = tuple(StepSummary(name, kind, SKIPPED, 0.0) for name, kind in planned[len(steps) :])
-    return RunSummary(
+    return Summary(
         status="failed" if error or any(s.status != "success" for s in steps) else "success",
         duration_seconds=round(progress.clock() - progress.started_at, 3),
         steps=tuple(steps) + skipped,
@@ -161,7 +205,7 @@ def summarize_run(
     )
 
 
-def to_document(summary: RunSummary) -> dict[str, Any]:
+def to_document(summary: Summary) -> dict[str, Any]:
     """The JSON document of a run's summary."""
     return {
         "version": SCHEMA_VERSION,
