@@ -85,10 +85,11 @@ def _build(project: Project, environment: str | None, *, safe: bool) -> dict[str
 
 
 def _project_env(project: Project, env_entry: Mapping[str, Any], *, safe: bool) -> dict[str, str]:
-    resolved = meltano_settings(project)
-    env = meltano_settings_env(resolved)
+    # As 4.4.1, the manifest carries the settings of installed add-ons too.
+    resolved = meltano_settings(project, addons=True)
+    env = meltano_settings_env(resolved, definitions(addons=True))
     if safe:
-        for definition in definitions():
+        for definition in definitions(addons=True):
             name = f"MELTANO_{definition.name.upper().replace('.', '_')}"
             if definition.is_secret and name in env:
                 env[name] = REDACTED

@@ -48,9 +48,13 @@ def _definition(subject: ConfigSubject, name: str) -> tuple[SettingDefinition, b
     if found is not None and not found.custom:
         return found, False
     if subject.plugin is None:
-        raise MeltanoError(
-            f"Unknown Meltano setting '{name}'", "List them with `meltano config list meltano`"
-        )
+        instruction = "List them with `meltano config list meltano`"
+        if name.startswith("state_backend."):
+            instruction = (
+                "A state backend add-on's settings exist once the add-on is installed beside "
+                "Meltano; list them with `meltano config list meltano --all`"
+            )
+        raise MeltanoError(f"Unknown Meltano setting '{name}'", instruction)
     return found or SettingDefinition.custom_for(name, None), True
 
 

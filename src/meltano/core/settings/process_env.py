@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.expand import expand_text
 from meltano.core.settings.names import leaves, to_env_var
-from meltano.core.settings.project_settings import definitions, project_env
+from meltano.core.settings.project_settings import definitions as meltano_definitions
+from meltano.core.settings.project_settings import project_env
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -141,10 +142,16 @@ def settings_env(
     return env
 
 
-def meltano_settings_env(resolved: Mapping[str, Resolved]) -> dict[str, str]:
-    """Meltano's own settings as `MELTANO_*` variables (unset ones skipped)."""
+def meltano_settings_env(
+    resolved: Mapping[str, Resolved], definitions: Sequence[SettingDefinition] | None = None
+) -> dict[str, str]:
+    """Meltano's own settings as `MELTANO_*` variables (unset ones skipped).
 
-    by_name = {d.name: d for d in definitions()}
+    `definitions` defaults to the built-in settings; pass `definitions(addons=True)` to
+    include add-on settings.
+    """
+    chosen = meltano_definitions() if definitions is None else definitions
+    by_name = {d.name: d for d in chosen}
     return {
         to_env_var("MELTANO", name): env_value(by_name[name], item.value)
         for name, item in resolved.items()

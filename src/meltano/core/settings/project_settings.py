@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from meltano import __version__
 from meltano.core.errors import MeltanoError
+from meltano.core.settings.addons import addon_definitions
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.loaders import DOTENV_LABEL, ENV_LABEL, env_layer
 from meltano.core.settings.names import flatten, to_env_var
@@ -77,9 +79,21 @@ DOCS_URL = "https://docs.meltano.com/reference/settings"
 NAMESPACE = "meltano"  # the `plugin_settings` namespace 4.4.1 uses for these settings
 
 
+def definitions(*, addons: bool = False) -> tuple[SettingDefinition, ...]:
+    """Every Meltano setting, in the order 4.4.1 prints them.
+
+    `addons` appends the settings installed add-ons declare (settings/addons.py), as 4.4.1
+    does; finding them reads package metadata, so only commands that show them ask.
+    """
+    builtin = _builtin_definitions()
+    if not addons:
+        return builtin
+    taken = {d.name for d in builtin}  # an add-on cannot redefine a built-in setting
+    return (*builtin, *(d for d in addon_definitions() if d.name not in taken))
+
+
 @functools.cache
-def definitions() -> tuple[SettingDefinition, ...]:
-    """Every Meltano setting, in the order 4.4.1 prints them."""
+def _builtin_definitions() -> tuple[SettingDefinition, ...]:
     return tuple(
         SettingDefinition(
             name=name,
@@ -110,9 +124,11 @@ def project_env(project: Project) -> dict[str, str]:
     }
 
 
-def layers(project: Project) -> dict[Source, dict[str, Any]]:
+def layers(
+    project: Project, defs: Sequence[SettingDefinition] | None = None
+) -> dict[Source, dict[str, Any]]:
     """Stores for Meltano settings: flag, env, `.env`, root meltano.yml (never env or DB)."""
-    defs = definitions()
+    defs = definitions() if defs is None else defs
     keep = [d.name for d in defs if d.kind in (Kind.OBJECT, Kind.ARRAY)]
     yml = flatten(project.meltano, keep=keep)
     result: dict[Source, dict[str, Any]] = {
@@ -124,11 +140,12 @@ def layers(project: Project) -> dict[Source, dict[str, Any]]:
     return result
 
 
-def meltano_settings(project: Project) -> dict[str, Resolved]:
+def meltano_settings(project: Project, *, addons: bool = False) -> dict[str, Resolved]:
     """Every Meltano setting resolved, expanded and cast, with its source.
 
     Remembered on the project until its files, environment or overrides change: a run asks
-    for a dozen settings, and each resolution walks every definition and layer.
+    for a dozen settings, and each resolution walks every definition and layer. `addons`
+    includes the settings of installed add-ons (see `definitions`).
     """
     # The files and dotenv objects are kept (not their ids, which a new object may reuse).
     key = (
@@ -138,17 +155,19 @@ def meltano_settings(project: Project) -> dict[str, Resolved]:
         project.database_uri_override,
         frozenset(project.environ.items()),
     )
-    cached = project.__dict__.get("_meltano_settings")
+    slot = "_meltano_settings_with_addons" if addons else "_meltano_settings"
+    cached = project.__dict__.get(slot)
     if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
         return dict(cached[1])
-    values = _resolve_meltano_settings(project)
-    project.__dict__["_meltano_settings"] = (key, values)
+    values = _resolve_meltano_settings(project, definitions(addons=addons))
+    project.__dict__[slot] = (key, values)
     return dict(values)
 
 
-def _resolve_meltano_settings(project: Project) -> dict[str, Resolved]:
-    defs = definitions()
-    resolved = resolve(defs, layers(project))
+def _resolve_meltano_settings(
+    project: Project, defs: Sequence[SettingDefinition]
+) -> dict[str, Resolved]:
+    resolved = resolve(defs, layers(project, defs))
     env = {**project.dotenv, **project.environ, **project_env(project)}
     relaxed = finish(defs, resolved, env)
     strict = bool(relaxed["ff.strict_env_var_mode"].value)

@@ -97,7 +97,8 @@ class ConfigSubject:
                     n: Resolved(_masked(d, self.values[n].value, unsafe), Source.DEFAULT)
                     for d in self.definitions
                     if (n := d.name) in self.values
-                }
+                },
+                self.definitions,
             )
         chosen = tuple(d for d in self.definitions if d.is_extra == extras)
         values = {d.name: _masked(d, self.values[d.name].value, unsafe) for d in chosen}
@@ -135,8 +136,9 @@ def load_subject(
     `with_values=False` skips reading values, so a bad stored value cannot stop a fix.
     """
     if name == "meltano" and plugin_type is None:
-        values = project_settings.meltano_settings(project) if with_values else {}
-        return ConfigSubject(None, project_settings.definitions(), values)
+        # Add-on settings (`state_backend.<scheme>.*`) are listed and set like built-in ones.
+        values = project_settings.meltano_settings(project, addons=True) if with_values else {}
+        return ConfigSubject(None, project_settings.definitions(addons=True), values)
     plugin = find(name, plugin_type=plugin_type)
     if not with_values:
         configs = [a.config for a in plugin.lineage()]
