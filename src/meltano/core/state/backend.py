@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import structlog
@@ -15,6 +16,8 @@ from meltano.core.state.redact import redact
 from meltano.core.state.settings import state_backend_settings
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from meltano.core.project.project import Project
     from meltano.core.state.settings import StateBackendSettings
 
@@ -42,6 +45,15 @@ class StateBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class ClearingBackend(Protocol):
+    """A StateBackend that deletes every state ID itself (add-ons: often one statement)."""
+
+    def clear_all(self) -> int:
+        """Delete every state ID; return how many there were."""
+        ...
+
+
 class BackendFactory(Protocol):
     def __call__(
         self, uri: str, settings: StateBackendSettings, project: Project | None
@@ -58,6 +70,7 @@ BUILTIN: dict[str, str] = {
     "memory": "meltano.core.state.backends.memory:open_memory",  # a test double; not listed
 }
 HIDDEN = frozenset({"memory"})
+ADDON_ADAPTER = "meltano.core.state.backends.addon:open_addon"
 
 
 class UnknownBackendError(MeltanoError):
@@ -83,33 +96,51 @@ def known_schemes() -> list[str]:
     return ordered + sorted(set(_entry_points()) - set(ordered))
 
 
-def _entry_points() -> dict[str, Callable[..., object]]:
+def _entry_points() -> dict[str, EntryPoint]:
+    """Add-on backends by scheme. Reading package metadata costs tens of milliseconds, so
+    only a scheme that is not built in (and the unknown-scheme message) gets here."""
     from importlib.metadata import entry_points  # add-ons only: zipfile, csv and email with it
 
-    found: dict[str, Callable[..., object]] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if not entry.value.startswith("meltano.core.state_store."):  # 4.4.1's own, if installed
-            found[entry.name] = entry.load
-    return found
+    return {
+        entry.name: entry
+        for entry in entry_points(group=ENTRY_POINT_GROUP)
+        if not entry.value.startswith("meltano.")  # 4.4.1's own built-ins, if installed
+    }
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def factory_for(scheme: str) -> BackendFactory:
-    """The factory registered for a scheme, built-in first, then add-ons by entry point."""
+    """The factory registered for a scheme, built-in first, then add-ons by entry point.
+
+    An add-on's entry point names a 4.4.1 `StateStoreManager` subclass; the adapter in
+    `backends/addon.py` constructs it and serves it as a StateBackend.
+    """
     target = BUILTIN.get(scheme)
     if target is not None:
-        module_name, _, attribute = target.partition(":")
-        factory: BackendFactory = getattr(importlib.import_module(module_name), attribute)
+        factory: BackendFactory = _load(target)
         return factory
-    addon = _entry_points().get(scheme)
-    if addon is None:
+    entry = _entry_points().get(scheme)
+    if entry is None:
         raise UnknownBackendError(scheme, known_schemes())
-    loaded = addon()
-    if not callable(loaded):
+    try:
+        manager_class = entry.load()
+    except Exception as error:  # any failure of the add-on's import
         raise MeltanoError(
-            f"The state backend add-on for scheme '{scheme}' does not provide a factory",
-            f"Its `{ENTRY_POINT_GROUP}` entry point must name a callable",
+            f"The state backend add-on for scheme '{scheme}' ({entry.value}) cannot be "
+            f"loaded: {type(error).__name__}: {error}",
+            "Reinstall the add-on, with its dependencies, into Meltano's environment",
+        ) from error
+    if not callable(manager_class):
+        raise MeltanoError(
+            f"The state backend add-on for scheme '{scheme}' does not name a class",
+            f"Its `{ENTRY_POINT_GROUP}` entry point must name a StateStoreManager subclass",
         )
-    return cast("BackendFactory", loaded)  # add-ons follow BackendFactory by contract
+    adapter = _load(ADDON_ADAPTER)
+    return functools.partial(adapter, manager_class, scheme)
 
 
 def open_backend(settings: StateBackendSettings, project: Project | None = None) -> StateBackend:

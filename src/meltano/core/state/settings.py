@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
-from meltano.core.settings.project_settings import get_setting
+from meltano.core.settings.project_settings import get_setting, meltano_settings
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -56,6 +56,19 @@ def state_backend_settings(project: Project) -> StateBackendSettings:
         lock_retry_seconds=_seconds(text("lock_retry_seconds"), "lock_retry_seconds"),
         options={name: value for name in OPTION_NAMES if (value := text(name))},
     )
+
+
+def addon_options(project: Project, scheme: str) -> dict[str, Any]:
+    """The settings an add-on declares for its scheme, resolved like every Meltano setting
+    (`MELTANO_STATE_BACKEND_<SCHEME>_<KEY>`, `.env`, `meltano.yml`, defaults) and cast: the
+    keyword arguments its manager is constructed with. Only an add-on's scheme asks, since
+    finding add-on settings reads package metadata."""
+    prefix = f"state_backend.{scheme}."
+    return {
+        name.removeprefix(prefix): resolved.value
+        for name, resolved in meltano_settings(project, addons=True).items()
+        if name.startswith(prefix)
+    }
 
 
 def _seconds(text: str | None, name: str) -> float:

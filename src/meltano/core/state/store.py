@@ -8,7 +8,7 @@ from typing import Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.state import streams as stream_rules
-from meltano.core.state.backend import Change, StateBackend
+from meltano.core.state.backend import Change, ClearingBackend, StateBackend
 from meltano.core.state.model import (
     SINGER_STATE,
     CorruptStateError,
@@ -109,6 +109,8 @@ def clear_state(backend: StateBackend, state_id: str) -> None:
 
 def clear_all(backend: StateBackend) -> int:
     """Delete every state ID; return how many there were."""
+    if isinstance(backend, ClearingBackend):
+        return backend.clear_all()
     state_ids = backend.ids()
     for state_id in state_ids:
         clear_state(backend, state_id)
