@@ -159,9 +159,12 @@ def test_unreachable_s3_endpoint_fails_fast_without_the_secret() -> None:
 def test_addon_backend_by_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata
 
+    from meltano.core.state.backends.addon import AddonBackend
+    from tests.unit.state.test_addon_api import DictManager
+
     addon = importlib.metadata.EntryPoint(
         name="addon",
-        value="meltano.core.state.backends.memory:open_memory",
+        value="tests.unit.state.test_addon_api:DictManager",
         group="meltano.state_backends",
     )
 
@@ -170,8 +173,26 @@ def test_addon_backend_by_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     backend = open_backend(StateBackendSettings(uri="addon://somewhere"))
-    assert isinstance(backend, MemoryBackend)
+    assert isinstance(backend, AddonBackend)
+    assert isinstance(backend.manager, DictManager)
+    assert backend.manager.uri == "addon://somewhere"
     assert "addon" in known_schemes()
     with pytest.raises(UnknownBackendError) as caught:
         open_backend(StateBackendSettings(uri="other://x"))
     assert caught.value.reason.endswith("s3, addon")
+
+
+def test_builtin_schemes_never_read_package_metadata() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from meltano.core.state.backend import factory_for\n"
+        "for scheme in ('systemdb', 'file', 's3', 'gs', 'azure'): factory_for(scheme)\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout == "False\n"
