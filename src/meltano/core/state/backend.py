@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import structlog
 from meltano.core.errors import MeltanoError
 from meltano.core.state.model import StoredState
 from meltano.core.state.redact import redact
-from meltano.core.state.settings import state_backend_settings
+from meltano.core.state.settings import addon_options, state_backend_settings
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -155,4 +156,8 @@ def open_backend(settings: StateBackendSettings, project: Project | None = None)
 def project_backend(project: Project) -> StateBackend:
     """The backend the project's `state_backend.*` settings select."""
 
-    return open_backend(state_backend_settings(project), project)
+    settings = state_backend_settings(project)
+    scheme = scheme_of(settings.uri)
+    if scheme not in BUILTIN:  # only an add-on's scheme pays for reading add-on settings
+        settings = dataclasses.replace(settings, addon_options=addon_options(project, scheme))
+    return open_backend(settings, project)

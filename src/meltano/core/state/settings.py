@@ -37,6 +37,9 @@ class StateBackendSettings:
     lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
     lock_retry_seconds: float = DEFAULT_LOCK_RETRY_SECONDS
     options: Mapping[str, str] = field(default_factory=dict)
+    # An add-on backend's own `state_backend.<scheme>.<key>` settings by key, cast by kind:
+    # the keyword arguments its manager is constructed with (filled by `project_backend`).
+    addon_options: Mapping[str, Any] = field(default_factory=dict)
 
     def option(self, name: str) -> str | None:
         """A backend option such as `s3.endpoint_url`, or None when unset."""

@@ -23,7 +23,6 @@ from meltano.core.state.addon_api import MeltanoState, MissingStateBackendSettin
 from meltano.core.state.model import CorruptStateError, StoredState, current_or_unreadable
 from meltano.core.state.pattern import matches
 from meltano.core.state.redact import redact
-from meltano.core.state.settings import addon_options
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
@@ -144,7 +143,7 @@ def open_addon(
     project: Project | None = None,
 ) -> AddonBackend:
     """Construct the add-on's manager as 4.4.1 does and wrap it."""
-    options = {} if project is None else addon_options(project, scheme)
+    options = dict(settings.addon_options)
     secrets = _secret_values(scheme, options)
     try:
         manager = manager_class(
