@@ -46,6 +46,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("meltano.core.plugins",),
     ("meltano.core.blocks",),
     ("meltano.core.schedules", "meltano.core.compile"),
+    (  # 4.4.1's import paths for state backend add-ons (docs/state.md); nothing of ours imports them
+        "meltano.core.error",
+        "meltano.core.setting_definition",
+        "meltano.core.state_store",
+    ),
     ("meltano.cli",),
     ("meltano.__main__",),
 )
