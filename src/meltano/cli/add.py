@@ -9,12 +9,11 @@ import click
 
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError, ProjectReadOnlyError
-from meltano.core.plugins import adding
+from meltano.core.plugins import adding, finder
 from meltano.core.plugins.bundles import add_bundle_files
 from meltano.core.plugins.entries import custom_entry, parse_custom_settings
 from meltano.core.plugins.hub import hub_client_for
 from meltano.core.plugins.installer import install_plugins
-from meltano.core.plugins.lockfile import locked_or_fetched
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType, infer_type
 from meltano.core.venvs.install import InstallStatus
@@ -182,10 +181,7 @@ def command(
 def _install(project: Any, added: list[Any], *, force: bool) -> None:
     project.refresh()
     plugins = [
-        find_plugin(
-            project, r.name, plugin_type=r.plugin_type, definitions=locked_or_fetched("add")
-        )
-        for r in added
+        finder.find(project, r.name, command="add", plugin_type=r.plugin_type) for r in added
     ]
     failed = [
         o

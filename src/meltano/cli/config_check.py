@@ -11,11 +11,10 @@ from meltano.cli.config import TEST_HELP
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.config_check import run_config_test
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
@@ -30,7 +29,7 @@ def command(project: Any, plugin: str, *, install_mode: str | None) -> None:
             "Testing of the Meltano project configuration is not supported",
             "Test an extractor or a loader instead",
         )
-    found = find_plugin(project, plugin, definitions=locked_or_fetched("config"))
+    found = finder.find(project, plugin, command="config")
     if found.type not in (PluginType.EXTRACTORS, PluginType.LOADERS):
         raise MeltanoError(
             f"Operation not supported for {found.type.singular} '{found.name}'",

@@ -18,10 +18,10 @@ from meltano.core.blocks.run_log import logs_dir
 from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.catalog.select import runtime_filter
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import config_text, executable_path
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin, project_plugins
+from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
@@ -125,9 +125,8 @@ def run_el(
     """The body of `el` and `elt`."""
 
     log = structlog.get_logger("meltano")
-    source = locked_or_fetched("el")
-    tap = find_plugin(project, extractor, plugin_type=PluginType.EXTRACTORS, definitions=source)
-    target = find_plugin(project, loader, plugin_type=PluginType.LOADERS, definitions=source)
+    tap = finder.find(project, extractor, command="el", plugin_type=PluginType.EXTRACTORS)
+    target = finder.find(project, loader, command="el", plugin_type=PluginType.LOADERS)
     if not state_id:
         state_id = _ephemeral_state_id(extractor, loader)
         log.warning(

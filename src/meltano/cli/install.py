@@ -14,9 +14,8 @@ import structlog
 from meltano.cli.options import pass_project
 from meltano.core.blocks.parse import ExtractLoad, flatten_tasks, parse
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import install_plugins
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.schedules.jobs import block_index, find_job
 from meltano.core.schedules.schedules import JobSchedule, find_schedule
@@ -67,7 +66,7 @@ def command(
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
     plugins = [
         plugin
-        for plugin in project_plugins(project, definitions=locked_or_fetched("install"))
+        for plugin in finder.find_all(project, command="install")
         if (wanted_type is None or plugin.type is wanted_type)
         and (not plugin_names or plugin.name in plugin_names)
     ]

@@ -14,6 +14,7 @@ from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import (
     config_text,
@@ -22,8 +23,6 @@ from meltano.core.plugins.invocation import (
     prepare,
     preview_env,
 )
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
@@ -67,9 +66,7 @@ def command(
 
     name, _, command_name = plugin_name.partition(":")
     wanted_type = PluginType.parse(plugin_type) if plugin_type else None
-    plugin = find_plugin(
-        project, name, plugin_type=wanted_type, definitions=locked_or_fetched("invoke")
-    )
+    plugin = finder.find(project, name, command="invoke", plugin_type=wanted_type)
     if list_commands:
         rows = describe_commands(plugin)
         if not rows:

@@ -13,9 +13,8 @@ from meltano.cli.options import pass_project
 from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
 from meltano.core.blocks.parse import ExtractLoad, parse
 from meltano.core.blocks.runner import Runner, RunOptions
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.project.environments import Policy
 from meltano.core.schedules.jobs import block_index
 
@@ -118,9 +117,8 @@ def command(
             for block in plan
             for ref in (block.blocks if isinstance(block, ExtractLoad) else [block.plugin])
         ]
-        source = locked_or_fetched("run")
         plugins = {
-            ref.mapper or ref.name: find_plugin(project, ref.mapper or ref.name, definitions=source)
+            ref.mapper or ref.name: finder.find(project, ref.mapper or ref.name, command="run")
             for ref in refs
         }
         if not ensure_installed(project, list(plugins.values()), mode=install_mode):

@@ -14,10 +14,9 @@ from meltano.core.catalog.prepare import tap_catalog
 from meltano.core.catalog.run_catalog import Wanted
 from meltano.core.catalog.select_edit import edit_select
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 
@@ -52,12 +51,7 @@ def command(
 ) -> None:
     """Choose which streams and properties an extractor extracts."""
 
-    plugin = find_plugin(
-        project,
-        extractor,
-        plugin_type=PluginType.EXTRACTORS,
-        definitions=locked_or_fetched("select"),
-    )
+    plugin = finder.find(project, extractor, command="select", plugin_type=PluginType.EXTRACTORS)
     if list_selection or as_json:
         _show(
             project,

@@ -11,25 +11,23 @@ import click
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import find_plugin, project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
 
 
 def _selected(project: Any, names: tuple[str, ...], *, everything: bool) -> list[tuple[Any, str]]:
-    source = locked_or_fetched("test")
     chosen: list[tuple[Any, str]] = []
     if everything:
-        for plugin in project_plugins(project, definitions=source):
+        for plugin in finder.find_all(project, command="test"):
             if plugin.type is not PluginType.FILES:
                 chosen += [(plugin, c) for c in plugin.commands if c.startswith("test")]
     for name in names:
         plugin_name, _, test = name.partition(":")
-        plugin = find_plugin(project, plugin_name, definitions=source)
+        plugin = finder.find(project, plugin_name, command="test")
         if test:
             if not test.startswith("test") or test not in plugin.commands:
                 raise MeltanoError(

@@ -13,10 +13,8 @@ import click
 
 from meltano.cli.options import pass_project
 from meltano.core.db.connect import HEAD
-from meltano.core.plugins import bundles
+from meltano.core.plugins import bundles, finder
 from meltano.core.plugins.installer import install_plugins
-from meltano.core.plugins.lockfile import locked_or_fetched
-from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.settings.database import upgrade_database
 from meltano.core.venvs.install import InstallStatus
@@ -142,11 +140,7 @@ def files(project: Any) -> None:
 
 def update_files(project: Any) -> None:
     click.echo("Updating files managed by plugins...")
-    plugins = [
-        p
-        for p in project_plugins(project, definitions=locked_or_fetched("upgrade"))
-        if p.type is PluginType.FILES
-    ]
+    plugins = [p for p in finder.find_all(project, command="upgrade") if p.type is PluginType.FILES]
     if not plugins:
         click.echo("Nothing to update")
         return
