@@ -16,10 +16,11 @@ from meltano.core.plugins.hub import hub_client_for
 from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType, infer_type
+from meltano.core.project.project import Project
 from meltano.core.venvs.install import InstallStatus
 
 
-def _prompt_custom(plugin_type: Any, name: str, python: str | None) -> dict[str, Any]:
+def _prompt_custom(plugin_type: PluginType, name: str, python: str | None) -> dict[str, object]:
     click.echo(f"Adding a custom {plugin_type.singular} '{name}'. Press Enter to keep a default.")
     namespace = click.prompt(
         "Namespace (prefix of its environment variables)", default=name.replace("-", "_")
@@ -62,7 +63,7 @@ def _prompt_custom(plugin_type: Any, name: str, python: str | None) -> dict[str,
     )
 
 
-def _describe(result: Any) -> None:
+def _describe(result: adding.AddResult) -> None:
     kind = result.plugin_type.singular
     verb = "Updated" if result.updated else "Added"
     where = "in" if result.updated else "to"
@@ -102,7 +103,7 @@ def _describe(result: Any) -> None:
 )
 @pass_project(database=True)
 def command(
-    project: Any,
+    project: Project,
     plugin_names: tuple[str, ...],
     *,
     plugin_type: str | None,
@@ -178,7 +179,7 @@ def command(
             )
 
 
-def _install(project: Any, added: list[Any], *, force: bool) -> None:
+def _install(project: Project, added: list[adding.AddResult], *, force: bool) -> None:
     project.refresh()
     plugins = [
         finder.find(project, r.name, command="add", plugin_type=r.plugin_type) for r in added
@@ -200,7 +201,7 @@ def _install(project: Any, added: list[Any], *, force: bool) -> None:
         )
 
 
-def _add_bundle_files(project: Any, added: list[Any]) -> None:
+def _add_bundle_files(project: Project, added: list[adding.AddResult]) -> None:
     """Installed file bundles copy their files into the project (plugins.md §9)."""
 
     for result in added:

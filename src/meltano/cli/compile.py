@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 import structlog
@@ -13,6 +12,7 @@ from meltano.cli.root import CliState
 from meltano.core.compile import lint as linting
 from meltano.core.compile.manifest import CompileOptions, build, write
 from meltano.core.project.environments import Policy, names
+from meltano.core.project.project import Project
 
 
 @click.command("compile")
@@ -31,7 +31,9 @@ from meltano.core.project.environments import Policy, names
 @click.option("--lint/--no-lint", default=False, help="Check input and output against the schema.")
 @click.option("--safe/--unsafe", default=True, help="Redact secrets (the default) or keep them.")
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT)
-def command(project: Any, *, directory: Path | None, indent: int, lint: bool, safe: bool) -> None:
+def command(
+    project: Project, *, directory: Path | None, indent: int, lint: bool, safe: bool
+) -> None:
     """Write a manifest of the project per environment (beta).
 
     By default: one file for the project without any environment, plus one per

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -41,7 +42,7 @@ def _unsafe() -> bool:
     return bool(click.get_current_context().meta.get("meltano.config.unsafe", False))
 
 
-def _plugin_type(value: str | None) -> Any:
+def _plugin_type(value: str | None) -> PluginType | None:
     if value is None:
         return None
 
@@ -62,18 +63,20 @@ store_option = click.option(
 )
 
 
-@click.group(
-    "config",
-    cls=LazyGroup,
+class ConfigGroup(LazyGroup):
+    """`config` and its subcommands."""
+
     # Each is imported only when it runs: listing settings loads neither the stores that
     # writes need nor the plugin processes `test` starts.
-    lazy={
+    lazy: ClassVar[Mapping[str, tuple[str, str]]] = {
         "set": ("meltano.cli.config_edit:set_setting", SET_HELP),
         "unset": ("meltano.cli.config_edit:unset_setting", UNSET_HELP),
         "reset": ("meltano.cli.config_edit:reset_settings", RESET_HELP),
         "test": ("meltano.cli.config_check:command", TEST_HELP),
-    },
-)
+    }
+
+
+@click.group("config", cls=ConfigGroup)
 @click.option("--safe/--unsafe", default=True, help="Show secret values with --unsafe.")
 @click.pass_context
 def command(ctx: click.Context, *, safe: bool) -> None:
@@ -89,7 +92,7 @@ def command(ctx: click.Context, *, safe: bool) -> None:
 @plugin_type_option
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def print_config(
-    project: Any,
+    project: Project,
     plugin: str,
     *,
     output_format: str,
@@ -119,7 +122,7 @@ def print_config(
 @plugin_type_option
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def list_settings(
-    project: Any,
+    project: Project,
     plugin: str,
     *,
     extras: bool,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import structlog
 
@@ -17,13 +15,14 @@ from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 
 
 @click.command("test", help=TEST_HELP)
 @click.argument("plugin")
 @install_switch
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
-def command(project: Any, plugin: str, *, install_mode: str | None) -> None:
+def command(project: Project, plugin: str, *, install_mode: str | None) -> None:
     if plugin == "meltano":
         raise MeltanoError(
             "Testing of the Meltano project configuration is not supported",

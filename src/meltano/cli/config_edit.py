@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,7 +18,10 @@ from meltano.cli.config import (
 )
 from meltano.cli.options import pass_project
 from meltano.core.errors import MeltanoError
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
+from meltano.core.settings.edits import Change
 from meltano.core.settings.edits import reset_settings as reset_values
 from meltano.core.settings.edits import set_setting as set_value
 from meltano.core.settings.edits import unset_setting as unset_value
@@ -41,7 +43,7 @@ from meltano.core.settings.subject import load_subject, shown
 @plugin_type_option
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def set_setting(
-    project: Any,
+    project: Project,
     plugin: str,
     setting: tuple[str, ...],
     *,
@@ -71,7 +73,7 @@ def set_setting(
     _report_set(project, change)
 
 
-def _report_set(project: Any, change: Any) -> None:
+def _report_set(project: Project, change: Change) -> None:
     definition = change.definition
     if not change.stores:
         click.echo(
@@ -92,7 +94,9 @@ def _report_set(project: Any, change: Any) -> None:
         )
 
 
-def _interactive(project: Any, plugin: str, *, store: Any, plugin_type: Any) -> None:
+def _interactive(
+    project: Project, plugin: str, *, store: Store, plugin_type: PluginType | None
+) -> None:
     """Prompt for settings one by one: pick a number, `all`, or `e` to exit."""
 
     while True:
@@ -154,7 +158,7 @@ def _interactive(project: Any, plugin: str, *, store: Any, plugin_type: Any) -> 
             return
 
 
-def _overridden(project: Any, change: Any) -> bool:
+def _overridden(project: Project, change: Change) -> bool:
     """Does a store of higher precedence than the one just written still win?"""
 
     in_environment = project.environment is not None and change.subject.plugin is not None
@@ -163,7 +167,7 @@ def _overridden(project: Any, change: Any) -> bool:
         Store.MELTANO_YML: Source.ENVIRONMENT if in_environment else Source.MELTANO_YML,
         Store.DB: Source.SYSTEM_DB,
     }[change.stores[0]]
-    return bool(change.current.source < written)
+    return change.current is not None and change.current.source < written
 
 
 @click.command("unset", help=UNSET_HELP)
@@ -173,7 +177,7 @@ def _overridden(project: Any, change: Any) -> bool:
 @plugin_type_option
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def unset_setting(
-    project: Any, plugin: str, setting: tuple[str, ...], *, store: str, plugin_type: str | None
+    project: Project, plugin: str, setting: tuple[str, ...], *, store: str, plugin_type: str | None
 ) -> None:
     change = unset_value(
         project,
@@ -206,19 +210,19 @@ def unset_setting(
 @plugin_type_option
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def reset_settings(
-    project: Any, plugin: str, *, store: str, assume_yes: bool, plugin_type: str | None
+    project: Project, plugin: str, *, store: str, assume_yes: bool, plugin_type: str | None
 ) -> None:
     if not assume_yes:
         click.confirm("Do you want to continue?", abort=True)
-    change = reset_values(
+    reset = reset_values(
         project,
         plugin,
         find=_finder(project),
         store=Store(store),
         plugin_type=_plugin_type(plugin_type),
     )
-    labels = _join([s.label(project, change.subject.plugin) for s in change.stores])
-    click.echo(f"{change.subject.descriptor} settings in {labels} were reset")
+    labels = _join([s.label(project, reset.subject.plugin) for s in reset.stores])
+    click.echo(f"{reset.subject.descriptor} settings in {labels} were reset")
 
 
 def _join(labels: list[str]) -> str:

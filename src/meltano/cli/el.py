@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import structlog
 
 from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
-from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
+from meltano.cli.run_options import FC, resolve_strategy, run_id, strategy_option
 from meltano.core.blocks.parse import BlockRef, CommandBlock, ExtractLoad
 from meltano.core.blocks.run_log import logs_dir
 from meltano.core.blocks.runner import Runner, RunOptions
@@ -24,13 +24,45 @@ from meltano.core.plugins.invocation import config_text, executable_path
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from typing_extensions import Unpack  # typing.Unpack is 3.11+; only mypy reads this
+
+    class ElOptions(TypedDict):
+        """What `el_options` parses: the keyword arguments of `run_el`."""
+
+        extractor: str
+        loader: str
+        state_id: str | None
+        full_refresh: bool
+        refresh_catalog: bool
+        select: tuple[str, ...]
+        exclude: tuple[str, ...]
+        catalog: Path | None
+        state: Path | None
+        dump: str | None
+        force: bool
+        state_strategy: str | None
+        merge_state: bool
+        run_id: str | None
+        dry: bool
+        install_mode: str | None
+
+    class EltOptions(ElOptions):
+        """`elt` adds `--transform`."""
+
+        transform: str
+
 
 DUMPS = ("catalog", "state", "extractor-config", "loader-config")
 
 
-def el_options(func: Any) -> Any:
+def el_options(func: FC) -> FC:
     """The options `el` and `elt` share."""
-    decorators: list[Callable[[Any], Any]] = [
+    decorators: list[Callable[[FC], FC]] = [
         click.argument("extractor"),
         click.argument("loader"),
         click.option(
@@ -102,7 +134,7 @@ def _ephemeral_state_id(extractor: str, loader: str) -> str:
 
 
 def run_el(
-    project: Any,
+    project: Project,
     *,
     extractor: str,
     loader: str,
@@ -179,7 +211,7 @@ def run_el(
     _transform(runner, project)
 
 
-def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
+def _dump(runner: Runner, block: ExtractLoad, state_id: str, what: str) -> None:
     plugins = runner.plugins_of(block)
     with runner.prepared(plugins, state_id, "dump") as invocations:
         tap, target = invocations[0], invocations[-1]
@@ -199,7 +231,7 @@ def _dump(runner: Any, block: Any, state_id: str, what: str) -> None:
             click.echo(Path(paths[0]).read_text())
 
 
-def _transform(runner: Any, project: Any) -> None:
+def _transform(runner: Runner, project: Project) -> None:
     transformers = [p for p in project_plugins(project) if p.type is PluginType.TRANSFORMERS]
     if not transformers:
         raise MeltanoError(
@@ -216,7 +248,7 @@ def _transform(runner: Any, project: Any) -> None:
 @click.command("el")
 @el_options
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
-def command(project: Any, **options: Any) -> None:
+def command(project: Project, /, **options: Unpack[ElOptions]) -> None:
     """Extract with EXTRACTOR and load with LOADER, with state under --state-id."""
     run_el(project, **options)
 
@@ -230,7 +262,7 @@ def command(project: Any, **options: Any) -> None:
     help="Run the legacy dbt transformer after loading.",
 )
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
-def elt_command(project: Any, **options: Any) -> None:
+def elt_command(project: Project, /, **options: Unpack[EltOptions]) -> None:
     """Deprecated: use `meltano el` (or `meltano run`)."""
 
     structlog.get_logger("meltano").warning("the elt command is deprecated in favor of el")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from meltano.cli.options import pass_project
 from meltano.core.project import environments
+from meltano.core.project.project import Project
 
 
 @click.group("environment")
@@ -17,7 +16,7 @@ def command() -> None:
 
 @command.command("list")
 @pass_project(database=True)
-def list_environments(project: Any) -> None:
+def list_environments(project: Project) -> None:
     """Print environment names, one per line."""
 
     for name in environments.names(project):
@@ -27,7 +26,7 @@ def list_environments(project: Any) -> None:
 @command.command("add")
 @click.argument("name")
 @pass_project(database=True)
-def add_environment(project: Any, name: str) -> None:
+def add_environment(project: Project, name: str) -> None:
     """Add an environment named NAME."""
 
     environments.add(project, name)
@@ -37,7 +36,7 @@ def add_environment(project: Any, name: str) -> None:
 @command.command("remove")
 @click.argument("name")
 @pass_project(database=True)
-def remove_environment(project: Any, name: str) -> None:
+def remove_environment(project: Project, name: str) -> None:
     """Remove the environment named NAME."""
 
     environments.remove(project, name)

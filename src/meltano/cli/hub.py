@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 import structlog
@@ -13,6 +13,7 @@ from meltano.cli.options import load_project
 from meltano.cli.root import CliState
 from meltano.core.plugins.hub import (
     HUB_TYPES,
+    HubRow,
     hub_client_for,
     hub_client_from_environ,
     list_plugins,
@@ -114,7 +115,7 @@ def _type_label(plugin_type: str) -> str:
     return PluginType(plugin_type).descriptor.lower()
 
 
-def _print_table(rows: list[Any], *, mark_default: bool) -> None:
+def _print_table(rows: list[HubRow], *, mark_default: bool) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table

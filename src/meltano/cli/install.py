@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import structlog
@@ -17,9 +17,13 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
 from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.types import PluginType
+from meltano.core.project.project import Project
 from meltano.core.schedules.jobs import block_index, find_job
 from meltano.core.schedules.schedules import JobSchedule, find_schedule
 from meltano.core.venvs.install import InstallStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @click.command("install")
@@ -48,7 +52,7 @@ from meltano.core.venvs.install import InstallStatus
 )
 @pass_project(database=True)
 def command(
-    project: Any,
+    project: Project,
     plugin_names: tuple[str, ...],
     *,
     plugin_type: str | None,
@@ -104,7 +108,7 @@ def command(
         )
 
 
-def _schedule_plugins(project: Any, name: str) -> list[str]:
+def _schedule_plugins(project: Project, name: str) -> list[str]:
     """Names of the plugins a schedule runs (mappings resolved to their mapper)."""
 
     schedule = find_schedule(project, name)
@@ -126,7 +130,7 @@ def _schedule_plugins(project: Any, name: str) -> list[str]:
     return [ref.mapper or ref.name for ref in refs]
 
 
-def _console() -> Any:
+def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)

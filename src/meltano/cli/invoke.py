@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 import structlog
@@ -26,6 +25,7 @@ from meltano.core.plugins.invocation import (
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 
 
 @click.command(
@@ -51,7 +51,7 @@ from meltano.core.project.environments import Policy
 @click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
 def command(
-    project: Any,
+    project: Project,
     plugin_name: str,
     plugin_args: tuple[str, ...],
     *,

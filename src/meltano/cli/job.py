@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 from meltano.core.schedules import jobs
 
 job_project = pass_project(environment_policy=Policy.UNUSED, database=True)
@@ -40,7 +39,7 @@ def command(ctx: click.Context, database_uri: str | None) -> None:
 @click.argument("name")
 @click.option("--tasks", required=True, help=TASKS_HELP)
 @job_project
-def add_job(project: Any, name: str, *, tasks: str) -> None:
+def add_job(project: Project, name: str, *, tasks: str) -> None:
     """Add job NAME; its tasks must be runnable blocks of this project."""
 
     job = jobs.add_job(project, name, jobs.parse_tasks(name, tasks))
@@ -51,7 +50,7 @@ def add_job(project: Any, name: str, *, tasks: str) -> None:
 @click.argument("name")
 @click.option("--tasks", required=True, help=TASKS_HELP)
 @job_project
-def set_job(project: Any, name: str, *, tasks: str) -> None:
+def set_job(project: Project, name: str, *, tasks: str) -> None:
     """Replace the tasks of job NAME."""
 
     job = jobs.set_job(project, name, jobs.parse_tasks(name, tasks))
@@ -65,7 +64,7 @@ def set_job(project: Any, name: str, *, tasks: str) -> None:
 @command.command("remove")
 @click.argument("name")
 @job_project
-def remove_job(project: Any, name: str) -> None:
+def remove_job(project: Project, name: str) -> None:
     """Remove job NAME."""
 
     jobs.remove_job(project, name)
@@ -76,7 +75,7 @@ def remove_job(project: Any, name: str) -> None:
 @click.argument("name", required=False)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @job_project
-def list_jobs(project: Any, name: str | None, *, output_format: str) -> None:
+def list_jobs(project: Project, name: str | None, *, output_format: str) -> None:
     """List all jobs, or only job NAME."""
 
     if name is not None:

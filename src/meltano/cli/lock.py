@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import structlog
 
@@ -13,6 +11,7 @@ from meltano.core.plugins.hub import hub_client_for
 from meltano.core.plugins.lockfile import LockStatus, lock_plugin
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
+from meltano.core.project.project import Project
 
 
 @click.command("lock")
@@ -21,7 +20,7 @@ from meltano.core.plugins.types import PluginType
 @click.option("--update", "-u", is_flag=True, help="Rewrite existing lock files from the Hub.")
 @pass_project(database=True)
 def command(
-    project: Any, plugin_names: tuple[str, ...], *, plugin_type: str | None, update: bool
+    project: Project, plugin_names: tuple[str, ...], *, plugin_type: str | None, update: bool
 ) -> None:
     """Write lock files with the Hub definitions of the project's plugins."""
 

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import datetime
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 
 from meltano.cli.options import pass_project
 from meltano.cli.render import as_json
 from meltano.cli.summary_text import render_step
-from meltano.core.blocks.history import RunHistory
+from meltano.core.blocks.history import RunHistory, RunSummary
 from meltano.core.blocks.run_log import find_log, logs_dir
 from meltano.core.errors import MeltanoError
+from meltano.core.project.project import Project
 from meltano.core.runs.summary import from_step_document
 from meltano.core.settings.database import open_database
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024
 
 
-def _history(project: Any) -> Any:
+def _history(project: Project) -> RunHistory:
     return RunHistory(open_database(project))
 
 
@@ -29,7 +30,7 @@ def _iso(moment: datetime.datetime | None) -> str | None:
     return moment.replace(tzinfo=datetime.timezone.utc).isoformat() if moment else None
 
 
-def _duration(summary: Any) -> float | None:  # summary: RunSummary
+def _duration(summary: RunSummary) -> float | None:
     if summary.started_at is None or summary.ended_at is None:
         return None
     elapsed: datetime.timedelta = summary.ended_at - summary.started_at
@@ -55,7 +56,7 @@ def command() -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @pass_project(database=True)
-def list_runs(project: Any, *, limit: int, output_format: str) -> None:
+def list_runs(project: Project, *, limit: int, output_format: str) -> None:
     """List recent runs, newest first."""
     runs = _history(project).recent(limit=limit)
     if output_format == "json":
@@ -109,7 +110,7 @@ def list_runs(project: Any, *, limit: int, output_format: str) -> None:
 @click.option("--tail", type=click.IntRange(min=1), help="Only the last N lines.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @pass_project(database=True)
-def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str) -> None:
+def show_log(project: Project, log_id: str, *, tail: int | None, output_format: str) -> None:
     """Print a run's details and its log file."""
 
     run = _history(project).find(log_id)
@@ -149,7 +150,7 @@ def show_log(project: Any, log_id: str, *, tail: int | None, output_format: str)
     _print_log(path, tail)
 
 
-def _print_summary(document: dict[str, Any] | None) -> None:
+def _print_summary(document: Mapping[str, object] | None) -> None:
     """The stored summary of a run, if it has one (rows 4.4.1 wrote have none)."""
     if document is None:
         return
@@ -181,7 +182,7 @@ def _print_log(path: Path, tail: int | None) -> None:
 
 @command.command("dir")
 @pass_project()
-def logs_directory(project: Any) -> None:
+def logs_directory(project: Project) -> None:
     """Print the directory that holds this project's run logs."""
 
     click.echo(str(logs_dir(project.sys_dir)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from meltano.cli.options import pass_project
@@ -11,6 +9,7 @@ from meltano.cli.render import as_json
 from meltano.core.plugins.project_plugin import project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 
 
 @click.group("plugin")
@@ -21,7 +20,7 @@ def command() -> None:
 @command.command("list")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @pass_project(environment_policy=Policy.USE_DEFAULT)
-def list_plugins(project: Any, *, output_format: str) -> None:
+def list_plugins(project: Project, *, output_format: str) -> None:
     """List the project's plugins, by type."""
 
     order = list(PluginType)

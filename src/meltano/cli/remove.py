@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import structlog
 
 from meltano.cli.options import pass_project
 from meltano.core.plugins.removal import infer_type, remove_plugin
 from meltano.core.plugins.types import PluginType
+from meltano.core.project.project import Project
 
 
 @click.command("remove")
 @click.argument("plugin_names", nargs=-1, required=True, metavar="PLUGIN...")
 @click.option("--plugin-type", help="Type of the plugins (default: found in the project).")
 @pass_project(database=True)
-def command(project: Any, plugin_names: tuple[str, ...], *, plugin_type: str | None) -> None:
+def command(project: Project, plugin_names: tuple[str, ...], *, plugin_type: str | None) -> None:
     """Remove plugins from meltano.yml, their venvs, lock files and stored settings."""
 
     removals = [

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 
-def as_json(value: Any, *, indent: int | None = 2) -> str:
+def as_json(value: object, *, indent: int | None = 2) -> str:
     """A JSON document for stdout."""
     return json.dumps(value, indent=indent, default=str)

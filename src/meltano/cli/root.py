@@ -7,12 +7,15 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
 from meltano import VERSION_TEXT, __version__
 from meltano.core.errors import ExitCode, MeltanoError, cannot_write, is_storage_error
+
+if TYPE_CHECKING:
+    from meltano.core.project.project import Project
 
 # name -> (module, short help). Modules are imported only when their command runs, so
 # `meltano --help` and `meltano --version` never import SQLAlchemy, Alembic or rich.
@@ -65,7 +68,7 @@ class CliState:
         self.no_environment = no_environment
         self.env_file = env_file
         self.environ = dict(os.environ) if environ is None else environ
-        self.loaded: Any = None  # the Project read while setting up logging, reused later
+        self.loaded: Project | None = None  # read while setting up logging, reused later
 
     def project_root(self) -> Path | None:
         from meltano.core.project.project import find_root
@@ -75,29 +78,27 @@ class CliState:
     def setup_logging(
         self, *, level: str | None, log_format: str | None, config_file: str | None
     ) -> None:
-        """Flags win over MELTANO_CLI_* variables, which win over the project's `cli:` section."""
+        """Configure logging: the `--log-*` flags, else the `cli.log_*` settings."""
+        import logging
         import platform
 
-        from meltano.core import logging as meltano_logging
-
-        project_cli = self._project_cli_settings()
-
-        def pick(flag: str | None, name: str, default: str) -> str:
-            if flag:
-                return flag
-            value = self.environ.get(f"MELTANO_CLI_{name.upper()}") or project_cli.get(name)
-            return str(value) if value else default
-
-        settings = meltano_logging.LogSettings(
-            level=pick(level, "log_level", meltano_logging.DEFAULT_LEVEL).lower(),
-            format=pick(log_format, "log_format", meltano_logging.DEFAULT_FORMAT)
-            .lower()
-            .replace("-", "_"),
-            config_file=pick(config_file, "log_config", meltano_logging.DEFAULT_CONFIG_FILE),
-        )
-        meltano_logging.setup_logging(settings, cwd=self.cwd)
         import structlog
 
+        from meltano.core import logging as meltano_logging
+        from meltano.core.settings.project_settings import log_settings
+
+        flags = {"level": level, "log_format": log_format, "config_file": config_file}
+        project = self._read_project()
+        logging.disable(logging.WARNING)  # `.env` warnings wait until logging is set up
+        try:
+            settings = log_settings(project, self.environ, **flags)
+        except MeltanoError:  # e.g. an unreadable `.env`: the command itself reports it
+            settings = log_settings(None, self.environ, **flags)
+        finally:
+            logging.disable(logging.NOTSET)
+        meltano_logging.setup_logging(settings, cwd=self.cwd)
+        if project is not None:
+            project.refresh(files=False)  # the command reads `.env` again, and warns now
         structlog.get_logger("meltano").info(
             "Meltano %s, Python %s, %s (%s)",
             __version__,
@@ -106,21 +107,20 @@ class CliState:
             platform.machine(),
         )
 
-    def _project_cli_settings(self) -> dict[str, Any]:
-        """The `cli:` section of meltano.yml, if a readable project is here; else nothing."""
+    def _read_project(self) -> Project | None:
+        """The project here, if a readable one is found (kept: the command reuses it)."""
+        from meltano.core.project.project import Project
+
         try:
             root = self.project_root()
             if root is None:
-                return {}
-            from meltano.core.project.project import Project
-
+                return None
             project = Project(root, environ=self.environ, env_file_option=self.env_file)
-            section = project.files.root.data.get("cli")
-            self.loaded = project  # read once: the command reuses it
-
+            project.files  # noqa: B018 - read now: a broken project is the command's to report
         except MeltanoError:
-            return {}  # the command itself reports a broken project
-        return dict(section) if isinstance(section, dict) else {}
+            return None
+        self.loaded = project
+        return project
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical", "disabled")
@@ -152,13 +152,11 @@ def _normalize_token(token: str) -> str:
 class LazyGroup(click.Group):
     """A group whose subcommands in `lazy` are imported only when one runs.
 
-    `lazy` maps a name to `"module:attribute"` and its help text, so listing and `--help`
-    import nothing: a group's subcommands need not load what the others use.
+    A subclass sets `lazy`: a name maps to `"module:attribute"` and its help text, so listing
+    and `--help` import nothing: a group's subcommands need not load what the others use.
     """
 
-    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = dict(lazy)
+    lazy: ClassVar[Mapping[str, tuple[str, str]]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -223,7 +221,7 @@ class MeltanoGroup(click.Group):
                 ) from error
             raise
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MeltanoError as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import click
 import structlog
@@ -16,6 +15,7 @@ from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 from meltano.core.schedules.jobs import block_index
 
 
@@ -71,7 +71,7 @@ from meltano.core.schedules.jobs import block_index
 @install_switch
 @pass_project(environment_policy=Policy.REQUIRED, database=True)
 def command(
-    project: Any,
+    project: Project,
     blocks: tuple[str, ...],
     *,
     dry_run: bool,

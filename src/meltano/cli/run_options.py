@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
 from meltano.core.state.recorder import Strategy
+
+FC = TypeVar("FC", bound=Callable[..., object])
 
 
 def run_id(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
@@ -20,7 +23,7 @@ def run_id(_: click.Context, __: click.Parameter, value: str | None) -> str | No
         raise click.BadParameter(f"{value} is not a valid UUID.") from error
 
 
-def strategy_option(func: Any) -> Any:
+def strategy_option(func: FC) -> FC:
     """`--state-strategy` (and the deprecated `--merge-state`)."""
     func = click.option(
         "--merge-state",

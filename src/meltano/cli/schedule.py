@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import ClassVar
 
 import click
 import structlog
@@ -12,6 +13,7 @@ from meltano.cli.render import as_json
 from meltano.cli.root import LazyGroup
 from meltano.core.blocks.history import RunHistory
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 from meltano.core.schedules import listing, runs, schedules
 from meltano.core.settings.database import open_database
 
@@ -35,6 +37,11 @@ RUN_HELP = """Run schedule NAME now, in a child `meltano` with the schedule's `e
 class DefaultSubcommandGroup(LazyGroup):
     """A group that runs `add` when the first argument is not a subcommand name."""
 
+    # `run` starts a child meltano: its module is imported only when it runs
+    lazy: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "run": ("meltano.cli.schedule_run:command", RUN_HELP)
+    }
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
@@ -57,8 +64,6 @@ class DefaultSubcommandGroup(LazyGroup):
 @click.group(
     "schedule",
     cls=DefaultSubcommandGroup,
-    # `run` starts a child meltano: its module is imported only when it runs
-    lazy={"run": ("meltano.cli.schedule_run:command", RUN_HELP)},
 )
 @click.option("--database-uri", metavar="URI", help="System database URL for this invocation.")
 @click.pass_context
@@ -89,7 +94,7 @@ def command(ctx: click.Context, database_uri: str | None) -> None:
 @click.option("--transform", type=TRANSFORM_CHOICE, help="ELT schedules only (default: skip).")
 @schedule_project
 def add_schedule(
-    project: Any,
+    project: Project,
     name: str,
     *,
     interval: str,
@@ -127,7 +132,7 @@ def add_schedule(
 @click.option("--loader", help="The loader to run (ELT schedules).")
 @click.option("--transform", type=TRANSFORM_CHOICE, help="The transform flag (ELT schedules).")
 @schedule_project
-def set_schedule(project: Any, name: str, **fields: str | None) -> None:
+def set_schedule(project: Project, /, name: str, **fields: str | None) -> None:
     """Update schedule NAME (interval, job, extractor, loader, transform)."""
 
     changes = {key: value for key, value in fields.items() if value is not None}
@@ -138,7 +143,7 @@ def set_schedule(project: Any, name: str, **fields: str | None) -> None:
 @command.command("remove")
 @click.argument("name")
 @schedule_project
-def remove_schedule(project: Any, name: str) -> None:
+def remove_schedule(project: Project, name: str) -> None:
     """Remove schedule NAME."""
 
     schedules.remove_schedule(project, name)
@@ -148,7 +153,7 @@ def remove_schedule(project: Any, name: str) -> None:
 @command.command("list")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @schedule_project
-def list_schedules(project: Any, *, output_format: str) -> None:
+def list_schedules(project: Project, *, output_format: str) -> None:
     """List schedules; `--format json` is what external schedulers read."""
 
     history = RunHistory(open_database(project))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 from meltano.cli.root import CliState
 from meltano.cli.schedule import RUN_HELP, schedule_project
+from meltano.core.project.project import Project
 from meltano.core.schedules.launch import run_schedule
 
 
@@ -20,7 +20,7 @@ from meltano.core.schedules.launch import run_schedule
 @click.argument("name")
 @click.argument("extra_args", nargs=-1, type=click.UNPROCESSED, metavar="[ARGS]...")
 @schedule_project
-def command(project: Any, name: str, extra_args: tuple[str, ...]) -> None:
+def command(project: Project, name: str, extra_args: tuple[str, ...]) -> None:
     state = click.get_current_context().find_object(CliState)
     environment = state.environment if state is not None else None
     sys.exit(run_schedule(project, name, extra_args, environment=environment))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from meltano.cli.options import pass_project
 from meltano.core.db.schemas import create_schema
+from meltano.core.project.project import Project
 from meltano.core.settings.database import retry_policy
 
 
@@ -20,7 +19,7 @@ def command() -> None:
 @click.argument("schema")
 @click.argument("roles", metavar="ROLE...", nargs=-1, required=True)
 @pass_project(database=True)
-def create(project: Any, schema: str, roles: tuple[str, ...]) -> None:
+def create(project: Project, schema: str, roles: tuple[str, ...]) -> None:
     """Create SCHEMA if it does not exist and let each ROLE use it.
 
     Each role gets USAGE and CREATE on the schema, and SELECT on the tables created in it

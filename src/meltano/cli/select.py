@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from meltano.cli.install_switch import install_switch
@@ -17,8 +15,10 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.project_plugin import ProjectPlugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 
 
 @click.command("select")
@@ -35,7 +35,7 @@ from meltano.core.project.environments import Policy
 @install_switch
 @pass_project(environment_policy=Policy.IGNORE_DEFAULT, database=True)
 def command(
-    project: Any,
+    project: Project,
     extractor: str,
     entities_filter: str,
     attributes_filter: str,
@@ -75,8 +75,8 @@ def command(
 
 
 def _show(
-    project: Any,
-    plugin: Any,
+    project: Project,
+    plugin: ProjectPlugin,
     *,
     as_json: bool,
     show_all: bool,

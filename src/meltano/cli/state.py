@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 import click
 import structlog
@@ -14,6 +14,7 @@ from meltano.core.blocks.history import RunHistory
 from meltano.core.errors import MeltanoError
 from meltano.core.project import environments
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 from meltano.core.project.text_files import read_text_file
 from meltano.core.state import model, store
 from meltano.core.state.backend import StateBackend, project_backend
@@ -25,7 +26,7 @@ state_project = pass_project(environment_policy=Policy.UNUSED, database=True)
 force_option = click.option("--force", is_flag=True, help="Don't prompt for confirmation.")
 
 
-def _check_environment(project: Any, *state_ids: str) -> None:
+def _check_environment(project: Project, *state_ids: str) -> None:
     """Warn when a pipeline state ID names another environment than the active one.
 
     Without an active environment there is nothing to contradict: `state get dev:...` is how
@@ -45,7 +46,7 @@ def _check_environment(project: Any, *state_ids: str) -> None:
             )
 
 
-def _backend(project: Any) -> StateBackend:
+def _backend(project: Project) -> StateBackend:
     override = click.get_current_context().meta.get("state_database_uri")
     if override and not project.database_uri_override:
         project.database_uri_override = override
@@ -63,7 +64,7 @@ def _record_edit(backend: StateBackend, state_id: str, *, partial: bool) -> None
     )
 
 
-def _compact(document: Any) -> str:
+def _compact(document: object) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
@@ -94,7 +95,7 @@ def command(ctx: click.Context, database_uri: str | None) -> None:
 @command.command("list")
 @click.option("--pattern", help="Only state IDs matching this glob (* and ? wildcards).")
 @state_project
-def list_ids(project: Any, pattern: str | None) -> None:
+def list_ids(project: Project, pattern: str | None) -> None:
     """List state IDs: green holds Singer state, red holds something else, yellow is empty."""
     found = store.list_states(_backend(project), pattern)
     if not found:
@@ -115,7 +116,7 @@ def list_ids(project: Any, pattern: str | None) -> None:
 )
 @click.option("--stream", metavar="NAME", help="Print only this stream's bookmark.")
 @state_project
-def get(project: Any, state_id: str, output_format: str, stream: str | None) -> None:
+def get(project: Project, state_id: str, output_format: str, stream: str | None) -> None:
     """Print the state of STATE_ID (partial state merged over completed state)."""
     _check_environment(project, state_id)
     backend = _backend(project)
@@ -135,7 +136,7 @@ def get(project: Any, state_id: str, output_format: str, stream: str | None) -> 
 @force_option
 @state_project
 def set_state(
-    project: Any,
+    project: Project,
     state_id: str,
     state: str | None,
     input_file: Path | None,
@@ -161,7 +162,7 @@ def set_state(
 @click.option("--from-state-id", help="Merge the state of this state ID.")
 @state_project
 def merge(
-    project: Any,
+    project: Project,
     state_id: str,
     state: str | None,
     input_file: Path | None,
@@ -187,7 +188,7 @@ def merge(
 @click.argument("dst_state_id")
 @force_option
 @state_project
-def copy(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> None:
+def copy(project: Project, src_state_id: str, dst_state_id: str, force: bool) -> None:
     """Give DST_STATE_ID the state of SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will overwrite the destination state.", force=force)
@@ -202,7 +203,7 @@ def copy(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
 @click.argument("dst_state_id")
 @force_option
 @state_project
-def move(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> None:
+def move(project: Project, src_state_id: str, dst_state_id: str, force: bool) -> None:
     """Give DST_STATE_ID the state of SRC_STATE_ID, then clear SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will clear the source state and overwrite the destination state.", force=force)
@@ -225,7 +226,7 @@ def move(project: Any, src_state_id: str, dst_state_id: str, force: bool) -> Non
 @force_option
 @state_project
 def clear(
-    project: Any, state_id: str | None, clear_every: bool, streams: tuple[str, ...], force: bool
+    project: Project, state_id: str | None, clear_every: bool, streams: tuple[str, ...], force: bool
 ) -> None:
     """Delete the state of STATE_ID, or of every ID with --all, or only some streams' bookmarks."""
     if bool(state_id) == clear_every:
@@ -257,7 +258,7 @@ def clear(
 @click.argument("state_id")
 @force_option
 @state_project
-def edit(project: Any, state_id: str, force: bool) -> None:
+def edit(project: Project, state_id: str, force: bool) -> None:
     """Edit the state of STATE_ID in $EDITOR (it must keep a top-level `singer_state`)."""
     _check_environment(project, state_id)
     backend = _backend(project)
@@ -274,7 +275,7 @@ def edit(project: Any, state_id: str, force: bool) -> None:
 
 @command.command("export")
 @state_project
-def export(project: Any) -> None:
+def export(project: Project) -> None:
     """Print every state ID's completed and partial state as one JSON object."""
     click.echo(_compact(store.export_states(_backend(project))))
 
@@ -282,7 +283,7 @@ def export(project: Any) -> None:
 @command.command("import")
 @click.argument("input_file", type=click.File("r"), default="-")
 @state_project
-def import_states(project: Any, input_file: Any) -> None:
+def import_states(project: Project, input_file: TextIO) -> None:
     """Store what `meltano state export` printed (from INPUT_FILE or stdin)."""
     try:
         data = json.load(input_file)

@@ -14,13 +14,17 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.project_plugin import ProjectPlugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.pipes import run_command
 from meltano.core.project.environments import Policy
+from meltano.core.project.project import Project
 
 
-def _selected(project: Any, names: tuple[str, ...], *, everything: bool) -> list[tuple[Any, str]]:
-    chosen: list[tuple[Any, str]] = []
+def _selected(
+    project: Project, names: tuple[str, ...], *, everything: bool
+) -> list[tuple[ProjectPlugin, str]]:
+    chosen: list[tuple[ProjectPlugin, str]] = []
     if everything:
         for plugin in finder.find_all(project, command="test"):
             if plugin.type is not PluginType.FILES:
@@ -49,7 +53,7 @@ def _selected(project: Any, names: tuple[str, ...], *, everything: bool) -> list
 @click.argument("names", nargs=-1, metavar="[PLUGIN[:TEST]]...")
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
 def command(
-    project: Any, names: tuple[str, ...], *, everything: bool, install_mode: str | None
+    project: Project, names: tuple[str, ...], *, everything: bool, install_mode: str | None
 ) -> None:
     """Run plugin commands whose names start with `test`; exit 1 if any fails."""
 

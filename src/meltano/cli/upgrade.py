@@ -7,7 +7,6 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -16,6 +15,7 @@ from meltano.core.db.connect import HEAD
 from meltano.core.plugins import bundles, finder
 from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.types import PluginType
+from meltano.core.project.project import Project
 from meltano.core.settings.database import upgrade_database
 from meltano.core.venvs.install import InstallStatus
 
@@ -133,12 +133,12 @@ def package(*, pip_url: str | None, force: bool) -> None:
 
 @command.command("files")
 @pass_project()
-def files(project: Any) -> None:
+def files(project: Project) -> None:
     """Rewrite files managed by file bundles (their `update` extra)."""
     update_files(project)
 
 
-def update_files(project: Any) -> None:
+def update_files(project: Project) -> None:
     click.echo("Updating files managed by plugins...")
     plugins = [p for p in finder.find_all(project, command="upgrade") if p.type is PluginType.FILES]
     if not plugins:
@@ -156,12 +156,12 @@ def update_files(project: Any) -> None:
 
 @command.command("database")
 @pass_project(database=True)
-def database(project: Any) -> None:
+def database(project: Project) -> None:
     """Apply pending migrations to the system database."""
     migrate_database(project)
 
 
-def migrate_database(project: Any) -> None:
+def migrate_database(project: Project) -> None:
     click.echo("Applying migrations to system database...")
     if upgrade_database(project):
         click.echo(f"Upgrading database to {HEAD}")
@@ -174,7 +174,7 @@ def migrate_database(project: Any) -> None:
 @force_option
 @click.option("--skip-package", is_flag=True, help="Skip the package step.")
 @pass_project(database=True)
-def upgrade_all(project: Any, *, pip_url: str | None, force: bool, skip_package: bool) -> None:
+def upgrade_all(project: Project, *, pip_url: str | None, force: bool, skip_package: bool) -> None:
     """Every step: package instructions, file bundles, system database, project state."""
     if not skip_package and os.environ.get("MELTANO_PACKAGE_UPGRADED") != "true":
         for line in package_instructions(Installation.current(), pip_url=pip_url, force=force):

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from meltano.core.errors import MeltanoError
+from meltano.core.logging import LogSettings
 from meltano.core.project.project import Project
 from meltano.core.settings import get_setting, meltano_settings
+from meltano.core.settings.project_settings import log_settings
 from meltano.core.settings.resolve import Source
 
 
@@ -73,3 +75,28 @@ def test_resolution_is_remembered_until_an_input_changes(project_dir: Path) -> N
     assert get_setting(project, "elt.buffer_size") == 104857600  # files as last read
     project.refresh()
     assert get_setting(project, "elt.buffer_size") == 3000
+
+
+def test_log_options_resolve_as_settings_do(project_dir: Path) -> None:
+    """Flags, then variables, then `.env` (as 4.4.1 reads it), then meltano.yml, then defaults."""
+    none = {"level": None, "log_format": None, "config_file": None}
+    project = Project(project_dir, environ={})
+    assert log_settings(project, {}, **none) == LogSettings("info", "colored", "logging.yaml")
+    with (project_dir / "meltano.yml").open("a") as file:
+        file.write("cli:\n  log_level: warning\n  log_format: key-value\n")
+    project = Project(project_dir, environ={})
+    assert log_settings(project, {}, **none) == LogSettings("warning", "key_value", "logging.yaml")
+    (project_dir / ".env").write_text("MELTANO_CLI_LOG_LEVEL=debug\n")
+    project = Project(project_dir, environ={})
+    assert log_settings(project, {}, **none).level == "debug"
+    environ = {"MELTANO_CLI_LOG_LEVEL": "ERROR", "MELTANO_CLI_LOG_CONFIG": "x.yaml"}
+    project = Project(project_dir, environ=environ)
+    assert log_settings(project, environ, **none) == LogSettings("error", "key_value", "x.yaml")
+    flags = {"level": "critical", "log_format": "json", "config_file": "y.yaml"}
+    assert log_settings(project, environ, **flags) == LogSettings("critical", "json", "y.yaml")
+
+
+def test_log_options_outside_a_project_come_from_variables_only() -> None:
+    environ = {"MELTANO_CLI_LOG_FORMAT": "json"}
+    settings = log_settings(None, environ, level=None, log_format=None, config_file=None)
+    assert settings == LogSettings("info", "json", "logging.yaml")

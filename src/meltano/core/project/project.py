@@ -105,9 +105,10 @@ class Project:
         values = dotenv_values(stream=io.StringIO(text), interpolate=False)
         return {key: value for key, value in values.items() if value is not None}
 
-    def refresh(self) -> None:
-        """Forget cached file contents so the next access reads the disk again."""
-        for name in ("files", "dotenv", "_merged"):
+    def refresh(self, *, files: bool = True) -> None:
+        """Forget cached file contents so the next access reads the disk again (with
+        `files=False`, only the dotenv file's)."""
+        for name in ("files", "dotenv", "_merged") if files else ("dotenv",):
             self.__dict__.pop(name, None)
 
     @property

@@ -28,10 +28,18 @@ class Change:
     """What a set/unset/reset did, and the value that is in effect afterwards."""
 
     subject: ConfigSubject
-    definition: SettingDefinition | None
+    definition: SettingDefinition
     value: Any
     stores: tuple[stores.Store, ...]
     current: Resolved | None
+
+
+@dataclass(frozen=True)
+class Reset:
+    """What a reset cleared: every value of one subject, in these stores."""
+
+    subject: ConfigSubject
+    stores: tuple[stores.Store, ...]
 
 
 def setting_name(parts: Sequence[str]) -> str:
@@ -114,12 +122,12 @@ def reset_settings(
     find: PluginFinder,
     store: stores.Store = stores.Store.AUTO,
     plugin_type: PluginType | None = None,
-) -> Change:
+) -> Reset:
     """Clear every value of `name` in the store(s)."""
     subject = load_subject(project, name, find=find, plugin_type=plugin_type, with_values=False)
     changed = stores.reset(project, subject.plugin, subject.definitions, store)
     project.refresh()
-    return Change(subject, None, None, tuple(changed), None)
+    return Reset(subject, tuple(changed))
 
 
 def _current(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meltano import __version__
 from meltano.core.errors import MeltanoError
+from meltano.core.logging import LogSettings
 from meltano.core.settings.addons import addon_definitions
 from meltano.core.settings.definitions import Kind, SettingDefinition
 from meltano.core.settings.loaders import DOTENV_LABEL, ENV_LABEL, env_layer
@@ -75,6 +76,7 @@ _DESCRIPTIONS = {
     "elt.buffer_size": "Bytes buffered between extractor and loader; the longest Singer "
     "message allowed is half of it.",
 }
+_LOG_NAMES = ("cli.log_level", "cli.log_format", "cli.log_config")
 DOCS_URL = "https://docs.meltano.com/reference/settings"
 NAMESPACE = "meltano"  # the `plugin_settings` namespace 4.4.1 uses for these settings
 
@@ -183,3 +185,41 @@ def get_setting(project: Project, name: str) -> Any:
             f"Unknown Meltano setting {name!r}", "List them with `meltano config list meltano`"
         )
     return values[name].value
+
+
+def log_settings(
+    project: Project | None,
+    environ: Mapping[str, str],
+    *,
+    level: str | None,
+    log_format: str | None,
+    config_file: str | None,
+) -> LogSettings:
+    """The `--log-*` flags, else `cli.log_level`, `cli.log_format`, `cli.log_config` resolved
+    as every Meltano setting is (environment variables, `.env`, meltano.yml, default).
+
+    Outside a project only variables count. Values are neither expanded nor cast: logging is
+    set up before anything else, and `setup_logging` names the valid choices of a bad value.
+    """
+    defs = tuple(d for d in definitions() if d.name in _LOG_NAMES)
+    found: dict[Source, Any] = (
+        layers(project)
+        if project is not None
+        else {Source.ENV: env_layer(environ, defs, env_names, label=ENV_LABEL)}
+    )
+    found[Source.OVERRIDE] = {
+        "cli.log_level": level or None,
+        "cli.log_format": log_format or None,
+        "cli.log_config": config_file or None,
+    }
+    values = resolve(defs, found)
+
+    def text(name: str) -> str:
+        value = values[name].value
+        return str(value) if value else str(next(d.value for d in defs if d.name == name))
+
+    return LogSettings(
+        level=text("cli.log_level").lower(),
+        format=text("cli.log_format").lower().replace("-", "_"),
+        config_file=text("cli.log_config"),
+    )
