@@ -11,6 +11,7 @@ One run prints, for our meltano and Meltano 4.4.1 (installed once into a cache v
   6. cold start of `--version`, `--help`, `config list`, `schedule list --format=json`
   7. catalogs of 100 to 10,000 streams: select --list, invoke --dump=catalog, run; warm/cold
   8. a generated project of 300 plugins: compile, config list, schedule list, job list, run
+  9. fan-out: one 1M-record tap into two targets, against `tap | tee >(target) | target`
 and then the issues' targets (6 and 19) with the measured figures.
 
 Arms are interleaved round by round and figures are medians. Compare CPU: wall time on a
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import big_project
 import catalogs
+import fan_out
 import sections
 from targets import check_targets
 from workspace import make_workspace
@@ -43,7 +45,17 @@ from workspace import make_workspace
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "meltano-bench"
 REFERENCE_VERSION = "4.4.1"
-SECTIONS = ("pipelines", "widths", "state", "stderr", "cold", "catalogs", "project", "driver")
+SECTIONS = (
+    "pipelines",
+    "widths",
+    "state",
+    "stderr",
+    "cold",
+    "catalogs",
+    "project",
+    "fanout",
+    "driver",
+)
 DEFAULT_SECTIONS = SECTIONS[:-1]
 
 
@@ -155,6 +167,8 @@ def main() -> None:
             figures["catalogs"] = catalogs.catalogs(ws, plan)
         if "project" in chosen:
             figures["project"] = big_project.big_project(ws, plan)
+        if "fanout" in chosen:
+            figures["fanout"] = fan_out.fan_out(ws, plan)
     if "driver" in chosen:
         print("\npipes driver alone (bench/pipes_bench.py)", flush=True)
         quick = ["--records", "100000", "--rounds", "2"] if args.quick else []

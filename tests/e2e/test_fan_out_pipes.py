@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from meltano.core.processes import tee
-from meltano.core.processes.outcome import PipelineOutcome
+from meltano.core.processes.outcome import PipelineOutcome, PipelineTimeoutError
 from meltano.core.processes.pipes import PluginCommand, run_pipeline
 
 PLUGINS = Path(__file__).parent.parent / "plugins"
@@ -114,3 +115,38 @@ def test_a_failing_tap_ends_every_target_cleanly(tmp_path: Path) -> None:
     assert outcome.error.reason == "Extractor tap-counter failed with exit code 3"
     assert [result.returncode for result in outcome.results[1:]] == [0, 0]
     assert [len(branch) for branch in states] == [5, 5]
+
+
+def test_timeout_stops_a_copy_waiting_for_input(tmp_path: Path) -> None:
+    tap = command(tmp_path, "tap-counter", "tap_counter.py", records=10, sleep_at=3, sleep=60)
+    targets = [
+        command(tmp_path, f"target-{n}", "target_jsonl.py", path=f"out-{n}.jsonl") for n in range(2)
+    ]
+    states: list[list[bytes]] = [[], []]
+
+    async def go() -> PipelineOutcome:
+        return await run_pipeline(
+            [tap, *targets],
+            on_state=[branch.append for branch in states],
+            on_log=lambda _index, _line: None,
+            timeout=1.0,
+            grace_period=1.0,
+        )
+
+    started = time.monotonic()
+    outcome = asyncio.run(asyncio.wait_for(go(), 30))
+    assert isinstance(outcome.error, PipelineTimeoutError)
+    assert time.monotonic() - started < 15
+    assert all(result.returncode != 0 for result in outcome.results)
+
+
+def test_a_loader_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    tap = command(tmp_path, "tap-counter", "tap_counter.py", records=200_000, state_every=1000)
+    stubborn = command(
+        tmp_path, "target-stubborn", "target_jsonl.py", path="s.jsonl", ignore_sigterm=True
+    )
+    bad = command(tmp_path, "target-bad", "target_jsonl.py", path="bad.jsonl", exit_at=100)
+    outcome, _ = fan_out([tap, stubborn, bad], 2, grace=1.0)
+    assert outcome.error is not None
+    assert outcome.error.reason.startswith("Loader target-bad failed with exit code 5")
+    assert outcome.results[1].stopped
