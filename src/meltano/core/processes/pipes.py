@@ -327,9 +327,11 @@ class _Pipeline:
                 last = index >= self.first_loader
                 stdin = upstream
                 if last and branches > 1:  # each loader reads its own copy of the input
-                    if index == self.first_loader:
+                    if index == self.first_loader and upstream is not None:
                         self.source = upstream
+                        tee.enlarge(upstream)
                     stdin, branch_input = os.pipe()
+                    tee.enlarge(branch_input)
                     self.branch_inputs.append(branch_input)
                 if last and self.stdout_to is not None:
                     stdout_read, stdout_write = None, os.dup(self.stdout_to)

@@ -20,16 +20,26 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import functools
 import os
 import select
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 SPLICE_F_MOVE = 1
 SPLICE_F_NONBLOCK = 2
 #: The most a single call moves: tee and splice stop at what the pipes hold anyway.
 MAX_CHUNK = 1 << 20
+#: The size we ask for the pipes of a fan-out (the kernel may give less): more per call.
+PIPE_SIZE = 1 << 20
+#: After a copy of less than this, wait a little for more input before the next one ...
+SMALL_COPY = 1 << 18
+#: ... this long: a tap writing 8 KB at a time then costs one round of calls per ~100 KB
+#: instead of one per write. Above SMALL_COPY / COALESCE_SECONDS (128 MB/s) there is no wait.
+COALESCE_SECONDS = 0.002
+_F_SETPIPE_SZ = 1031  # Linux
 
 
 class KernelCopyUnavailableError(OSError):
@@ -128,12 +138,21 @@ class _Stage:
         """True when the source ended and both outputs got all of it; False when stopped."""
         try:
             while True:
+                self._wait(self.source, select.POLLIN)
                 count = self._tee()
                 if count == 0:
                     return True
                 self._move(count)
+                if count < SMALL_COPY:
+                    time.sleep(COALESCE_SECONDS)
         except _Stopped:
             return False
+
+
+def enlarge(fd: int) -> None:
+    """Ask for a bigger kernel buffer for a pipe of a fan-out (an optimisation only)."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
 
 
 def copy_pipe(source: int, outputs: Sequence[int], *, stop: int) -> bool:
