@@ -94,8 +94,12 @@ class _Stage:
             if self.stop in ready:
                 raise _Stopped
             if fd in ready:
-                if ready[fd] & select.POLLERR and event == select.POLLOUT:
-                    raise _Stopped  # the reader of this output is gone
+                if event == select.POLLOUT:
+                    if ready[fd] & select.POLLERR:
+                        raise _Stopped  # the reader of this output is gone
+                    # Room comes back a read (often 8 KB) at a time: let the reader, which
+                    # has a full pipe to work through, free more before the next call.
+                    time.sleep(COALESCE_SECONDS)
                 return
 
     def _has_input(self) -> bool:
