@@ -117,9 +117,14 @@ def reader_pipe() -> tuple[int, int]:
     """A pipe whose read end we poll without blocking; the write end goes to a child."""
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)
-    with contextlib.suppress(OSError):  # a bigger buffer is only an optimisation
-        fcntl.fcntl(read_end, _F_SETPIPE_SZ, CHUNK_SIZE)
+    grow_pipe(read_end, CHUNK_SIZE)
     return read_end, write_end
+
+
+def grow_pipe(fd: int, size: int) -> None:
+    """Give the pipe of `fd` a kernel buffer of `size` bytes, where the system allows it."""
+    with contextlib.suppress(OSError):  # a bigger buffer is only an optimisation
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, size)
 
 
 async def readable(fd: int) -> None:
