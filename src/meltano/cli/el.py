@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 import structlog
 
-from meltano.cli.install_switch import install_switch
+from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
 from meltano.cli.run_options import FC, resolve_strategy, run_id, strategy_option
 from meltano.core.blocks.parse import BlockRef, CommandBlock, ExtractLoad
@@ -19,9 +19,10 @@ from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.catalog.select import runtime_filter
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
+from meltano.core.plugins.container_spec import container_spec_of, runs_in_container
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import config_text, executable_path
-from meltano.core.plugins.project_plugin import project_plugins
+from meltano.core.plugins.project_plugin import ProjectPlugin, project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         run_id: str | None
         dry: bool
         install_mode: str | None
+        containers: bool
 
     class EltOptions(ElOptions):
         """`elt` adds `--transform`."""
@@ -122,6 +124,7 @@ def el_options(func: FC) -> FC:
         ),
         click.option("--dry", is_flag=True, help="Show what would run; run nothing."),
         install_switch,
+        containers_switch,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -152,6 +155,7 @@ def run_el(
     run_id: str | None,
     dry: bool,
     install_mode: str | None,
+    containers: bool = False,
     transform: str = "skip",
 ) -> None:
     """The body of `el` and `elt`."""
@@ -178,19 +182,22 @@ def run_el(
         state_file=state,
         select_filter=tuple(runtime_filter(select, exclude)),
         always_record=True,
+        containers=containers,
     )
     block = ExtractLoad(
         BlockRef(tap.name, PluginType.EXTRACTORS), BlockRef(target.name, PluginType.LOADERS)
     )
-    if not ensure_installed(project, [tap, target], mode=install_mode):
+    in_venvs = [p for p in (tap, target) if not runs_in_container(p, None, containers=containers)]
+    if not ensure_installed(project, in_venvs, mode=install_mode):
         return
     runner = Runner(project, options)
     if dry:
-        log.info(
-            "dry run",
-            extractor=executable_path(project, tap),
-            loader=executable_path(project, target),
-        )
+
+        def where(plugin: ProjectPlugin) -> str:
+            spec = container_spec_of(plugin, None) if containers else None
+            return f"{spec.image} (container)" if spec else executable_path(project, plugin)
+
+        log.info("dry run", extractor=where(tap), loader=where(target))
         return
     if dump:
         _dump(runner, block, state_id, dump)

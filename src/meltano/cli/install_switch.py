@@ -29,3 +29,13 @@ def install_switch(func: F) -> F:
         help="Install the plugins, then stop.",
     )(decorated)
     return decorated
+
+
+def containers_switch(func: F) -> F:
+    """`--containers`: plugins (and commands) with a `container_spec` run in their image."""
+    decorated: F = click.option(
+        "--containers",
+        is_flag=True,
+        help="Run plugins that have a container_spec in their container (a Docker Engine).",
+    )(func)
+    return decorated

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 import structlog
 
-from meltano.cli.install_switch import install_switch
+from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
 from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
+from meltano.core.plugins.container_spec import runs_in_container
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.plugins.invocation import (
     config_text,
@@ -47,6 +48,7 @@ from meltano.core.project.project import Project
 )
 @click.option("--refresh-catalog", is_flag=True, help="Ignore the cached catalog.")
 @install_switch
+@containers_switch
 @click.argument("plugin_name", metavar="PLUGIN[:COMMAND]")
 @click.argument("plugin_args", nargs=-1, type=click.UNPROCESSED)
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
@@ -61,6 +63,7 @@ def command(
     print_var: tuple[str, ...],
     refresh_catalog: bool,
     install_mode: str | None,
+    containers: bool,
 ) -> None:
     """Run a plugin with its configuration; arguments after the name go to the plugin."""
 
@@ -79,9 +82,13 @@ def command(
         env = preview_env(project, plugin)
         for variable in print_var:
             click.echo(f"{variable}={env.get(variable)}")
-    if not ensure_installed(project, [plugin], mode=install_mode):
+    chosen = command_name or None
+    in_venv = not runs_in_container(plugin, chosen, containers=containers)
+    if not ensure_installed(project, [plugin] if in_venv else [], mode=install_mode):
         return
-    with prepare(project, plugin, command=command_name or None, args=plugin_args) as invocation:
+    with prepare(project, plugin, command=chosen, args=plugin_args, containers=containers) as (
+        invocation
+    ):
         catalog = None
         if (
             plugin.type is PluginType.EXTRACTORS

@@ -7,12 +7,13 @@ import time
 import click
 import structlog
 
-from meltano.cli.install_switch import install_switch
+from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
 from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
 from meltano.core.blocks.parse import ExtractLoad, parse
 from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.plugins import finder
+from meltano.core.plugins.container_spec import runs_in_container
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
@@ -69,6 +70,7 @@ from meltano.core.schedules.jobs import block_index
     help="Stop the run after this many seconds.",
 )
 @install_switch
+@containers_switch
 @pass_project(environment_policy=Policy.REQUIRED, database=True)
 def command(
     project: Project,
@@ -86,6 +88,7 @@ def command(
     run_id: str | None,
     timeout: int | None,
     install_mode: str | None,
+    containers: bool,
 ) -> None:
     """Run blocks: EXTRACTOR [MAPPER...] LOADER sets, PLUGIN[:COMMAND] blocks and jobs."""
 
@@ -110,6 +113,7 @@ def command(
         timeout=timeout,
         refresh_catalog=refresh_catalog,
         trigger=project.environ.get("MELTANO_JOB_TRIGGER") or "cli",
+        containers=containers,
     )
     if not dry_run:
         refs = [
@@ -118,8 +122,13 @@ def command(
             for ref in (block.blocks if isinstance(block, ExtractLoad) else [block.plugin])
         ]
         plugins = {
-            ref.mapper or ref.name: finder.find(project, ref.mapper or ref.name, command="run")
+            ref.mapper or ref.name: found
             for ref in refs
+            if not runs_in_container(
+                found := finder.find(project, ref.mapper or ref.name, command="run"),
+                ref.command,
+                containers=containers,
+            )
         }
         if not ensure_installed(project, list(plugins.values()), mode=install_mode):
             return

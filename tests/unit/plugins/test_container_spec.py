@@ -191,3 +191,57 @@ plugins:
           volumes: [$MELTANO_PROJECT_ROOT/.meltano/pg:/var/lib/postgresql/data]
 """
     validate_document(FILE, parse(text, FILE))
+
+
+def test_the_launch_mounts_the_run_directory_read_only_and_expands_volumes_and_env() -> None:
+    from meltano.core.plugins.container_spec import container_launch
+
+    plugin = from_entry(PluginType.EXTRACTORS, ENTRY)
+    spec = ContainerSpec.parse(
+        {
+            "image": "acme/tap-x:1",
+            "volumes": ["$MELTANO_PROJECT_ROOT/data:/data", "$UNSET_VOLUME"],
+            "env": {"WHERE": "${MELTANO_PROJECT_ROOT}/in", "KEEP": "plain"},
+            "ports": {"8080": "80"},
+        },
+        owner=OWNER,
+    )
+    launch = container_launch(
+        spec,
+        plugin=plugin,
+        command=None,
+        env={"TAP_X_PORT": "1"},
+        expand_env={"MELTANO_PROJECT_ROOT": "/p", "TAP_X_PORT": "1"},
+        run_dir=Path("/p/.meltano/run/tap-x"),
+        run_id="r-1",
+        extra_args=("--ignored",),
+    )
+    assert launch.binds == ("/p/.meltano/run/tap-x:/p/.meltano/run/tap-x:ro", "/p/data:/data")
+    assert launch.env == {"TAP_X_PORT": "1", "WHERE": "/p/in", "KEEP": "plain"}
+    assert launch.ports == (("8080", "80"),) and launch.run_id == "r-1"
+    assert launch.owner == OWNER and launch.name.startswith("meltano-tap-x-")
+    assert not launch.replaces_argv and launch.extra_args == ()  # argv carries them
+
+
+def test_a_command_launch_keeps_the_arguments_typed_after_it() -> None:
+    from meltano.core.plugins.container_spec import container_launch
+
+    plugin = from_entry(PluginType.EXTRACTORS, ENTRY)
+    spec = container_spec_of(plugin, "boxed")
+    assert spec is not None
+    launch = container_launch(
+        spec, plugin=plugin, command="boxed", env={}, expand_env={}, run_dir=Path("/r"),
+        run_id="r", extra_args=("--x",),
+    )  # fmt: skip
+    assert launch.replaces_argv and launch.command == ("tool",) and launch.extra_args == ("--x",)
+    assert launch.name.startswith("meltano-tap-x--boxed-")
+
+
+def test_runs_in_container_only_with_the_switch_and_a_spec() -> None:
+    from meltano.core.plugins.container_spec import runs_in_container
+
+    plugin = from_entry(PluginType.EXTRACTORS, ENTRY)
+    bare = from_entry(PluginType.LOADERS, {"name": "target-y", "namespace": "target_y"})
+    assert runs_in_container(plugin, None, containers=True)
+    assert not runs_in_container(plugin, None, containers=False)  # off by default, as 4.4.1
+    assert not runs_in_container(bare, None, containers=True)

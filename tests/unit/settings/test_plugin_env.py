@@ -142,3 +142,18 @@ def test_pip_url_expands_against_root_and_plugin_env_without_environment(
     project = Project(project_dir, environ={})
     with pytest.raises(MeltanoError, match="refers to unset variables: NOPE"):
         expanded_pip_url(project, find_plugin(project, "tap-x"), strict=True)
+
+
+def test_without_the_terminal_only_our_own_processs_variables_are_left_out(
+    project_dir: Path,
+) -> None:
+    """For a container: PATH and HOME describe this machine, settings still arrive."""
+    project, plugin = _with(
+        project_dir, None, PATH="/host/bin", HOME="/home/me", STACKED="1", TAP_X_PASSWORD="pw"
+    )
+    env = plugin_process_env(project, plugin, terminal=False)  # type: ignore[arg-type]
+    assert "PATH" not in env and "HOME" not in env
+    assert env["TAP_X_PASSWORD"] == "pw"  # a setting read from the terminal is a setting
+    assert env["STACKED"] == "124"  # `env:` blocks still expand against the terminal
+    assert env["MELTANO_EXTRACTOR_NAME"] == "tap-x"
+    assert plugin_process_env(project, plugin)["PATH"] == "/host/bin"  # type: ignore[arg-type]

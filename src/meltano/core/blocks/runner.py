@@ -80,6 +80,7 @@ class RunOptions:
     state_file: Path | None = None  # `el --state`
     select_filter: tuple[str, ...] = ()  # `el --select/--exclude`
     always_record: bool = False  # `el`: a run record even without state updates
+    containers: bool = False  # `--containers`: plugins with a container_spec run in it
 
 
 @dataclass
@@ -323,6 +324,8 @@ class Runner:
                         plugin,
                         upstream_env=dict(upstream),
                         run_dir=secure_dir(run_dir / plugin.name),
+                        containers=self.options.containers,
+                        run_id=run_id,
                     )
                 )
                 upstream.update(invocation.exported_env())
@@ -369,7 +372,9 @@ class Runner:
             plugin_type=ref.plugin_type,
             definitions=locked_or_fetched("run"),
         )
-        with prepare(self.project, plugin, command=ref.command) as invocation:
+        with prepare(
+            self.project, plugin, command=ref.command, containers=self.options.containers
+        ) as invocation:
             outcome = asyncio.run(
                 run_pipeline(
                     [invocation.command()],

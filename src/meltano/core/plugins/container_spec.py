@@ -10,12 +10,15 @@ A command without a spec of its own runs in the plugin's image, if the plugin ha
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import CONTAINER_KEY_ORDER
+from meltano.core.processes.container_launch import ContainerLaunch, container_name
+from meltano.core.settings.expand import expand_text
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -102,3 +105,44 @@ def container_spec_of(plugin: ProjectPlugin, command: str | None) -> ContainerSp
     if plugin.container_spec is None:
         return None
     return ContainerSpec.parse(plugin.container_spec, owner=owner)
+
+
+def runs_in_container(plugin: ProjectPlugin, command: str | None, *, containers: bool) -> bool:
+    """Whether `--containers` puts this plugin (or its command) in a container."""
+    return containers and container_spec_of(plugin, command) is not None
+
+
+def container_launch(
+    spec: ContainerSpec,
+    *,
+    plugin: ProjectPlugin,
+    command: str | None,
+    env: Mapping[str, str],
+    expand_env: Mapping[str, str],
+    run_dir: Path,
+    run_id: str,
+    extra_args: Sequence[str] = (),
+) -> ContainerLaunch:
+    """What the engine runs for `spec`; `argv` is filled in when the process is started.
+
+    `env` is the container's environment (the spec's `env` goes on top); `$VAR`s in the spec's
+    `volumes` and `env` are expanded against `expand_env`, the plugin's whole environment, as
+    everywhere in meltano.yml. The private run directory (config, catalog, state, logging
+    files) is mounted read-only at the same path, so the paths in argv and env hold inside.
+    """
+    volumes = tuple(expand_text(volume, expand_env) or "" for volume in spec.volumes)
+    own_env = {name: expand_text(value, expand_env) or "" for name, value in spec.env.items()}
+    return ContainerLaunch(
+        plugin=plugin.name,
+        image=spec.image,
+        name=container_name(plugin.name, command),
+        owner=spec.owner,
+        command=spec.command,
+        entrypoint=spec.entrypoint,
+        replaces_argv=spec.is_command_spec,
+        extra_args=tuple(extra_args) if spec.is_command_spec else (),
+        env={**env, **own_env},
+        binds=(f"{run_dir}:{run_dir}:ro", *(v for v in volumes if v)),
+        ports=spec.ports,
+        run_id=run_id,
+    )

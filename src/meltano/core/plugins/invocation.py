@@ -14,14 +14,16 @@ import shlex
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.airflow import prepare_airflow
+from meltano.core.plugins.container_spec import container_launch, container_spec_of
 from meltano.core.plugins.private import secure_dir, write_private
 from meltano.core.plugins.types import PluginType
+from meltano.core.processes.container_launch import ContainerLaunch
 from meltano.core.processes.pipes import PluginCommand
 from meltano.core.settings.expand import expand_text, references
 from meltano.core.settings.plugin_env import plugin_process_env
@@ -146,6 +148,7 @@ class Invocation:
     run_dir: Path
     config_path: Path | None = None
     generated: list[Path] = field(default_factory=list)
+    container: ContainerLaunch | None = None  # `--containers`: where it runs instead
 
     def exported_env(self) -> dict[str, str]:
         """What later blocks of a pipeline see from this one: identity and settings vars."""
@@ -156,12 +159,14 @@ class Invocation:
         self, *, argv: Sequence[str] | None = None, cwd: Path | None = None
     ) -> PluginCommand:
         """The process to start for this plugin (its argv, env and cwd unless overridden)."""
+        argv = self.argv if argv is None else argv
         return PluginCommand(
             name=self.plugin.name,
-            argv=self.argv if argv is None else argv,
+            argv=argv,
             env=self.env,
             cwd=self.cwd if cwd is None else cwd,
             plugin_type=self.plugin.type.singular,
+            container=None if self.container is None else replace(self.container, argv=tuple(argv)),
         )
 
 
@@ -211,9 +216,12 @@ def _process_env(
     settings: PluginSettings,
     directory: Path,
     upstream_env: Mapping[str, str] | None,
+    *,
+    venv: bool = True,
 ) -> dict[str, str]:
     env = plugin_process_env(project, plugin, settings=settings, upstream_env=upstream_env)
-    _venv_env(project, plugin, env)
+    if venv:  # a container's image has its own PATH
+        _venv_env(project, plugin, env)
     env[PARENT_CONTEXT_VARIABLE] = context_uuid()  # plugins relate their telemetry to ours
     if plugin.type in SINGER_TYPES:
         for name, path in _singer_logging_paths(directory, _FILE_PREFIX[plugin.type]).items():
@@ -263,12 +271,20 @@ def prepare(
     run_dir: Path | None = None,
     extra_args: Sequence[str] = (),
     log_level: str = "info",
+    containers: bool = False,
+    run_id: str | None = None,
 ) -> Iterator[Invocation]:
-    """Resolve settings, write the config file, build argv and env; clean up afterwards."""
+    """Resolve settings, write the config file, build argv and env; clean up afterwards.
 
+    With `containers`, a plugin (or command) with a `container_spec` is prepared to run in
+    its image: no virtualenv, its executable looked up in the image, and the container's
+    environment without our own process's variables. `run_id` labels its container.
+    """
+
+    spec = container_spec_of(plugin, command) if containers else None
     settings = plugin_settings(project, plugin, upstream_env=upstream_env)
     directory = secure_dir(run_dir or project.run_dir / plugin.name)
-    env = _process_env(project, plugin, settings, directory, upstream_env)
+    env = _process_env(project, plugin, settings, directory, upstream_env, venv=spec is None)
     invocation = Invocation(
         plugin=plugin,
         argv=[],
@@ -282,15 +298,16 @@ def prepare(
             paths = _singer_logging_paths(directory, _FILE_PREFIX[plugin.type])
             invocation.generated.extend(paths.values())
             _write_singer_logging(paths, log_level)
+        locate = _in_image if spec is not None else executable_path
         if command is not None:
             executable, command_args = command_argv(plugin, command, env)
             invocation.argv = [
-                executable_path(project, plugin, executable, path=env.get("PATH")),
+                locate(project, plugin, executable, path=env.get("PATH")),
                 *command_args,
                 *args,
             ]
         else:
-            argv = [executable_path(project, plugin, path=env.get("PATH"))]
+            argv = [locate(project, plugin, path=env.get("PATH"))]
             if plugin.type in SINGER_TYPES:
                 config_path = directory / f"{_FILE_PREFIX[plugin.type]}.{uuid.uuid4()}.config.json"
                 write_private(config_path, config_text(settings))
@@ -300,11 +317,37 @@ def prepare(
             invocation.argv = [*argv, *extra_args, *args]
         if plugin.type is PluginType.ORCHESTRATORS:
             prepare_airflow(invocation)  # AIRFLOW_HOME, airflow.cfg, its database
+        if spec is not None:
+            inside = plugin_process_env(
+                project, plugin, settings=settings, upstream_env=upstream_env, terminal=False
+            )
+            ours = {k: v for k, v in env.items() if k not in project.environ}  # files, context
+            invocation.container = container_launch(
+                spec,
+                plugin=plugin,
+                command=command,
+                env={**inside, **ours},
+                expand_env=env,
+                run_dir=directory,
+                run_id=run_id or str(uuid.uuid4()),
+                extra_args=args,
+            )
         yield invocation
     finally:
         for path in invocation.generated:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _in_image(
+    project: Project,
+    plugin: ProjectPlugin,
+    executable: str | None = None,
+    *,
+    path: str | None = None,
+) -> str:
+    """A containerized plugin's program, as written: the image's PATH finds it."""
+    return executable or plugin.executable or plugin.name
 
 
 def describe_commands(plugin: ProjectPlugin) -> list[tuple[str, str]]:

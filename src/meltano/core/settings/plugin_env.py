@@ -22,6 +22,7 @@ def plugin_process_env(
     settings: PluginSettings | None = None,
     base: Mapping[str, str] | None = None,
     upstream_env: Mapping[str, str] | None = None,
+    terminal: bool = True,
 ) -> dict[str, str]:
     """Every variable the plugin's process receives, later layers winning.
 
@@ -31,7 +32,9 @@ def plugin_process_env(
     plugin-type variables such as `SINGER_SDK_LOG_CONFIG`. `upstream_env` (earlier blocks'
     variables in a pipeline) comes right after the terminal env and is also used to expand
     this plugin's values.
-    `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add.
+    `VIRTUAL_ENV`/`PATH` for the plugin's venv are the caller's to add. `terminal=False`
+    leaves our own process's variables out (for a container: they describe this machine,
+    PATH and HOME among them, not the image); values are still expanded against them.
     """
 
     resolved = settings or plugin_settings(project, plugin, upstream_env=upstream_env)
@@ -39,7 +42,8 @@ def plugin_process_env(
     env: dict[str, str] = {"MELTANO_JOB_TRIGGER": "cli"}  # a scheduler exports its own
     env.update(base or {})
     env.update(project.dotenv)
-    env.update(project.environ)
+    if terminal:
+        env.update(project.environ)
     env.update(upstream_env or {})
     env.update(project_env(project))
     env.update(root)
