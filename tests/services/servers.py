@@ -2,7 +2,9 @@
 
 `.ci/services.sh` installs them (and starts PostgreSQL). Each fixture starts its own server on
 a free port in a temporary directory. A service that is not installed or not reachable skips
-its tests with the reason, except under CI (`CI` set), where it fails them instead.
+its tests with the reason, except under CI, where it fails them instead: `CI` set (as CI
+providers do), or `MELTANO_TEST_SERVICES=required`, which `.ci/run` exports once
+`.ci/services.sh` started everything, so that no CI machine skips them silently.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ START_TIMEOUT_SECONDS = 30.0
 
 def unavailable(reason: str) -> NoReturn:
     """Skip locally; under CI a missing service is a failure, never a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this test must run; see .ci/services.sh)")
+    if os.environ.get("CI") or os.environ.get("MELTANO_TEST_SERVICES") == "required":
+        pytest.fail(f"{reason} (under CI this test must run; see .ci/services.sh)")
     pytest.skip(f"{reason}; run .ci/services.sh to install and start it")
 
 
