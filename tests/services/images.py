@@ -7,7 +7,8 @@
   `target-jsonl` and `mapper-upper` on PATH.
 
 Each is tagged by a hash of what it is built from, so a machine builds it once and every later
-test run reuses it; editing a script gives the plugin image a new tag (older ones are removed).
+test run reuses it; editing a script gives the plugin image a new tag (those of other scripts
+are removed a day after they were built).
 The base takes ~15 s and a Debian mirror; the plugin image about a second.
 
 `python -m tests.services.images` builds both and prints the plugin image's tag
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +44,8 @@ SCRIPTS = {
 }
 LABEL = "org.meltano.test-image"
 BUILD_TIMEOUT = 600.0
+#: Age after which a plugin image of other scripts is removed.
+PRUNE_AFTER_SECONDS = 86_400
 
 
 class ImageUnavailableError(RuntimeError):
@@ -156,10 +160,18 @@ async def _plugins(docker: Any, base_id: str) -> str:
 
 
 async def _remove_older(docker: Any, keep: str) -> None:
-    """Drop plugin images of earlier script versions (those no container still uses)."""
+    """Drop plugin images of earlier script versions built over a day ago.
+
+    Recent ones stay: another checkout on this machine (a branch with other scripts) may be
+    about to run a test with its own tag. They share the base layer, so each costs only the
+    few kilobytes of its scripts.
+    """
     from aiodocker.exceptions import DockerError
 
+    cutoff = time.time() - PRUNE_AFTER_SECONDS
     for image in await docker.images.list(filters={"reference": [PLUGIN_REPOSITORY]}):
+        if int(image.get("Created") or 0) > cutoff:
+            continue
         for tag in image.get("RepoTags") or ():
             if tag != keep:
                 with contextlib.suppress(DockerError):  # in use, or removed concurrently
