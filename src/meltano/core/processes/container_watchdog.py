@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 
+from meltano.core.processes.container_launch import RUN_LABEL
+
 DONE = b"done"
 
 
@@ -60,13 +62,15 @@ class Watchdog:
 
 
 async def _remove(address: str, run_id: str) -> None:
-    from meltano.core.processes.containers import Engine
+    """Remove every container labelled with `run_id`, running or not (as `Engine.remove_run`,
+    without loading the rest of the container runtime into this small process)."""
+    import aiodocker
 
-    engine = await Engine.open({"DOCKER_HOST": address})
-    try:
-        await engine.remove_run(run_id)
-    finally:
-        await engine.close()
+    async with aiodocker.Docker(url=address) as docker:
+        filters = {"label": [f"{RUN_LABEL}={run_id}"]}
+        for container in await docker.containers.list(all=True, filters=filters):
+            with contextlib.suppress(aiodocker.exceptions.DockerError):
+                await container.delete(force=True)
 
 
 def main(argv: list[str]) -> int:
