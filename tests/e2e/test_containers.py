@@ -62,6 +62,13 @@ plugins:
     executable: tap-counter
     capabilities: []
     container_spec: {{image: "meltano-test-missing:never-built"}}
+  - name: tap-bad-volume
+    namespace: tap_counter
+    executable: tap-counter
+    capabilities: []
+    container_spec:
+      image: {image}
+      volumes: ["$MELTANO_PROJECT_ROOT/output:/output:no-such-mode"]
   - name: tap-x
     namespace: tap_counter
     executable: {plugins}/tap_counter.py
@@ -212,6 +219,13 @@ def test_run_between_two_containers(project: Path) -> None:
     assert bookmark(project, "dev:tap-in-container-to-target-in-container") == 6
 
 
+def test_a_fan_out_loads_into_a_target_here_and_one_in_a_container(project: Path) -> None:
+    result = meltano(project, "run", "--containers", "tap-x", "target-jsonl", "target-in-container")
+    assert result.code == 0, result.stderr
+    assert records(project / "output" / "on-host.jsonl") == [1, 2, 3, 4, 5, 6]
+    assert records(project / "output" / "in-container.jsonl") == [1, 2, 3, 4, 5, 6]
+
+
 def test_a_failing_target_in_a_container_is_named_and_keeps_earlier_state(project: Path) -> None:
     result = meltano(
         project, "run", "--containers", "tap-x", "target-in-container",
@@ -347,6 +361,15 @@ def test_a_missing_image_is_named_and_never_pulled(project: Path) -> None:
     assert "meltano never pulls images" in result.stderr
     assert f"docker pull {image}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_engine_error_is_given_with_the_engines_message(project: Path) -> None:
+    result = meltano(project, "invoke", "--containers", "tap-bad-volume")
+    assert result.code == 1
+    assert "The Docker Engine could not create a container from" in result.stderr
+    assert "no-such-mode" in result.stderr  # the engine's own words about the bad volume
+    assert "Traceback" not in result.stderr
+    assert containers("org.meltano.plugin=tap-bad-volume") == []
 
 
 def test_a_stopped_engine_says_which_socket_was_tried(project: Path, tmp_path: Path) -> None:
