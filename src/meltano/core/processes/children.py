@@ -15,6 +15,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from inspect import isawaitable
 from pathlib import Path
@@ -195,28 +196,96 @@ def close_quietly(fd: int | None) -> None:
             os.close(fd)
 
 
+class SignalRelay:
+    """SIGINT/SIGTERM that the main thread receives, handed to pipelines in other threads.
+
+    Only the main thread can install signal handlers, so pipelines run side by side in worker
+    threads (`meltano run --parallel`) register their handler here instead; a pipeline that
+    registers after a signal arrived gets it at once, so nothing starts once a stop was asked.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handlers: dict[int, tuple[asyncio.AbstractEventLoop, Callable[[int], None]]] = {}
+        self.received: list[int] = []
+
+    def register(self, loop: asyncio.AbstractEventLoop, handler: Callable[[int], None]) -> int:
+        with self._lock:
+            token = id(handler)
+            self._handlers[token] = (loop, handler)
+            for signum in self.received:
+                loop.call_soon_threadsafe(handler, signum)
+        return token
+
+    def unregister(self, token: int) -> None:
+        with self._lock:
+            self._handlers.pop(token, None)
+
+    def deliver(self, signum: int) -> None:
+        """Hand the signal to every registered pipeline (and to those registering later)."""
+        with self._lock:
+            self.received.append(signum)
+            for loop, handler in self._handlers.values():
+                with contextlib.suppress(RuntimeError):  # its loop just closed
+                    loop.call_soon_threadsafe(handler, signum)
+
+
+_relay: SignalRelay | None = None  # set while `relayed_signals` runs in the main thread
+
+
+@contextlib.contextmanager
+def relayed_signals(on_signal: Callable[[int], None] | None = None) -> Iterator[SignalRelay]:
+    """In the main thread: route SIGINT and SIGTERM to every pipeline of every thread.
+
+    `on_signal(signum)` is called too (in the main thread), e.g. to start nothing new.
+    """
+    global _relay
+    relay = SignalRelay()
+
+    def handle(signum: int, _frame: object) -> None:
+        relay.deliver(signum)
+        if on_signal is not None:
+            on_signal(signum)
+
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    _relay = relay
+    try:
+        yield relay
+    finally:
+        _relay = None
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+
+
 @contextlib.contextmanager
 def signals_handled(handler: Callable[[int], None], *, enabled: bool) -> Iterator[bool]:
     """Route SIGINT and SIGTERM to `handler` while the block runs; restore the old handlers.
 
-    Yields whether the handlers are in place (only the main thread can install them).
+    Yields whether the handlers are in place: only the main thread can install them, and a
+    worker thread gets them through the main thread's `relayed_signals`, if it runs one.
     """
     installed: dict[int, object] = {}
+    relay, token = _relay, None
     if enabled:
         loop = asyncio.get_running_loop()
-        try:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                before = signal.getsignal(signum)
-                loop.add_signal_handler(signum, handler, signum)
-                installed[signum] = before
-        except (ValueError, RuntimeError):  # not the main thread: leave signals alone
-            _restore(loop, installed)
-            installed = {}
+        if relay is not None and threading.current_thread() is not threading.main_thread():
+            token = relay.register(loop, handler)
+        else:
+            try:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    before = signal.getsignal(signum)
+                    loop.add_signal_handler(signum, handler, signum)
+                    installed[signum] = before
+            except (ValueError, RuntimeError):  # not the main thread: leave signals alone
+                _restore(loop, installed)
+                installed = {}
     try:
-        yield bool(installed)
+        yield bool(installed) or token is not None
     finally:
         if installed:
             _restore(asyncio.get_running_loop(), installed)
+        if relay is not None and token is not None:
+            relay.unregister(token)
 
 
 def _restore(loop: asyncio.AbstractEventLoop, previous: dict[int, object]) -> None:
