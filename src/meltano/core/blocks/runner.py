@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ import structlog
 
 from meltano.core.blocks.history import Heartbeat, RunHistory
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
+from meltano.core.blocks.retry import RetryPolicy, with_retries
 from meltano.core.blocks.run_lock import PipelineRunningError, pipeline_lock
 from meltano.core.blocks.run_log import capture_to_file, log_path
 from meltano.core.blocks.state_io import CoalescingRecorder, FanOutStates, write_tap_state
@@ -81,6 +83,9 @@ class RunOptions:
     select_filter: tuple[str, ...] = ()  # `el --select/--exclude`
     always_record: bool = False  # `el`: a run record even without state updates
     containers: bool = False  # `--containers`: plugins with a container_spec run in it
+    # `--retries`, `--retry-delay`, `run.retries`; `retry_wait` sleeps (True: stop instead)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry_wait: Callable[[float], bool] | None = None
 
 
 @dataclass
@@ -121,13 +126,24 @@ class Runner:
             if self.options.dry_run:
                 log.info("dry run, would run block", number=f"{number}/{len(plan)}", blocks=names)
                 continue
-            if isinstance(block, ExtractLoad):
-                self.run_extract_load(block)
-            else:
-                self.run_command_block(block)
-            log.info("block run completed", blocks=names, success=True)
+            attempts = with_retries(
+                functools.partial(self._attempt, block),
+                self.options.retry,
+                name=" ".join(names),
+                wait=self.options.retry_wait,
+            )
+            log.info("block run completed", blocks=names, success=True, attempts=attempts)
             report.completed.append(" ".join(names))
         return report
+
+    def _attempt(self, block: Block, number: int) -> int:
+        """Run the block once; a retry is a run of its own, with a new run ID and record."""
+        runner = self if number == 1 else Runner(self.project, replace(self.options, run_id=None))
+        if isinstance(block, ExtractLoad):
+            runner.run_extract_load(block)
+        else:
+            runner.run_command_block(block)
+        return number
 
     # -- extract-load sets -------------------------------------------------------------
 

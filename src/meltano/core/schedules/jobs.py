@@ -6,7 +6,7 @@ parsed as the arguments of one `meltano run`, against the plugins the project de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +133,18 @@ def list_jobs(project: Project) -> list[Job]:
         Job(name=str(entry["name"]), tasks=entry.get("tasks"))
         for entry in project.meltano.get("jobs") or []
     ]
+
+
+def job_retries(project: Project, arguments: Sequence[str]) -> int | None:
+    """The `retries:` of the jobs named in `meltano run` arguments (the largest, if several
+    jobs set one), or None when none of them does."""
+    named = set(arguments)
+    values = [
+        int(entry["retries"])
+        for entry in project.meltano.get("jobs") or []
+        if entry.get("name") in named and entry.get("retries") is not None
+    ]
+    return max(values) if values else None
 
 
 def find_job(project: Project, name: str) -> Job | None:

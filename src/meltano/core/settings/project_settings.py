@@ -59,6 +59,9 @@ _TABLE: tuple[tuple[str, Kind, Any, str], ...] = (
     ("experimental", B, False, ""),
     ("ff.strict_env_var_mode", B, False, ""),
     ("ff.plugin_locks_required", B, False, ""),
+    # ours, not 4.4.1's (unset by default, so compile's manifests stay as 4.4.1 writes them)
+    ("run.retries", INT, None, ""),
+    ("run.retry_delay", Kind.DECIMAL, None, ""),
 )
 _OPTIONS = {
     "cli.log_level": _LOG_LEVELS,
@@ -73,6 +76,9 @@ _DESCRIPTIONS = {
     "database_uri": "System database URL (SQLAlchemy format).",
     "state_backend.uri": "Where pipeline state is stored: systemdb, file://, s3://, gs://, "
     "azure://.",
+    "run.retries": "How often `meltano run` reruns a block set whose plugin failed (default 0).",
+    "run.retry_delay": "Seconds before the first retry of `meltano run`, doubled for each "
+    "retry after it (default 1).",
     "elt.buffer_size": "Bytes buffered between extractor and loader; the longest Singer "
     "message allowed is half of it.",
 }
