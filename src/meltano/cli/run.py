@@ -9,15 +9,23 @@ import structlog
 
 from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
-from meltano.cli.run_options import resolve_strategy, run_id, strategy_option
+from meltano.cli.run_options import (
+    parallel_options,
+    resolve_strategy,
+    retry_options,
+    run_id,
+    strategy_option,
+)
+from meltano.core.blocks.parallel import run_in_parallel
 from meltano.core.blocks.parse import ExtractLoad, parse
+from meltano.core.blocks.retry import policy_for
 from meltano.core.blocks.runner import Runner, RunOptions
 from meltano.core.plugins import finder
 from meltano.core.plugins.container_spec import runs_in_container
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
-from meltano.core.schedules.jobs import block_index
+from meltano.core.schedules.jobs import block_index, job_retries
 
 
 @click.command("run")
@@ -69,6 +77,8 @@ from meltano.core.schedules.jobs import block_index
     envvar="MELTANO_RUN_TIMEOUT",
     help="Stop the run after this many seconds.",
 )
+@parallel_options
+@retry_options
 @install_switch
 @containers_switch
 @pass_project(environment_policy=Policy.REQUIRED, database=True)
@@ -89,6 +99,10 @@ def command(
     timeout: int | None,
     install_mode: str | None,
     containers: bool,
+    parallel: int | None,
+    fail_fast: bool,
+    retries: int | None,
+    retry_delay: float | None,
 ) -> None:
     """Run blocks: EXTRACTOR [MAPPER...] LOADER sets, PLUGIN[:COMMAND] blocks and jobs."""
 
@@ -114,7 +128,15 @@ def command(
         refresh_catalog=refresh_catalog,
         trigger=project.environ.get("MELTANO_JOB_TRIGGER") or "cli",
         containers=containers,
+        retry=policy_for(
+            project,
+            retries=retries,
+            delay=retry_delay,
+            job_retries=job_retries(project, blocks),
+        ),
     )
+    if fail_fast and parallel is None:
+        raise click.UsageError("--fail-fast needs --parallel N")
     if not dry_run:
         refs = [
             ref
@@ -134,7 +156,10 @@ def command(
             return
     started = time.monotonic()
     try:
-        Runner(project, options).run(plan)
+        if parallel is None:
+            Runner(project, options).run(plan)
+        else:
+            run_in_parallel(project, options, plan, limit=parallel, fail_fast=fail_fast)
     except BaseException:
         log.error("run failed", duration_seconds=round(time.monotonic() - started, 3))
         raise

@@ -45,3 +45,38 @@ def resolve_strategy(state_strategy: str | None, merge_state: bool) -> Strategy:
     if merge_state and state_strategy not in (None, "merge"):
         raise click.UsageError("--merge-state and --state-strategy cannot be combined")
     return Strategy.MERGE if merge_state else Strategy(state_strategy or "auto")
+
+
+def retry_options(func: FC) -> FC:
+    """`--retries` and `--retry-delay` (settings `run.retries`, `run.retry_delay`)."""
+    func = click.option(
+        "--retry-delay",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="SECONDS",
+        help="Seconds before the first retry, doubled for each one after it, with jitter "
+        "(default: the run.retry_delay setting, else 1).",
+    )(func)
+    return click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Rerun a block set whose plugin failed up to this many times, from the state it "
+        "committed (default: the job's retries, else the run.retries setting, else 0).",
+    )(func)
+
+
+def parallel_options(func: FC) -> FC:
+    """`--parallel N` and `--fail-fast`."""
+    func = click.option(
+        "--fail-fast",
+        is_flag=True,
+        help="With --parallel: stop every block set once one fails.",
+    )(func)
+    return click.option(
+        "--parallel",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Run up to N independent block sets at once, each with its own state ID.",
+    )(func)

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,10 @@ def find_log(sys_dir: Path, state_id: str, run_id: str) -> Path | None:
 
 @contextlib.contextmanager
 def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path | None]:
-    """Copy every log record emitted inside the block into `path`; detach afterwards.
+    """Copy every log record this thread emits inside the block into `path`; detach afterwards.
+
+    Only this thread's records: block sets of `run --parallel` log side by side, each into
+    its own file.
 
     A write that fails (a full disk) fails the block once it is over, naming the file: the
     run itself goes on, so its state is stored and its plugins end as they would.
@@ -71,6 +75,8 @@ def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path |
         yield None
         return
     handler.setFormatter(formatter)
+    thread = threading.get_ident()
+    handler.addFilter(lambda record: record.thread == thread)
     root = logging.getLogger()
     root.addHandler(handler)
     try:
