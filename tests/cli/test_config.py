@@ -760,3 +760,14 @@ def test_print_json_shows_unset_and_empty_secrets_as_they_are(invoke, tap_projec
     assert "TAP_X_KEY=''" in invoke("config", "print", "tap-x", "--format=env").stdout
     (tap_project / ".env").write_text(f"TAP_X_KEY={SECRET}\n")
     assert json.loads(invoke("config", "print", "tap-x").stdout)["key"] == "*****"
+
+
+def test_a_misspelt_setting_suggests_the_declared_one_then_is_stored(invoke, tap_project) -> None:
+    result = invoke("config", "set", "tap-x", "pasth", "/data")
+    assert result.exit_code == 0
+    assert "unknown setting" in result.stderr
+    assert "did_you_mean='path'" in result.stderr
+    assert "pasth: /data" in yml(tap_project)  # still stored, as a custom setting
+    unrelated = invoke("config", "set", "tap-x", "completely_new", "x")
+    assert "unknown setting" in unrelated.stderr
+    assert "did_you_mean" not in unrelated.stderr

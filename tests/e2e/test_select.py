@@ -96,3 +96,20 @@ def test_config_test_extractor_and_loader(invoke, pipeline_project: Path) -> Non
     other = invoke("config", "test", "util")
     assert "Operation not supported for utility 'util'" in other.stderr
     assert "not supported" in invoke("config", "test", "meltano").stderr
+
+
+def test_a_pattern_matching_no_discovered_stream_warns_with_the_closest(
+    invoke, pipeline_project: Path
+) -> None:
+    before = invoke("select", "tap-counter", "countr", "id")  # never discovered: no catalog
+    assert before.exit_code == 0
+    assert "matches no stream" not in before.stderr
+    assert invoke("select", "tap-counter", "--list").exit_code == 0  # discovers, keeps the file
+    typo = invoke("select", "tap-counter", "countr", "id")
+    assert typo.exit_code == 0  # still stored: the tap may grow that stream later
+    assert "pattern matches no stream of the cached catalog" in typo.stderr
+    assert "'counter'" in typo.stderr
+    assert extractor(pipeline_project)["select"] == ["countr.id"]
+    for matching in (("counter", "id"), ("count*",)):
+        assert "matches no stream" not in invoke("select", "tap-counter", *matching).stderr
+    assert "matches no stream" in invoke("select", "tap-counter", "x", "--exclude").stderr

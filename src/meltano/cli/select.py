@@ -10,7 +10,7 @@ from meltano.core.catalog.discovery import CannotListSelectionError
 from meltano.core.catalog.listing import render_json, render_text
 from meltano.core.catalog.prepare import tap_catalog
 from meltano.core.catalog.run_catalog import Wanted
-from meltano.core.catalog.select_edit import edit_select
+from meltano.core.catalog.select_edit import edit_select, warn_if_unmatched
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
 from meltano.core.plugins.installer import ensure_installed
@@ -72,6 +72,8 @@ def command(
         clear=clear,
         environment=project.environment,
     )
+    if not (clear or remove):
+        warn_if_unmatched(project, plugin.name, pattern)
 
 
 def _show(

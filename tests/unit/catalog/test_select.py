@@ -160,3 +160,13 @@ def test_warnings_for_missing_names_only() -> None:
         "Property `nope` was not found in the schema of stream `users`",
         "Property `address.zip` was not found in the schema of stream `users`",
     )
+
+
+def test_closest_streams_only_when_nothing_matches() -> None:
+    from meltano.core.catalog.patterns import closest_streams
+
+    ids = ["users", "user_events", "orders"]
+    assert closest_streams(parse_pattern("user*.id"), ids) is None
+    assert closest_streams(parse_pattern("!orders.total"), ids) is None
+    assert closest_streams(parse_pattern("usres.*"), ids) == ["users"]
+    assert closest_streams(parse_pattern("zzz.*"), ids) == []

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from meltano.core.catalog.document import write_catalog, write_text_atomically
 from meltano.core.catalog.metadata import Catalog
 
@@ -94,6 +96,22 @@ class CatalogCache:
             return self.catalog_path.open(encoding="utf-8")
         except OSError:
             return None
+
+    def stream_ids(self) -> list[str] | None:
+        """The `tap_stream_id`s of the cached catalog, whatever its key, or None without one:
+        enough to tell a user that a new `select` pattern matches no stream."""
+        try:
+            document = orjson.loads(self.catalog_path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        streams = document.get("streams") if isinstance(document, dict) else None
+        if not isinstance(streams, list):
+            return None
+        return [
+            str(stream.get("tap_stream_id") or stream.get("stream"))
+            for stream in streams
+            if isinstance(stream, dict) and (stream.get("tap_stream_id") or stream.get("stream"))
+        ]
 
     def invalidate(self) -> None:
         """Forget the key, so the catalog is not reused until it is stored again."""

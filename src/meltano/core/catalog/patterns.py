@@ -8,9 +8,10 @@ also reaches nested properties.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from meltano.core.catalog.metadata import breadcrumb_glob
@@ -34,6 +35,13 @@ class Pattern:
     def breadcrumb_matcher(self) -> Callable[[str], bool]:
         """A fast test of breadcrumb text against the property glob (`*` if there is none)."""
         return glob_matcher(breadcrumb_glob(self.property or "*"))
+
+
+def closest_streams(pattern: Pattern, stream_ids: Sequence[str]) -> list[str] | None:
+    """None when the pattern's stream glob matches a stream; else the closest stream IDs."""
+    if any(pattern.matches_stream(stream_id) for stream_id in stream_ids):
+        return None
+    return difflib.get_close_matches(pattern.stream, stream_ids, n=3, cutoff=0.6)
 
 
 def glob_matcher(glob: str) -> Callable[[str], bool]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
+from meltano.core.catalog.cache import CatalogCache
 from meltano.core.catalog.edits import add_pattern, remove_pattern
+from meltano.core.catalog.patterns import closest_streams, parse_pattern
 from meltano.core.errors import MeltanoError
 from meltano.core.project import document
 
@@ -13,6 +17,7 @@ if TYPE_CHECKING:
     from meltano.core.project.project import Project
 
 EXTRACTORS = "extractors"
+log = structlog.get_logger("meltano")
 
 
 def _child(node: Any, key: str, kind: type[dict[str, Any]] | type[list[Any]]) -> Any:
@@ -76,3 +81,18 @@ def edit_select(
             # An empty list stays: it selects nothing, while no `select` key selects everything.
             entry["select"] = document.new_seq(updated)
         return updated
+
+
+def warn_if_unmatched(project: Project, plugin_name: str, pattern: str) -> None:
+    """Say at once when a new pattern matches no stream of the extractor's cached catalog
+    (a typo otherwise shows only as an empty run), naming the closest streams."""
+    stream_ids = CatalogCache(project.run_dir / plugin_name).stream_ids()
+    if not stream_ids:
+        return  # never discovered: nothing to compare with, and discovering here is costly
+    closest = closest_streams(parse_pattern(pattern), stream_ids)
+    if closest is not None:
+        log.warning(
+            "pattern matches no stream of the cached catalog",
+            pattern=pattern,
+            closest_streams=closest,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,13 @@ def _definition(subject: ConfigSubject, name: str) -> tuple[SettingDefinition, b
     return found or SettingDefinition.custom_for(name, None), True
 
 
+def closest_setting(definitions: Sequence[SettingDefinition], name: str) -> str | None:
+    """The declared setting `name` was most likely meant as (a typo of), or None."""
+    declared = [d.name for d in definitions if not d.custom and d.is_extra == name.startswith("_")]
+    close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def set_setting(
     project: Project,
     name: str,
@@ -81,7 +89,9 @@ def set_setting(
     setting = setting_name(parts)
     definition, unknown = _definition(subject, setting)
     if unknown and not _inside_extra(subject, setting):
-        log.warning("unknown setting, storing value as text", setting=setting)
+        closest = closest_setting(subject.definitions, setting)
+        hint = {"did_you_mean": closest} if closest else {}
+        log.warning("unknown setting, storing value as text", setting=setting, **hint)
     if raw_value == REDACTED:
         log.warning("value is the redaction marker, nothing written", setting=setting)
         return Change(
