@@ -8,6 +8,7 @@ from meltano.core.blocks.history import RunHistory
 from meltano.core.blocks.run_log import log_path, sanitize
 from meltano.core.db.connect import open_url
 from meltano.core.errors import ExitCode
+from tests.services.servers import postgres_schema_uri, postgres_uri  # noqa: F401 - fixtures
 
 
 def add_run(
@@ -18,9 +19,11 @@ def add_run(
     trigger: str = "cli",
     log: str | None = "line one\nline two\nline three\n",
     summary: dict | None = None,
+    run_id: str | None = None,
+    uri: str | None = None,
 ) -> str:
-    history = RunHistory(open_url(f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}"))
-    run_id = str(uuid.uuid4())
+    history = RunHistory(open_url(uri or f"sqlite:///{project_dir / '.meltano' / 'meltano.db'}"))
+    run_id = run_id or str(uuid.uuid4())
     row = history.start(state_id, run_id, trigger=trigger)
     history.finish(row, error=error, summary=summary)
     if log is not None:
@@ -145,3 +148,67 @@ def test_the_stored_summary_in_show_and_list(invoke, project_dir: Path) -> None:
 def test_a_run_record_without_summary_shows_none(invoke, project_dir: Path) -> None:
     run_id = add_run(project_dir, "dev:a-to-b")
     assert "Summary:" not in invoke("logs", "show", run_id).stdout
+
+
+# Run IDs are UUIDv7: runs started within a minute share their first 8 hex characters.
+NEAR = ("01a2350c-5248-7e0b-8268-b8ae700fcec9", "01a2350c-5248-7e0b-9999-000000000001")
+FAR = "7f000000-0000-7000-8000-000000000000"
+
+
+def test_list_prints_whole_ids_at_any_width_off_a_terminal(invoke, project_dir: Path) -> None:
+    for run_id in (*NEAR, FAR):
+        add_run(project_dir, "dev:tap-with-a-long-name-to-target-with-a-long-name", run_id=run_id)
+    for columns in ("30", "80", "200"):
+        text = invoke("logs", "list", env={"COLUMNS": columns}).stdout
+        for run_id in (*NEAR, FAR):
+            assert run_id in text, (columns, text)
+        assert "…" not in text
+        assert "dev:tap-with-a-long-name-to-target-with-a-long-name" in text
+
+
+def test_show_accepts_unique_prefixes_and_lists_candidates_of_ambiguous_ones(
+    invoke, project_dir: Path
+) -> None:
+    for run_id in (*NEAR, FAR):
+        add_run(project_dir, "dev:a-to-b", run_id=run_id, log=f"log of {run_id}\n")
+    for prefix in ("7f", "7F00", "01a2350c-5248-7e0b-82", "01a2350c52487e0b82"):
+        shown = invoke("logs", "show", prefix)
+        assert shown.exit_code == 0, (prefix, shown.stderr)
+        expected = FAR if prefix.lower().startswith("7f") else NEAR[0]
+        assert f"Run ID: {expected}\n" in shown.stdout
+        assert f"log of {expected}\n" in shown.stdout
+    ambiguous = invoke("logs", "show", "01a2350c")
+    assert ambiguous.exit_code == ExitCode.FAILED
+    assert "Log ID prefix '01a2350c' matches 2 runs" in ambiguous.stderr
+    assert NEAR[0] in ambiguous.stderr and NEAR[1] in ambiguous.stderr
+    assert FAR not in ambiguous.stderr
+    for unknown in ("02", "xyz", "-", "01a2350c-5248-7e0b-8268-b8ae700fcec9-0"):
+        result = invoke("logs", "show", unknown)
+        assert result.exit_code == ExitCode.FAILED
+        assert f"No job found with log ID '{unknown}'" in result.stderr
+
+
+def test_state_edit_rows_are_not_prefix_candidates(invoke, project_dir: Path) -> None:
+    import sqlite3
+
+    assert invoke("state", "set", "dev:a-to-b", '{"singer_state": {}}', "--force").exit_code == 0
+    with sqlite3.connect(project_dir / ".meltano" / "meltano.db") as db:
+        (edit_id,) = db.execute("SELECT run_id FROM runs WHERE state = 'STATE_EDIT'").fetchone()
+    result = invoke("logs", "show", edit_id[:31])
+    assert result.exit_code == ExitCode.FAILED
+    assert "No job found" in result.stderr
+
+
+def test_prefixes_on_a_postgres_system_database(
+    invoke, project_dir: Path, postgres_schema_uri: str
+) -> None:
+    for run_id in (*NEAR, FAR):
+        add_run(project_dir, "dev:a-to-b", run_id=run_id, log=None, uri=postgres_schema_uri)
+    history = RunHistory(open_url(postgres_schema_uri))
+    assert {run.run_id for run in history.find_prefix("01a2350c-5248")} == set(NEAR)
+    assert [run.run_id for run in history.find_prefix("7f0")] == [FAR]
+    env = {"MELTANO_DATABASE_URI": postgres_schema_uri}
+    ambiguous = invoke("logs", "show", "01a2350c", env=env)
+    assert "Log ID prefix '01a2350c' matches 2 runs" in ambiguous.stderr
+    listed = invoke("logs", "list", env=env).stdout
+    assert all(run_id in listed for run_id in (*NEAR, FAR))

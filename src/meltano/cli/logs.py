@@ -20,6 +20,8 @@ from meltano.core.runs.summary import from_step_document
 from meltano.core.settings.database import open_database
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024
+TABLE_MIN_WIDTH = 80  # below this the run table is not fitted to the terminal
+UNLIMITED_WIDTH = 10_000
 
 
 def _history(project: Project) -> RunHistory:
@@ -90,7 +92,10 @@ def list_runs(project: Project, *, limit: int, output_format: str) -> None:
     status = {"SUCCESS": "✓ PASS", "FAIL": "✗ FAIL", "RUNNING": "→ RUN"}
     table = Table(title=f"Recent job runs (showing {len(runs)} of last {limit})", box=None)
     for column in ("STATUS", "LOG ID", "JOB NAME", "STARTED", "DURATION", "TRIGGER"):
-        table.add_column(column)
+        if column == "LOG ID":  # whole, always: `logs show` is given what is printed here
+            table.add_column(column, no_wrap=True, min_width=len(runs[0].run_id))
+        else:
+            table.add_column(column, overflow="fold")  # wrapped, never cut with an ellipsis
     for run in runs:
         started = run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else ""
         table.add_row(
@@ -101,7 +106,11 @@ def list_runs(project: Project, *, limit: int, output_format: str) -> None:
             _human_duration(_duration(run)),
             run.trigger or "manual",
         )
-    Console().print(table)
+    terminal = Console()
+    fits = terminal.is_terminal and terminal.width >= TABLE_MIN_WIDTH
+    # Off a terminal (or on one too narrow for the columns) lines are as long as they need to
+    # be, so no ID is cut; a terminal wraps them.
+    Console(width=terminal.width if fits else UNLIMITED_WIDTH).print(table)
     click.echo("\nUse 'meltano logs show <LOG_ID>' to view a specific log.")
 
 
@@ -113,12 +122,7 @@ def list_runs(project: Project, *, limit: int, output_format: str) -> None:
 def show_log(project: Project, log_id: str, *, tail: int | None, output_format: str) -> None:
     """Print a run's details and its log file."""
 
-    run = _history(project).find(log_id)
-    if run is None:
-        raise MeltanoError(
-            f"No job found with log ID '{log_id}'",
-            "List runs and their log IDs with `meltano logs list`",
-        )
+    run = _history(project).resolve(log_id)
     if output_format == "json":
         click.echo(
             as_json(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.db.sql import as_datetime, as_uuid_text
+from meltano.core.errors import MeltanoError
 
 if TYPE_CHECKING:
     from meltano.core.db.sql import Database, Row, Transaction
@@ -262,6 +263,49 @@ class RunHistory:
                 f"SELECT {COLUMNS} FROM runs WHERE run_id = :run_id", {"run_id": wanted}
             )
         return _summary(rows[0]) if rows else None
+
+    def resolve(self, log_id: str) -> RunSummary:
+        """The run a full log ID, or a prefix of exactly one, names (`logs show`)."""
+        found = self.find(log_id)
+        if found is not None:
+            return found
+        matches = self.find_prefix(log_id)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise MeltanoError(
+                f"No job found with log ID '{log_id}'",
+                "List runs and their log IDs with `meltano logs list`",
+            )
+        shown = "\n".join(
+            f"  {run.run_id}  {run.state_id}  {run.started_at or ''}" for run in matches[:10]
+        )
+        more = f"\n  ... and {len(matches) - 10} more" if len(matches) > 10 else ""
+        raise MeltanoError(
+            f"Log ID prefix '{log_id}' matches {len(matches)} runs",
+            f"Pass more characters of the one you mean:\n{shown}{more}\n",
+        )
+
+    def find_prefix(self, prefix: str) -> list[RunSummary]:
+        """Runs (not state edits) whose ID starts with `prefix`, dashes optional, newest first.
+
+        Run IDs are UUIDs: 32 hex characters on SQLite, a native type on servers.
+        """
+        digits = prefix.replace("-", "").lower()
+        if not digits or len(digits) > 32 or any(c not in "0123456789abcdef" for c in digits):
+            return []
+        column = (
+            "run_id"
+            if self.database.dialect == "sqlite"
+            else "REPLACE(CAST(run_id AS TEXT), '-', '')"
+        )
+        query = (
+            f"SELECT {COLUMNS} FROM runs WHERE {column} LIKE :prefix "
+            "AND state != 'STATE_EDIT' ORDER BY started_at DESC"
+        )
+        with self.database.transaction() as transaction:
+            rows = transaction.rows(query, {"prefix": f"{digits}%"})
+        return [_summary(row) for row in rows]
 
 
 class Heartbeat:
