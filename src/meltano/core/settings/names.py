@@ -21,13 +21,13 @@ def join_name(parts: Iterable[str]) -> str:
     return ".".join(part.replace(".", "\\.") for part in parts)
 
 
-@functools.lru_cache(maxsize=8192)  # pure, and asked per setting x plugin x environment
+@functools.lru_cache(maxsize=65536)  # pure; asked per setting x plugin x environment
 def canonical(name: str) -> str:
     """One spelling per setting name, so `a.b` and `a\\.b` never collide by accident."""
     return join_name(split_name(name))
 
 
-@functools.lru_cache(maxsize=8192)  # pure, and asked per setting x plugin x environment
+@functools.lru_cache(maxsize=65536)  # pure; asked per setting x plugin x environment
 def to_env_var(prefix: str, name: str) -> str:
     """`to_env_var("tap-x", "auth.token")` -> `TAP_X_AUTH_TOKEN`."""
     return _NOT_ALNUM.sub("_", f"{prefix}_{name}".replace("\\.", ".")).upper()

@@ -37,11 +37,27 @@ def active_environment(project: Project) -> Mapping[str, Any]:
 
 def environment_plugin_entry(project: Project, plugin: ProjectPlugin) -> Mapping[str, Any]:
     """The active environment's override entry for `plugin`, or an empty mapping."""
+    return dict(_environment_plugin_entries(project).get((plugin.type.value, plugin.name), {}))
+
+
+def _environment_plugin_entries(project: Project) -> Mapping[tuple[str, str], Mapping[str, Any]]:
+    """The active environment's plugin entries by (type, name), the first of a name winning.
+
+    Kept with the merged view it was read from: compile asks for every plugin in every
+    environment, and scanning the entries each time made it grow with plugins squared.
+    """
+    merged, environment = project.meltano, project.environment
+    cached = project.__dict__.get("_environment_plugin_entries")
+    if cached is not None and cached[0] is merged and cached[1] == environment:
+        return cached[2]  # type: ignore[no-any-return]  # stored by this function
     config = active_environment(project).get("config") or {}
-    for entry in (config.get("plugins") or {}).get(plugin.type.value) or ():
-        if entry.get("name") == plugin.name:
-            return dict(entry)
-    return {}
+    entries: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for plugin_type, listed in (config.get("plugins") or {}).items():
+        for entry in listed or ():
+            if isinstance(entry, Mapping):
+                entries.setdefault((str(plugin_type), str(entry.get("name"))), entry)
+    project.__dict__["_environment_plugin_entries"] = (merged, environment, entries)
+    return entries
 
 
 def identity_env(plugin: ProjectPlugin) -> dict[str, str]:
