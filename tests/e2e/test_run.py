@@ -171,3 +171,38 @@ def test_merge_strategy_stores_partial(invoke, pipeline_project: Path) -> None:
         "run", "--merge-state", "--state-strategy", "overwrite", "tap-counter", "target-jsonl"
     )
     assert both.exit_code == 2
+
+
+def test_plugin_colour_codes_stay_out_of_log_files_and_run_records(
+    invoke, pipeline_project: Path
+) -> None:
+    import sqlite3
+    import sys
+
+    from tests.e2e.conftest import PLUGINS
+
+    wrapper = pipeline_project / "colour_tap.sh"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "printf '\\033[1;32mINFO\\033[0m \\033]8;;https://x.test\\033\\\\a link\\033]8;;\\033\\\\ "
+        "in colour\\n' >&2\n"
+        f'exec {sys.executable} {PLUGINS / "tap_counter.py"} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    meltano_yml = pipeline_project / "meltano.yml"
+    meltano_yml.write_text(
+        meltano_yml.read_text().replace(str(PLUGINS / "tap_counter.py"), str(wrapper), 1)
+    )
+    result = invoke("run", "tap-counter", "target-jsonl", env={"TAP_COUNTER_EXIT_AT": "3"})
+    assert result.exit_code == ExitCode.FAILED
+    assert "INFO a link in colour" in result.stderr  # not a colour terminal: plain text
+    assert "\x1b" not in result.stderr
+    (run,) = runs(invoke)
+    log = invoke("logs", "show", run["log_id"]).stdout
+    assert "INFO a link in colour" in log
+    assert "\x1b" not in log
+    with sqlite3.connect(pipeline_project / ".meltano" / "meltano.db") as db:
+        (row,) = db.execute("SELECT payload, summary FROM runs").fetchall()
+    stored = json.dumps(row)
+    assert "INFO a link in colour" in stored  # the failure's stderr tail is recorded
+    assert "\\u001b" not in stored and "\x1b" not in stored

@@ -195,3 +195,34 @@ def test_build_formatter_checks_names_and_values() -> None:
         build_formatter("meltano.core.logging.json_formatter", {"preset": "other"})
     with pytest.raises(FormatterArgumentError, match="'style' must be"):
         build_formatter("meltano.core.logging.plain_formatter", {"style": "%%"})
+
+
+COLOURED = "\x1b[1;32mINFO\x1b[0m \x1b]8;;https://x.test\x1b\\a link\x1b]8;;\x1b\\ done\x1b(B"
+
+
+def test_strip_ansi_drops_colours_links_and_short_escapes_only() -> None:
+    from meltano.core.logging.ansi import strip_ansi
+
+    assert strip_ansi(COLOURED) == "INFO a link done"
+    assert strip_ansi("\x1b[2K\x1b[1Aprogress 50%") == "progress 50%"
+    assert strip_ansi("title \x1b]0;unterminated\nnext line") == "title \nnext line"
+    plain = "no escape [32m here"
+    assert strip_ansi(plain) is plain
+
+
+def test_plugin_colours_are_kept_only_by_the_colour_console() -> None:
+    def plugin_line(formatter: logging.Formatter) -> str:
+        line = logging.LogRecord("tap-x", logging.INFO, "(plugin)", 0, COLOURED, (), None)
+        return formatter.format(line)
+
+    assert COLOURED in plugin_line(console_log_formatter(colors=True))
+    for formatter in (
+        console_log_formatter(),
+        make_formatter("uncolored"),  # the run log file's
+        json_formatter(),
+        key_value_formatter(),
+        plain_formatter(),
+    ):
+        text = plugin_line(formatter)
+        assert "INFO a link done" in text
+        assert "\x1b" not in text and "\\u001b" not in text

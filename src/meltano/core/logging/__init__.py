@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from meltano.core.errors import MeltanoError
+from meltano.core.logging.ansi import strip_ansi
 from meltano.core.logging.formatters import (
     FormatterArgumentError,
     build_formatter,
@@ -29,6 +30,7 @@ from meltano.core.logging.formatters import (
     make_formatter,
     message_template,
     plain_formatter,
+    strips_ansi,
     timestamper,
     use_colors,
     wrap_for_formatter,
@@ -51,6 +53,8 @@ __all__ = [
     "message_template",
     "plain_formatter",
     "setup_logging",
+    "strip_ansi",
+    "strips_ansi",
     "use_colors",
 ]
 

@@ -22,6 +22,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from meltano.core.errors import MeltanoError
+from meltano.core.logging.ansi import strip_ansi
 
 GOOGLE_SOURCE_LOCATION = "logging.googleapis.com/sourceLocation"
 
@@ -245,9 +246,18 @@ class PlainLayout:
 
 
 class _Formatter(structlog.stdlib.ProcessorFormatter):
-    """Our formatters; `verbatim_message` says the message appears in the output unchanged."""
+    """Our formatters; `verbatim_message` says the message appears in the output unchanged,
+    `strips_ansi` that terminal escape codes in messages (plugins' colours) are dropped."""
 
     verbatim_message = False
+    strips_ansi = True
+
+
+def _strip_ansi_event(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    event = event_dict.get("event")
+    if isinstance(event, str) and "\x1b" in event:
+        event_dict["event"] = strip_ansi(event)
+    return event_dict
 
 
 def _formatter(
@@ -258,14 +268,17 @@ def _formatter(
     before_rendering: Sequence[Processor] = (),
     verbatim: bool = False,
     layout: PlainLayout | None = None,
+    keeps_ansi: bool = False,
 ) -> logging.Formatter:
-    """A ProcessorFormatter: exceptions, callsite, our keys, then `renderer` (inside `layout`)."""
+    """A ProcessorFormatter: exceptions, callsite, our keys, then `renderer` (inside `layout`).
+    Terminal escape codes in messages are dropped unless `keeps_ansi` (a colour terminal)."""
     processors: list[Processor] = [exceptions]
     if callsite:
         processors.append(_add_callsite)  # reads the record: before the meta keys go
     processors += [
         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
         _drop_internal_keys,
+        *([] if keeps_ansi else [_strip_ansi_event]),
         *before_rendering,
         renderer,
     ]
@@ -279,6 +292,7 @@ def _formatter(
         validate=layout.validate,
     )
     formatter.verbatim_message = verbatim
+    formatter.strips_ansi = not keeps_ansi
     return formatter
 
 
@@ -321,15 +335,13 @@ def console_log_formatter(
     _require(name, _FLAG, show_locals=show_locals, all_keys=all_keys)
     _require(name, _COUNT, max_frames=max_frames)
     _require(name, _KEYS, include_keys=include_keys)
+    colored = bool(colors) and not _is_set(os.environ.get("NO_COLOR"))
     return _formatter(
-        _ConsoleRenderer(
-            colors=bool(colors) and not _is_set(os.environ.get("NO_COLOR")),
-            include_keys=include_keys,
-            all_keys=all_keys,
-        ),
+        _ConsoleRenderer(colors=colored, include_keys=include_keys, all_keys=all_keys),
         exceptions=_ExceptionText(show_locals=bool(show_locals), max_frames=max_frames),
         callsite=bool(callsite_parameters),
         verbatim=True,
+        keeps_ansi=colored,
     )
 
 
@@ -462,6 +474,11 @@ def make_formatter(log_format: str) -> logging.Formatter:
     if log_format == "plain":
         return plain_formatter()
     return console_log_formatter(colors=log_format == "colored" and use_colors())
+
+
+def strips_ansi(formatter: logging.Formatter | None) -> bool:
+    """Whether `formatter` is ours and drops terminal escape codes from messages."""
+    return isinstance(formatter, _Formatter) and formatter.strips_ansi
 
 
 def copies_message(formatter: logging.Formatter | None) -> TypeGuard[_Formatter]:

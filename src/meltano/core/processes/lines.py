@@ -11,6 +11,8 @@ import collections
 import itertools
 from collections.abc import Iterable
 
+from meltano.core.logging.ansi import strip_ansi
+
 #: Meltano's `elt.buffer_size` default; the longest line we accept is half of it.
 DEFAULT_BUFFER_SIZE = 104_857_600
 DEFAULT_LINE_LIMIT = DEFAULT_BUFFER_SIZE // 2
@@ -122,8 +124,9 @@ class Tail:
         self._lines.extend(line for line in lines[-self._size :] if line.strip())
 
     def lines(self) -> tuple[str, ...]:
-        """The remembered lines as text, each cut to a readable width."""
-        return tuple(_shorten(decode_line(line), self._width) for line in self._lines)
+        """The remembered lines as text without terminal escape codes (they go into run
+        records and error messages), each cut to a readable width."""
+        return tuple(_shorten(strip_ansi(decode_line(line)), self._width) for line in self._lines)
 
 
 def decode_line(line: bytes) -> str:

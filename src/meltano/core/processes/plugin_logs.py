@@ -18,7 +18,13 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 
-from meltano.core.logging import FileLogHandler, copies_message, message_template
+from meltano.core.logging import (
+    FileLogHandler,
+    copies_message,
+    message_template,
+    strip_ansi,
+    strips_ansi,
+)
 from meltano.core.processes.lines import decode_line
 from meltano.core.processes.metrics import Metric, is_metric_line, parse_metric
 
@@ -106,7 +112,8 @@ class PluginLogs:
                 continue
             before, after = template
             end = after + handler.terminator
-            _write(handler, before + text.replace("\n", end + before) + end)
+            body = strip_ansi(text) if strips_ansi(handler.formatter) else text
+            _write(handler, before + body.replace("\n", end + before) + end)
 
 
 def _plain_handlers(logger: logging.Logger) -> list[logging.StreamHandler] | None:  # type: ignore[type-arg]  # any stream
