@@ -135,3 +135,22 @@ def test_an_active_environment_does_not_reinstall(invoke, project: Path) -> None
     assert result.exit_code == 0, result.output
     assert "installing" not in result.stderr
     assert fingerprint.stat().st_mtime_ns == before
+
+
+def test_add_with_a_failing_install_shows_the_installers_last_lines(
+    invoke, project_dir: Path, tmp_path: Path
+) -> None:
+    not_a_package = tmp_path / "not-a-package"
+    not_a_package.mkdir()
+    ref = tmp_path / "broken.yml"
+    ref.write_text(
+        f"name: broken\nnamespace: broken\npip_url: {not_a_package}\nexecutable: broken\n"
+    )
+    result = invoke("add", "--plugin-type", "utility", "broken", "--from-ref", str(ref))
+    assert result.exit_code == ExitCode.FAILED
+    assert "Installation failed" in result.stderr
+    said = result.stderr.split("The installer said:\n", 1)
+    assert len(said) == 2, result.stderr  # the installer's own words, as `meltano install`
+    assert str(not_a_package) in said[1] or "not-a-package" in said[1]
+    assert "The plugin stays in meltano.yml" in said[1]
+    assert "Traceback" not in result.output

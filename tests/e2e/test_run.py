@@ -206,3 +206,25 @@ def test_plugin_colour_codes_stay_out_of_log_files_and_run_records(
     stored = json.dumps(row)
     assert "INFO a link in colour" in stored  # the failure's stderr tail is recorded
     assert "\\u001b" not in stored and "\x1b" not in stored
+
+
+def test_failed_automatic_install_is_a_failed_run(invoke, pipeline_project: Path) -> None:
+    import sqlite3
+
+    meltano_yml = pipeline_project / "meltano.yml"
+    meltano_yml.write_text(
+        meltano_yml.read_text().replace(
+            "    namespace: tap_counter\n",
+            "    namespace: tap_counter\n    pip_url: /no/such/package\n",
+            1,
+        )
+    )
+    result = invoke("run", "tap-counter", "target-jsonl")
+    assert result.exit_code == ExitCode.FAILED
+    assert "Could not install extractor 'tap-counter'" in result.stderr
+    (run,) = runs(invoke)
+    assert (run["job_name"], run["state"], run["trigger"]) == (STATE_ID, "FAIL", "cli")
+    with sqlite3.connect(pipeline_project / ".meltano" / "meltano.db") as db:
+        (payload,) = db.execute("SELECT payload FROM runs").fetchone()
+    assert "Could not install extractor 'tap-counter'" in payload
+    assert not (pipeline_project / "output").exists() or ids(pipeline_project) == []

@@ -17,7 +17,7 @@ from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType, infer_type
 from meltano.core.project.project import Project
-from meltano.core.venvs.install import InstallStatus
+from meltano.core.venvs.install import InstallError, InstallStatus
 
 
 def _prompt_custom(plugin_type: PluginType, name: str, python: str | None) -> dict[str, object]:
@@ -194,9 +194,11 @@ def _install(project: Project, added: list[adding.AddResult], *, force: bool) ->
         fix = "fix its `pip_url` or `python`"
         if plugin.type is PluginType.TRANSFORMS and error is not None and error.instruction:
             fix = error.instruction[0].lower() + error.instruction[1:]  # e.g. add a transformer
+        # the installer's last lines, as `meltano install` shows them
+        said = error.said if isinstance(error, InstallError) else ""
         raise MeltanoError(
             f"Installation failed. {error.reason if error else failed[0].reason}",
-            f"The plugin stays in meltano.yml: {fix}, then run "
+            f"{said}The plugin stays in meltano.yml: {fix}, then run "
             f"`meltano install --plugin-type {plugin.type.singular} {plugin.name}`",
         )
 

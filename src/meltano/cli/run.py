@@ -20,6 +20,7 @@ from meltano.core.blocks.parallel import run_in_parallel
 from meltano.core.blocks.parse import ExtractLoad, parse
 from meltano.core.blocks.retry import policy_for
 from meltano.core.blocks.runner import Runner, RunOptions
+from meltano.core.errors import MeltanoError
 from meltano.core.plugins import finder
 from meltano.core.plugins.container_spec import runs_in_container
 from meltano.core.plugins.installer import ensure_installed
@@ -152,8 +153,12 @@ def command(
                 containers=containers,
             )
         }
-        if not ensure_installed(project, list(plugins.values()), mode=install_mode):
-            return
+        try:
+            if not ensure_installed(project, list(plugins.values()), mode=install_mode):
+                return
+        except MeltanoError as error:
+            Runner(project, options).record_not_started(plan, error)
+            raise
     started = time.monotonic()
     try:
         if parallel is None:

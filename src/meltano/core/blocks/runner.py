@@ -145,6 +145,22 @@ class Runner:
             runner.run_command_block(block)
         return number
 
+    def record_not_started(self, plan: Sequence[Block], failure: MeltanoError) -> None:
+        """Leave a FAIL run record for each extract-load set of a run that could not start
+        (its automatic install failed), so the history shows the attempt and why."""
+        if self.options.dry_run or not (
+            self.options.always_record or not self.options.no_state_update
+        ):
+            return
+        error = (
+            f"{failure.reason}. {failure.instruction}" if failure.instruction else failure.reason
+        )
+        for block in plan:
+            if isinstance(block, ExtractLoad):
+                run_id = self.options.run_id or str(_uuid7())
+                row = self.history.start(self.state_id(block), run_id, trigger=self.options.trigger)
+                self.history.finish(row, error=error)
+
     # -- extract-load sets -------------------------------------------------------------
 
     def state_id(self, block: ExtractLoad) -> str:

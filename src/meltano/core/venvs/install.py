@@ -78,6 +78,7 @@ class InstallError(MeltanoError):
             f"`meltano install --plugin-type {request.plugin_type} {request.name}`",
         )
         self.output = output
+        self.said = said  # the installer's last lines, for messages of other commands
 
 
 @dataclass(frozen=True)
