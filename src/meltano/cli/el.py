@@ -200,7 +200,7 @@ def run_el(
         log.info("dry run", extractor=where(tap), loader=where(target))
         return
     if dump:
-        _dump(runner, block, state_id, dump)
+        _dump(runner, block, dump)
         return
     if transform != "only":
         log.info("running extract & load", state_id=state_id)
@@ -218,9 +218,8 @@ def run_el(
     _transform(runner, project)
 
 
-def _dump(runner: Runner, block: ExtractLoad, state_id: str, what: str) -> None:
-    plugins = runner.plugins_of(block)
-    with runner.prepared(plugins, state_id, "dump") as invocations:
+def _dump(runner: Runner, block: ExtractLoad, what: str) -> None:
+    with runner.prepared(block, run_id="dump") as invocations:
         tap, target = invocations[0], invocations[-1]
         if what == "extractor-config":
             click.echo(config_text(tap.settings))

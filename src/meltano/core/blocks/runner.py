@@ -1,21 +1,40 @@
 """Execute a plan of blocks: extract-load sets on OS pipes, then command blocks, in order.
 
-Per extract-load set with state updates on: take the state ID's kernel lock, fail stale run
-records, refuse a live run unless forced, record the run (heartbeat every second), capture
-the set's log lines into its own log file, hand the tap its state, store the target's STATE
-lines, and finish the record SUCCESS or FAIL with the error.
+How one extract-load set runs (`Runner.run_extract_load`):
+
+    context = runner.context(block)     # frozen: state ID, run ID, plugins resolved once
+    with recorded_run(context, stores) as run:  # lock, stale runs, lease, history row, log file
+        with (
+            prepared_plugins(context) as invocations,  # config files, env, in pipe order
+            recorded_state(context, stores, invocations[0], run) as state,  # read, coalesce
+        ):
+            prepare_catalog(context, invocations[0], state.tap_state)
+            run.pipeline = asyncio.run(run_pipeline(..., on_state=state.on_state))
+        # leaving: state flushed, history row finished from `run.result`, lock released
+
+How the set ended is data: leaving `recorded_run`, `run.result` is a `BlockResult` whose
+`status` is a `RunStatus` decided by the exception's type (never by its text), with the error
+text the run record keeps and each plugin's exit code. A command block gets the same
+`BlockResult` without a run record. Whoever wants to watch (a summary, a progress display, a
+retry policy) passes `on_result` to the `Runner`: it is called once per block, however the
+block ended. A fan-out (`tap target-a target-b`) is one context with one state ID
+(`<env>:tap-to-target-a+target-b`): `state.on_state` gives one handler per loader, and a state
+is stored once every loader has echoed it.
+
+With state updates off (`--no-state-update`, and not `el`), `recorded_run` takes no lock and
+writes no run record, and `recorded_state` reads the tap's state but stores none.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -35,8 +54,15 @@ from meltano.core.plugins.private import secure_dir
 from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import line_limit
-from meltano.core.processes.outcome import PipelineError, PipelineTerminatedError
-from meltano.core.processes.pipes import run_pipeline
+from meltano.core.processes.outcome import (
+    PipelineError,
+    PipelineInterruptedError,
+    PipelineOutcome,
+    PipelineTerminatedError,
+    PipelineTimeoutError,
+    exit_status,
+)
+from meltano.core.processes.pipes import StateHandler, run_pipeline
 from meltano.core.processes.plugin_logs import PluginLogs
 from meltano.core.project.environments import EnvironmentRequiredError
 from meltano.core.project.run_dirs import private_run_dir
@@ -56,6 +82,9 @@ if TYPE_CHECKING:
     from meltano.core.state.backend import StateBackend
 
 log = structlog.get_logger("meltano")
+DEAD_PROCESS_ERROR = (
+    "The process running this pipeline ended without finishing its run record (it was killed)."
+)
 
 
 class RunFailedError(MeltanoError):
@@ -88,18 +117,168 @@ class RunOptions:
     retry_wait: Callable[[float], bool] | None = None
 
 
+# -- outcomes, as data ------------------------------------------------------------------
+
+
+class RunStatus(enum.Enum):
+    """How a block ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a plugin failed, or anything else the user can fix
+    TIMED_OUT = "timed out"  # `--timeout`
+    TERMINATED = "terminated"  # SIGTERM to our process
+    INTERRUPTED = "interrupted"  # SIGINT (Ctrl-C) to our process
+    CRASHED = "crashed"  # an exception that is a bug in meltano
+
+
+def status_of(error: BaseException | None) -> RunStatus:
+    """The status a block ends with when `error` (None: nothing) leaves it."""
+    if error is None:
+        return RunStatus.SUCCEEDED
+    if isinstance(error, PipelineTerminatedError):
+        return RunStatus.TERMINATED
+    if isinstance(error, (PipelineInterruptedError, KeyboardInterrupt)):
+        return RunStatus.INTERRUPTED
+    if isinstance(error, PipelineTimeoutError):
+        return RunStatus.TIMED_OUT
+    if isinstance(error, MeltanoError):
+        return RunStatus.FAILED
+    return RunStatus.CRASHED
+
+
+def record_error(status: RunStatus, error: BaseException | None) -> str | None:
+    """What the run record keeps of how a block ended: None when it succeeded; for a failed
+    plugin, also its last stderr lines."""
+    if status is RunStatus.SUCCEEDED:
+        return None
+    if status is RunStatus.TERMINATED:
+        return "The process was terminated"
+    if isinstance(error, PipelineError) and error.instruction:
+        return f"{error.reason}. {error.instruction}"
+    if isinstance(error, MeltanoError):
+        return error.reason
+    if status is RunStatus.INTERRUPTED:
+        return "The process was interrupted"
+    return "The process ended unexpectedly"
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """How one block ended: what a summary, a progress display or a retry policy reads."""
+
+    blocks: tuple[str, ...]  # the block's names, in pipe order
+    status: RunStatus
+    error: str | None  # as the run record keeps it; None when it succeeded
+    exit_codes: tuple[tuple[str, int], ...] = ()  # (plugin, shell-style exit code) per process
+    state_id: str | None = None  # extract-load sets only
+    run_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.SUCCEEDED
+
+
+ResultHandler = Callable[[BlockResult], None]
+
+
 @dataclass
-class RunReport:
-    """What happened to each block."""
+class BlockRun:
+    """One block while it runs: the body sets `pipeline`; `result` is set when it is over."""
 
-    completed: list[str] = field(default_factory=list)
+    blocks: tuple[str, ...]
+    context: RunContext | None = None  # extract-load sets
+    history: RunHistory | None = None  # with `row`, when the set has a run record
+    row: int | None = None
+    pipeline: PipelineOutcome | None = None
+    result: BlockResult | None = None
+
+    def record_state(self, singer_state: object, *, partial: bool) -> None:
+        """Keep the latest stored state in the run record's payload, as 4.4.1 does."""
+        if self.history is not None and self.row is not None:
+            self.history.record_state(self.row, singer_state, partial=partial)
+
+    def exit_codes(self, error: BaseException | None) -> tuple[tuple[str, int], ...]:
+        """Each process's exit code, from the outcome or from the error that carries it."""
+        if self.pipeline is not None:
+            results = self.pipeline.results
+        elif isinstance(error, PipelineError):
+            results = error.results
+        else:
+            return ()
+        return tuple((result.name, exit_status(result.returncode)) for result in results)
 
 
-class Runner:
-    """Runs blocks of one project with one set of options."""
+@contextlib.contextmanager
+def judged(run: BlockRun, on_result: ResultHandler | None = None) -> Iterator[BlockRun]:
+    """Decide `run.result` however the block ends; finish its run record; tell `on_result`."""
+    error: BaseException | None = None
+    try:
+        yield run
+    except BaseException as caught:
+        error = caught
+        raise
+    finally:
+        status = status_of(error)
+        context = run.context
+        run.result = BlockResult(
+            blocks=run.blocks,
+            status=status,
+            error=record_error(status, error),
+            exit_codes=run.exit_codes(error),
+            state_id=context.state_id if context else None,
+            run_id=context.run_id if context else None,
+        )
+        try:
+            if run.history is not None and run.row is not None:
+                run.history.finish(run.row, error=run.result.error)
+        finally:
+            if on_result is not None:
+                on_result(run.result)
 
-    def __init__(self, project: Project, options: RunOptions) -> None:
-        self.project, self.options = project, options
+
+# -- an extract-load set ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one extract-load set runs as, decided before anything starts."""
+
+    project: Project
+    options: RunOptions
+    block: ExtractLoad
+    state_id: str
+    run_id: str
+    plugins: tuple[ProjectPlugin, ...]  # extractor, mappers, loader: as the pipes connect them
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(str(ref) for ref in self.block.blocks)
+
+    @property
+    def loader_names(self) -> tuple[str, ...]:
+        """The loader, or every loader of a fan-out."""
+        return tuple(loader.name for loader in self.block.loaders)
+
+    @property
+    def records(self) -> bool:
+        """Whether the set takes the lock and keeps a run record."""
+        return self.options.always_record or not self.options.no_state_update
+
+    @property
+    def writes_state(self) -> bool:
+        return not self.options.no_state_update
+
+    @property
+    def complete(self) -> bool:
+        """Whether the target's STATE messages are stored as complete state."""
+        return is_complete(self.options.strategy, full_refresh=self.options.full_refresh)
+
+
+class Stores:
+    """The state backend and run history of a run, opened on first use, shared by its sets."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
         self._backend: StateBackend | None = None
         self._history: RunHistory | None = None
 
@@ -114,6 +293,243 @@ class Runner:
         if self._history is None:
             self._history = RunHistory(open_database(self.project))
         return self._history
+
+
+def state_id_of(project: Project, options: RunOptions, block: ExtractLoad) -> str:
+    """`--state-id`, else `<environment>:<extractor>-to-<loader>[:<suffix>]`."""
+    if options.state_id:
+        return check_state_id_characters(options.state_id)
+
+    environment = project.environment
+    if environment is None:
+        raise EnvironmentRequiredError()
+    loaders = "+".join(loader.name for loader in block.loaders)  # a fan-out: a+b+...
+    parts = [environment, f"{block.extractor.name}-to-{loaders}"]
+    suffix = options.state_id_suffix
+    if suffix is None:
+        configured = active_environment(project).get("state_id_suffix")
+        suffix = expand_text(str(configured), terminal_env(project)) if configured else None
+    if suffix:
+        parts.append(suffix)
+    for part in parts:
+        if ":" in part and part is not parts[1]:
+            raise MeltanoError(
+                f"State ID component {part!r} contains ':'",
+                "Remove ':' from the environment name or suffix",
+            )
+    return check_state_id_characters(":".join(parts))
+
+
+@contextlib.contextmanager
+def recorded_run(
+    context: RunContext, stores: Stores, *, on_result: ResultHandler | None = None
+) -> Iterator[BlockRun]:
+    """Hold the set's lock and lease and keep its run record from start to finish.
+
+    On entry: take the state ID's kernel lock, fail the record of a run whose process died
+    holding it and any stale records, refuse a live run unless `--force`, take the backend's
+    lease, start a RUNNING record with a heartbeat, and copy log lines into the run's log file.
+    On exit, however the body ends: the record is finished from `run.result`.
+    """
+    if not context.records:
+        with judged(BlockRun(context.names, context), on_result) as run:
+            yield run
+        return
+    state_id, run_id = context.state_id, context.run_id
+    with pipeline_lock(context.project.run_dir, state_id, run_id) as lock:
+        history = stores.history
+        if lock.previous_run_id and history.fail_run(lock.previous_run_id, DEAD_PROCESS_ERROR):
+            log.warning(
+                "marked run of a dead process as failed",
+                state_id=state_id,
+                run_id=lock.previous_run_id,
+            )
+        for summary, reason in history.mark_stale(state_id):
+            log.warning(
+                "marked stale run as failed",
+                state_id=state_id,
+                run_id=summary.run_id,
+                reason=reason,
+            )
+        _refuse_running(history, state_id, force=context.options.force)
+
+        # The kernel lock covers this host; the backend's lease covers hosts that share
+        # the state backend (a conditional create, flock, or an advisory lock).
+        with run_lease(stores.backend, state_id, run_id, force=context.options.force):
+            row = history.start(state_id, run_id, trigger=context.options.trigger)
+            log.info("running pipeline", state_id=state_id, run_id=run_id)
+            run = BlockRun(context.names, context, history, row)
+            with (
+                judged(run, on_result),
+                Heartbeat(history, row),
+                capture_to_file(
+                    log_path(context.project.sys_dir, state_id, run_id),
+                    make_formatter("uncolored"),
+                ),
+            ):
+                yield run
+
+
+def _refuse_running(history: RunHistory, state_id: str, *, force: bool) -> None:
+    running = history.running(state_id)
+    if running and not force:
+        other = running[0]
+        raise PipelineRunningError(
+            f"Another '{state_id}' pipeline is already running (run ID "
+            f"{other.run_id}, started at {other.started_at}); it is considered stale "
+            f"after {other.valid_until}",
+            "Wait for it to finish, or pass --force to run anyway",
+        )
+    if running:
+        log.warning("force option is enabled, ignoring the running pipeline", state_id=state_id)
+
+
+@dataclass
+class RecordedState:
+    """The set's state: the file the tap resumes from, and where the loaders' lines go."""
+
+    tap_state: Path | None  # None: the tap starts without state
+    recorder: CoalescingRecorder | None  # None: state updates are off
+    loaders: tuple[str, ...]
+
+    def on_line(self, line: bytes) -> None:
+        """One line of the last process's stdout."""
+        if self.recorder is not None:
+            self.recorder.on_line(line)
+
+    @property
+    def on_state(self) -> StateHandler | list[StateHandler]:
+        """`run_pipeline`'s `on_state`: one handler, or one per loader of a fan-out, whose
+        states are stored once every loader has echoed them."""
+        if len(self.loaders) == 1:
+            return self.on_line
+        if self.recorder is None:
+            return [self.on_line] * len(self.loaders)
+        return list(FanOutStates(self.recorder, self.loaders).handlers())
+
+
+@contextlib.contextmanager
+def recorded_state(
+    context: RunContext, stores: Stores, tap: Invocation, run: BlockRun
+) -> Iterator[RecordedState]:
+    """Read the tap's state into its run directory; store the target's STATE lines, coalesced,
+    and flush what is pending on every exit path (success, failure, signal)."""
+    recorder = None
+    tap_state = read_tap_state(context, stores, tap)
+    if context.writes_state:
+        complete = context.complete
+        on_saved = None
+        if run.row is not None:
+
+            def on_saved(value: object) -> None:
+                run.record_state(value, partial=not complete)
+
+        recorder = CoalescingRecorder(
+            stores.backend,
+            context.state_id,
+            complete=complete,
+            plugin="+".join(context.loader_names),
+            on_saved=on_saved,
+            refreshed_streams=(
+                context.options.full_refresh_streams
+                if context.options.strategy is Strategy.AUTO
+                else ()
+            ),
+        )
+    try:
+        yield RecordedState(tap_state, recorder, context.loader_names)
+    finally:
+        if recorder is not None:
+            recorder.flush()
+
+
+def read_tap_state(context: RunContext, stores: Stores, tap: Invocation) -> Path | None:
+    """The tap's `--state` file from the backend (or `--state`/the `state` extra), if it
+    takes state."""
+    if "state" not in tap.plugin.capabilities:
+        return None
+    options = context.options
+    extras = tap.settings.extras()
+    state_file = options.state_file or (
+        Path(str(extras["_state"])) if extras.get("_state") else None
+    )
+    return write_tap_state(
+        stores.backend,
+        context.state_id,
+        tap.run_dir,
+        full_refresh=options.full_refresh,
+        state_file=state_file,
+        refresh_streams=options.full_refresh_streams,
+        project_root=context.project.root,
+    )
+
+
+@contextlib.contextmanager
+def prepared_plugins(context: RunContext) -> Iterator[list[Invocation]]:
+    """Prepare each plugin in order, each seeing what earlier ones export; config files are
+    deleted on exit."""
+    upstream: dict[str, str] = {}
+    invocations: list[Invocation] = []
+    loaders_env: dict[str, str] | None = None  # what the first loader saw
+    with (
+        private_run_dir(context.project.runs_dir, context.run_id) as run_dir,
+        contextlib.ExitStack() as stack,
+    ):
+        for plugin in context.plugins:
+            if plugin.type is PluginType.LOADERS:
+                # The loaders of a fan-out run side by side: none sees another's exports.
+                loaders_env = dict(upstream) if loaders_env is None else loaders_env
+                upstream = dict(loaders_env)
+            invocation = stack.enter_context(
+                prepare(
+                    context.project,
+                    plugin,
+                    upstream_env=dict(upstream),
+                    run_dir=secure_dir(run_dir / plugin.name),
+                    containers=context.options.containers,
+                    run_id=context.run_id,
+                )
+            )
+            upstream.update(invocation.exported_env())
+            invocations.append(invocation)
+        yield invocations
+
+
+def prepare_catalog(context: RunContext, tap: Invocation, state_path: Path | None) -> None:
+    """The tap's catalog: discovered or cached, selected, and handed to it. Discovery starts
+    the tap, so this runs once every plugin's settings are known good."""
+    options = context.options
+    prepare_tap(
+        context.project,
+        tap,
+        state_path=state_path,
+        refresh=options.refresh_catalog or options.full_refresh,
+        catalog_file=options.catalog_file,
+        select_filter=options.select_filter,
+    )
+
+
+# -- the plan ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What happened to each block."""
+
+    completed: list[str] = field(default_factory=list)
+
+
+class Runner:
+    """Runs blocks of one project with one set of options.
+
+    `on_result` is told how each block ended (success or not), as a `BlockResult`.
+    """
+
+    def __init__(
+        self, project: Project, options: RunOptions, *, on_result: ResultHandler | None = None
+    ) -> None:
+        self.project, self.options, self.on_result = project, options, on_result
+        self.stores = Stores(project)
 
     def run(self, plan: Sequence[Block]) -> RunReport:
         report = RunReport()
@@ -138,12 +554,20 @@ class Runner:
 
     def _attempt(self, block: Block, number: int) -> int:
         """Run the block once; a retry is a run of its own, with a new run ID and record."""
-        runner = self if number == 1 else Runner(self.project, replace(self.options, run_id=None))
+        runner = (
+            self
+            if number == 1
+            else Runner(self.project, replace(self.options, run_id=None), on_result=self.on_result)
+        )
         if isinstance(block, ExtractLoad):
             runner.run_extract_load(block)
         else:
             runner.run_command_block(block)
         return number
+
+    def state_id(self, block: ExtractLoad) -> str:
+        """The set's state ID, as its `RunContext` will have it."""
+        return state_id_of(self.project, self.options, block)
 
     def record_not_started(self, plan: Sequence[Block], failure: MeltanoError) -> None:
         """Leave a FAIL run record for each extract-load set of a run that could not start
@@ -155,282 +579,93 @@ class Runner:
         error = (
             f"{failure.reason}. {failure.instruction}" if failure.instruction else failure.reason
         )
+        history = self.stores.history
         for block in plan:
             if isinstance(block, ExtractLoad):
-                run_id = self.options.run_id or str(_uuid7())
-                row = self.history.start(self.state_id(block), run_id, trigger=self.options.trigger)
-                self.history.finish(row, error=error)
+                run_id = self.options.run_id or str(uuid7())
+                row = history.start(self.state_id(block), run_id, trigger=self.options.trigger)
+                history.finish(row, error=error)
 
-    # -- extract-load sets -------------------------------------------------------------
-
-    def state_id(self, block: ExtractLoad) -> str:
-        if self.options.state_id:
-            return check_state_id_characters(self.options.state_id)
-
-        environment = self.project.environment
-        if environment is None:
-            raise EnvironmentRequiredError()
-        loaders = "+".join(loader.name for loader in block.loaders)  # a fan-out: a+b+...
-        parts = [environment, f"{block.extractor.name}-to-{loaders}"]
-        suffix = self.options.state_id_suffix
-        if suffix is None:
-            configured = active_environment(self.project).get("state_id_suffix")
-            suffix = (
-                expand_text(str(configured), terminal_env(self.project)) if configured else None
-            )
-        if suffix:
-            parts.append(suffix)
-        for part in parts:
-            if ":" in part and part is not parts[1]:
-                raise MeltanoError(
-                    f"State ID component {part!r} contains ':'",
-                    "Remove ':' from the environment name or suffix",
-                )
-        return check_state_id_characters(":".join(parts))
-
-    def run_extract_load(self, block: ExtractLoad) -> None:
-        state_id = self.state_id(block)
-        run_id = self.options.run_id or str(_uuid7())
-        records = self.options.always_record or not self.options.no_state_update
-        if not records:
-            self._run_set(block, state_id, run_id, row=None)
-            return
-        with pipeline_lock(self.project.run_dir, state_id, run_id) as lock:
-            history = self.history
-            if lock.previous_run_id and history.fail_run(
-                lock.previous_run_id,
-                "The process running this pipeline ended without "
-                "finishing its run record (it was killed).",
-            ):
-                log.warning(
-                    "marked run of a dead process as failed",
-                    state_id=state_id,
-                    run_id=lock.previous_run_id,
-                )
-            for summary, reason in history.mark_stale(state_id):
-                log.warning(
-                    "marked stale run as failed",
-                    state_id=state_id,
-                    run_id=summary.run_id,
-                    reason=reason,
-                )
-            running = history.running(state_id)
-            if running and not self.options.force:
-                other = running[0]
-                raise PipelineRunningError(
-                    f"Another '{state_id}' pipeline is already running (run ID "
-                    f"{other.run_id}, started at {other.started_at}); it is considered stale "
-                    f"after {other.valid_until}",
-                    "Wait for it to finish, or pass --force to run anyway",
-                )
-            if running:
-                log.warning(
-                    "force option is enabled, ignoring the running pipeline", state_id=state_id
-                )
-
-            # The kernel lock covers this host; the backend's lease covers hosts that share
-            # the state backend (a conditional create, flock, or an advisory lock).
-            with run_lease(self.backend, state_id, run_id, force=self.options.force):
-                row = history.start(state_id, run_id, trigger=self.options.trigger)
-                log.info("running pipeline", state_id=state_id, run_id=run_id)
-                self._run_recorded(block, state_id, run_id, row)
-
-    def _run_recorded(self, block: ExtractLoad, state_id: str, run_id: str, row: int) -> None:
-        history = self.history
-        error: str | None = "The process ended unexpectedly"
-        try:
-            with (
-                Heartbeat(history, row),
-                capture_to_file(
-                    log_path(self.project.sys_dir, state_id, run_id), make_formatter("uncolored")
-                ),
-            ):
-                self._run_set(block, state_id, run_id, row=row)
-            error = None
-        except PipelineTerminatedError as failure:
-            error = (
-                "The process was terminated" if "terminated" in failure.reason else failure.reason
-            )
-            raise
-        except KeyboardInterrupt:
-            error = "The process was interrupted"
-            raise
-        except MeltanoError as failure:
-            error = _record_error(failure)
-            raise
-        finally:
-            history.finish(row, error=error)
-
-    def _run_set(self, block: ExtractLoad, state_id: str, run_id: str, *, row: int | None) -> None:
-        plugins = self.plugins_of(block)
-        with self.prepared(plugins, state_id, run_id) as invocations:
-            complete = is_complete(self.options.strategy, full_refresh=self.options.full_refresh)
-            on_saved = None
-            if row is not None:
-                history = self.history
-
-                def on_saved(value: object) -> None:
-                    history.record_state(row, value, partial=not complete)
-
-            writes_state = not self.options.no_state_update
-            recorder = (
-                CoalescingRecorder(
-                    self.backend,
-                    state_id,
-                    complete=complete,
-                    plugin="+".join(loader.name for loader in block.loaders),
-                    on_saved=on_saved,
-                    refreshed_streams=(
-                        self.options.full_refresh_streams
-                        if self.options.strategy is Strategy.AUTO
-                        else ()
-                    ),
-                )
-                if writes_state
-                else None
-            )
-            on_state: Any = recorder.on_line if recorder else _ignore_line
-            if block.fan_out:
-                names = [loader.name for loader in block.loaders]
-                on_state = (
-                    FanOutStates(recorder, names).handlers()
-                    if recorder
-                    else [_ignore_line] * len(names)
-                )
-            commands = [inv.command() for inv in invocations]
-            logs = PluginLogs(
-                [inv.plugin.name for inv in invocations],
-                structured=["structured-logging" in inv.plugin.capabilities for inv in invocations],
-            )
-            buffer_size = int(get_setting(self.project, "elt.buffer_size"))
-            try:
-                outcome = asyncio.run(
-                    run_pipeline(
-                        commands,
-                        on_state=on_state,
-                        on_log=logs,
-                        timeout=self.options.timeout,
-                        line_limit=line_limit(buffer_size),
-                    )
-                )
-            finally:
-                if recorder is not None:
-                    recorder.flush()
-            if outcome.error is not None:
-                log.error(
-                    "block run failed",
-                    blocks=[p.name for p in plugins],
-                    exit_codes=list(outcome.exit_codes),
-                )
-                raise outcome.error
-
-    def plugins_of(self, block: ExtractLoad) -> list[ProjectPlugin]:
+    def context(self, block: ExtractLoad, *, run_id: str | None = None) -> RunContext:
+        """The set's state ID, run ID and plugins, computed once."""
+        state_id = state_id_of(self.project, self.options, block)
         source = locked_or_fetched("run")
-        return [
+        plugins = tuple(
             find_plugin(self.project, ref.name, plugin_type=ref.plugin_type, definitions=source)
             for ref in block.blocks
-        ]
+        )
+        return RunContext(
+            project=self.project,
+            options=self.options,
+            block=block,
+            state_id=state_id,
+            run_id=run_id or self.options.run_id or str(uuid7()),
+            plugins=plugins,
+        )
 
-    @contextlib.contextmanager
-    def prepared(
-        self, plugins: Sequence[ProjectPlugin], state_id: str, run_id: str
-    ) -> Iterator[list[Invocation]]:
-        """Prepare each plugin in order, each seeing what earlier ones export, then the tap's
-        catalog and state."""
-
-        upstream: dict[str, str] = {}
-        invocations: list[Invocation] = []
-        loaders_env: dict[str, str] | None = None  # what the first loader saw
-        with (
-            private_run_dir(self.project.runs_dir, run_id) as run_dir,
-            contextlib.ExitStack() as stack,
-        ):
-            for plugin in plugins:
-                if plugin.type is PluginType.LOADERS:
-                    # The loaders of a fan-out run side by side: none sees another's exports.
-                    loaders_env = dict(upstream) if loaders_env is None else loaders_env
-                    upstream = dict(loaders_env)
-                invocation = stack.enter_context(
-                    prepare(
-                        self.project,
-                        plugin,
-                        upstream_env=dict(upstream),
-                        run_dir=secure_dir(run_dir / plugin.name),
-                        containers=self.options.containers,
-                        run_id=run_id,
+    def run_extract_load(self, block: ExtractLoad) -> BlockResult | None:
+        context = self.context(block)
+        with recorded_run(context, self.stores, on_result=self.on_result) as run:
+            with (
+                prepared_plugins(context) as invocations,
+                recorded_state(context, self.stores, invocations[0], run) as state,
+            ):
+                prepare_catalog(context, invocations[0], state.tap_state)
+                run.pipeline = outcome = asyncio.run(
+                    run_pipeline(
+                        [invocation.command() for invocation in invocations],
+                        on_state=state.on_state,
+                        on_log=PluginLogs(
+                            [invocation.plugin.name for invocation in invocations],
+                            structured=[
+                                "structured-logging" in invocation.plugin.capabilities
+                                for invocation in invocations
+                            ],
+                        ),
+                        timeout=self.options.timeout,
+                        line_limit=line_limit(int(get_setting(self.project, "elt.buffer_size"))),
                     )
                 )
-                upstream.update(invocation.exported_env())
-                invocations.append(invocation)
-            # Discovery starts the tap: only once every plugin's settings are known good.
-            self._prepare_tap(invocations[0], state_id, prepare_tap, write_tap_state)
-            yield invocations
+            _raise_failure(outcome, [plugin.name for plugin in context.plugins])
+        return run.result
 
-    def _prepare_tap(
-        self, invocation: Invocation, state_id: str, prepare_tap: Any, write_tap_state: Any
-    ) -> None:
-        options = self.options
-        extras = invocation.settings.extras()
-        state_path = None
-        if "state" in invocation.plugin.capabilities:
-            state_file = options.state_file or (
-                Path(str(extras["_state"])) if extras.get("_state") else None
-            )
-            state_path = write_tap_state(
-                self.backend,
-                state_id,
-                invocation.run_dir,
-                full_refresh=options.full_refresh,
-                state_file=state_file,
-                refresh_streams=options.full_refresh_streams,
-                project_root=self.project.root,
-            )
-        prepare_tap(
-            self.project,
-            invocation,
-            state_path=state_path,
-            refresh=options.refresh_catalog or options.full_refresh,
-            catalog_file=options.catalog_file,
-            select_filter=options.select_filter,
-        )
+    @contextlib.contextmanager
+    def prepared(self, block: ExtractLoad, *, run_id: str) -> Iterator[list[Invocation]]:
+        """The set's plugins prepared, the tap with its state file and catalog, nothing run
+        (`el --dump`)."""
+        context = self.context(block, run_id=run_id)
+        with prepared_plugins(context) as invocations:
+            tap = invocations[0]
+            prepare_catalog(context, tap, read_tap_state(context, self.stores, tap))
+            yield invocations
 
     # -- command blocks ----------------------------------------------------------------
 
-    def run_command_block(self, block: CommandBlock) -> None:
+    def run_command_block(self, block: CommandBlock) -> BlockResult | None:
         ref = block.plugin
-        plugin = find_plugin(
-            self.project,
-            ref.name,
-            plugin_type=ref.plugin_type,
-            definitions=locked_or_fetched("run"),
-        )
-        with prepare(
-            self.project, plugin, command=ref.command, containers=self.options.containers
-        ) as invocation:
-            outcome = asyncio.run(
-                run_pipeline(
-                    [invocation.command()],
-                    on_state=None,
-                    on_log=PluginLogs([plugin.name]),
-                    timeout=self.options.timeout,
-                )
+        with judged(BlockRun((str(ref),)), self.on_result) as run:
+            plugin = find_plugin(
+                self.project,
+                ref.name,
+                plugin_type=ref.plugin_type,
+                definitions=locked_or_fetched("run"),
             )
-        if outcome.error is not None:
-            log.error("block run failed", blocks=[str(ref)], exit_codes=list(outcome.exit_codes))
-            raise outcome.error
+            with prepare(
+                self.project, plugin, command=ref.command, containers=self.options.containers
+            ) as invocation:
+                run.pipeline = outcome = asyncio.run(
+                    run_pipeline(
+                        [invocation.command()],
+                        on_state=None,
+                        on_log=PluginLogs([plugin.name]),
+                        timeout=self.options.timeout,
+                    )
+                )
+            _raise_failure(outcome, (str(ref),))
+        return run.result
 
 
-def _record_error(failure: MeltanoError) -> str:
-    """What the run record keeps of an error: for a failed plugin, also its last stderr lines."""
-
-    if isinstance(failure, PipelineError) and failure.instruction:
-        return f"{failure.reason}. {failure.instruction}"
-    return failure.reason
-
-
-def _ignore_line(_: bytes) -> None:
-    return None
-
-
-def _uuid7() -> uuid.UUID:
-    return uuid7()
+def _raise_failure(outcome: PipelineOutcome, names: Sequence[str]) -> None:
+    if outcome.error is not None:
+        log.error("block run failed", blocks=list(names), exit_codes=list(outcome.exit_codes))
+        raise outcome.error
