@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import pytest
 
+from meltano.core.blocks.history import RunHistory
 from meltano.core.blocks.runner import (
     BlockResult,
     BlockRun,
@@ -12,6 +16,8 @@ from meltano.core.blocks.runner import (
     record_error,
     status_of,
 )
+from meltano.core.blocks.state_io import CoalescingRecorder
+from meltano.core.db.connect import open_url
 from meltano.core.errors import MeltanoError
 from meltano.core.processes.outcome import (
     OutputLineTooLongError,
@@ -22,6 +28,7 @@ from meltano.core.processes.outcome import (
     PipelineTimeoutError,
     ProcessResult,
 )
+from meltano.core.state.backends.memory import MemoryBackend
 
 TAP = ProcessResult("tap-x", "extractor", 0)
 TARGET = ProcessResult("target-y", "loader", -15)
@@ -63,12 +70,10 @@ def test_judged_reports_success_with_each_plugins_exit_code() -> None:
     results: list[BlockResult] = []
     with judged(BlockRun(("tap-x", "target-y")), results.append) as run:
         run.pipeline = PipelineOutcome((TAP, ProcessResult("target-y", "loader", 0)), None)
-    assert results == [
-        BlockResult(
-            ("tap-x", "target-y"), RunStatus.SUCCEEDED, None, (("tap-x", 0), ("target-y", 0))
-        )
-    ]
+    target = ProcessResult("target-y", "loader", 0)
+    assert results == [BlockResult(("tap-x", "target-y"), RunStatus.SUCCEEDED, None, (TAP, target))]
     assert run.result is results[0] and run.result.ok
+    assert run.result.exit_codes == (("tap-x", 0), ("target-y", 0))
 
 
 def test_judged_reports_a_failure_and_lets_it_through() -> None:
@@ -80,3 +85,24 @@ def test_judged_reports_a_failure_and_lets_it_through() -> None:
     assert (result.status, result.error) == (RunStatus.TERMINATED, "The process was terminated")
     assert result.exit_codes == (("tap-x", 0), ("target-y", 143))  # from the error's results
     assert not result.ok
+
+
+def test_the_observer_sees_the_state_counts_while_the_run_record_is_open(tmp_path: Path) -> None:
+    history = RunHistory(open_url(f"sqlite:///{tmp_path / 'meltano.db'}"))
+    row = history.start("dev:tap-x-to-target-y", str(uuid.uuid4()), trigger="cli")
+    seen: list[tuple[BlockResult, str]] = []
+
+    def observe(result: BlockResult) -> None:
+        seen.append((result, history.recent()[0].state))
+
+    run = BlockRun(("tap-x", "target-y"), history=history, row=row)
+    with pytest.raises(MeltanoError), judged(run, observe):
+        run.recorder = CoalescingRecorder(MemoryBackend(), "id", complete=True, plugin="t")
+        run.recorder.on_line(b'{"a": 1}')
+        run.recorder.on_line(b'{"a": 2}')  # within the interval: coalesced, not yet stored
+        raise MeltanoError("Loader target-y failed")
+    [(result, state_then)] = seen
+    assert (result.state_messages, result.state_writes) == (2, 1)
+    assert state_then == "RUNNING"
+    assert history.recent()[0].state == "FAIL"
+    assert history.recent()[0].payload["error"] == "Loader target-y failed"

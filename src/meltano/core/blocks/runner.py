@@ -14,12 +14,13 @@ How one extract-load set runs (`Runner.run_extract_load`):
 
 How the set ended is data: leaving `recorded_run`, `run.result` is a `BlockResult` whose
 `status` is a `RunStatus` decided by the exception's type (never by its text), with the error
-text the run record keeps and each plugin's exit code. A command block gets the same
-`BlockResult` without a run record. Whoever wants to watch (a summary, a progress display, a
-retry policy) passes `on_result` to the `Runner`: it is called once per block, however the
-block ended. A fan-out (`tap target-a target-b`) is one context with one state ID
-(`<env>:tap-to-target-a+target-b`): `state.on_state` gives one handler per loader, and a state
-is stored once every loader has echoed it.
+text the run record keeps, how each plugin process ended (`results`, `exit_codes`) and how
+many STATE messages came and were stored. A command block gets the same `BlockResult` without
+a run record. Whoever wants to watch (a summary, a progress display, a retry policy) passes
+`on_result` to the `Runner`: it is called once per block that started, however it ended,
+before its run record is finished. A fan-out (`tap target-a target-b`) is one context with one
+state ID (`<env>:tap-to-target-a+target-b`): `state.on_state` gives one handler per loader, and
+a state is stored once every loader has echoed it.
 
 With state updates off (`--no-state-update`, and not `el`), `recorded_run` takes no lock and
 writes no run record, and `recorded_state` reads the tap's state but stores none.
@@ -60,6 +61,7 @@ from meltano.core.processes.outcome import (
     PipelineOutcome,
     PipelineTerminatedError,
     PipelineTimeoutError,
+    ProcessResult,
     exit_status,
 )
 from meltano.core.processes.pipes import StateHandler, run_pipeline
@@ -169,13 +171,21 @@ class BlockResult:
     blocks: tuple[str, ...]  # the block's names, in pipe order
     status: RunStatus
     error: str | None  # as the run record keeps it; None when it succeeded
-    exit_codes: tuple[tuple[str, int], ...] = ()  # (plugin, shell-style exit code) per process
-    state_id: str | None = None  # extract-load sets only
+    results: tuple[ProcessResult, ...] = ()  # per process; empty when none started
+    state_id: str | None = None  # extract-load sets only, like the rest
     run_id: str | None = None
+    writes_state: bool = False  # False with --no-state-update (and for command blocks)
+    state_messages: int = 0  # valid STATE messages the last process sent
+    state_writes: int = 0  # times they were stored (coalesced)
 
     @property
     def ok(self) -> bool:
         return self.status is RunStatus.SUCCEEDED
+
+    @property
+    def exit_codes(self) -> tuple[tuple[str, int], ...]:
+        """(plugin, shell-style exit code) per process."""
+        return tuple((result.name, exit_status(result.returncode)) for result in self.results)
 
 
 ResultHandler = Callable[[BlockResult], None]
@@ -190,6 +200,7 @@ class BlockRun:
     history: RunHistory | None = None  # with `row`, when the set has a run record
     row: int | None = None
     pipeline: PipelineOutcome | None = None
+    recorder: CoalescingRecorder | None = None  # set by `recorded_state` when state is stored
     result: BlockResult | None = None
 
     def record_state(self, singer_state: object, *, partial: bool) -> None:
@@ -197,20 +208,19 @@ class BlockRun:
         if self.history is not None and self.row is not None:
             self.history.record_state(self.row, singer_state, partial=partial)
 
-    def exit_codes(self, error: BaseException | None) -> tuple[tuple[str, int], ...]:
-        """Each process's exit code, from the outcome or from the error that carries it."""
+    def process_results(self, error: BaseException | None) -> tuple[ProcessResult, ...]:
+        """How each process ended, from the outcome or from the error that carries it."""
         if self.pipeline is not None:
-            results = self.pipeline.results
-        elif isinstance(error, PipelineError):
-            results = error.results
-        else:
-            return ()
-        return tuple((result.name, exit_status(result.returncode)) for result in results)
+            return self.pipeline.results
+        if isinstance(error, PipelineError):
+            return error.results
+        return ()
 
 
 @contextlib.contextmanager
 def judged(run: BlockRun, on_result: ResultHandler | None = None) -> Iterator[BlockRun]:
-    """Decide `run.result` however the block ends; finish its run record; tell `on_result`."""
+    """Decide `run.result` however the block ends, tell `on_result` (the run record is still
+    open then, so an observer may add to it), and finish the run record."""
     error: BaseException | None = None
     try:
         yield run
@@ -219,21 +229,24 @@ def judged(run: BlockRun, on_result: ResultHandler | None = None) -> Iterator[Bl
         raise
     finally:
         status = status_of(error)
-        context = run.context
+        context, recorder = run.context, run.recorder
         run.result = BlockResult(
             blocks=run.blocks,
             status=status,
             error=record_error(status, error),
-            exit_codes=run.exit_codes(error),
+            results=run.process_results(error),
             state_id=context.state_id if context else None,
             run_id=context.run_id if context else None,
+            writes_state=context.writes_state if context else False,
+            state_messages=recorder.received if recorder else 0,
+            state_writes=recorder.writes if recorder else 0,
         )
         try:
-            if run.history is not None and run.row is not None:
-                run.history.finish(run.row, error=run.result.error)
-        finally:
             if on_result is not None:
                 on_result(run.result)
+        finally:
+            if run.history is not None and run.row is not None:
+                run.history.finish(run.row, error=run.result.error)
 
 
 # -- an extract-load set ----------------------------------------------------------------
@@ -436,6 +449,7 @@ def recorded_state(
                 else ()
             ),
         )
+    run.recorder = recorder
     try:
         yield RecordedState(tap_state, recorder, context.loader_names)
     finally:
