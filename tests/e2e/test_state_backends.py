@@ -118,6 +118,12 @@ class TestGcsBackend(ObjectStoreContract):
         self.require_preconditions(backend)
         super().test_fresh_lock_is_waited_for_then_taken_over(backend)
 
+    def test_concurrent_stream_clears_and_writes_lose_nothing(
+        self, backend: ObjectStoreBackend
+    ) -> None:
+        self.require_preconditions(backend)
+        super().test_concurrent_stream_clears_and_writes_lose_nothing(backend)
+
     def test_exactly_one_of_twenty_takes_the_lease_ten_times(self, backend: object) -> None:
         assert isinstance(backend, ObjectStoreBackend)
         self.require_preconditions(backend)
