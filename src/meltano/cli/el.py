@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,17 +12,7 @@ import structlog
 from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
 from meltano.cli.run_options import FC, resolve_strategy, run_id, strategy_option
-from meltano.core.blocks.parse import BlockRef, CommandBlock, ExtractLoad
-from meltano.core.blocks.run_log import logs_dir
-from meltano.core.blocks.runner import Runner, RunOptions
-from meltano.core.catalog.select import runtime_filter
-from meltano.core.errors import MeltanoError
-from meltano.core.plugins import finder
-from meltano.core.plugins.container_spec import container_spec_of, runs_in_container
-from meltano.core.plugins.installer import ensure_installed
-from meltano.core.plugins.invocation import config_text, executable_path
-from meltano.core.plugins.project_plugin import ProjectPlugin, project_plugins
-from meltano.core.plugins.types import PluginType
+from meltano.core.blocks.extract_load import Dump, ElRequest, run_el
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
 
@@ -33,7 +22,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack is 3.11+; only mypy reads this
 
     class ElOptions(TypedDict):
-        """What `el_options` parses: the keyword arguments of `run_el`."""
+        """What `el_options` parses."""
 
         extractor: str
         loader: str
@@ -57,9 +46,6 @@ if TYPE_CHECKING:
         """`elt` adds `--transform`."""
 
         transform: str
-
-
-DUMPS = ("catalog", "state", "extractor-config", "loader-config")
 
 
 def el_options(func: FC) -> FC:
@@ -109,7 +95,7 @@ def el_options(func: FC) -> FC:
         ),
         click.option(
             "--dump",
-            type=click.Choice(DUMPS),
+            type=click.Choice([d.value for d in Dump]),
             help="Print a generated file of the pipeline and exit.",
         ),
         click.option(
@@ -131,124 +117,32 @@ def el_options(func: FC) -> FC:
     return func
 
 
-def _ephemeral_state_id(extractor: str, loader: str) -> str:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%S")
-    return f"{now}--{extractor}--{loader}"
-
-
-def run_el(
-    project: Project,
-    *,
-    extractor: str,
-    loader: str,
-    state_id: str | None,
-    full_refresh: bool,
-    refresh_catalog: bool,
-    select: tuple[str, ...],
-    exclude: tuple[str, ...],
-    catalog: Path | None,
-    state: Path | None,
-    dump: str | None,
-    force: bool,
-    state_strategy: str | None,
-    merge_state: bool,
-    run_id: str | None,
-    dry: bool,
-    install_mode: str | None,
-    containers: bool = False,
-    transform: str = "skip",
-) -> None:
-    """The body of `el` and `elt`."""
-
-    log = structlog.get_logger("meltano")
-    tap = finder.find(project, extractor, command="el", plugin_type=PluginType.EXTRACTORS)
-    target = finder.find(project, loader, command="el", plugin_type=PluginType.LOADERS)
-    if not state_id:
-        state_id = _ephemeral_state_id(extractor, loader)
-        log.warning(
-            "no --state-id given: using an ephemeral state ID, so the next run will "
-            "not resume from this one",
-            state_id=state_id,
-        )
-    options = RunOptions(
-        full_refresh=full_refresh,
-        force=force,
-        strategy=resolve_strategy(state_strategy, merge_state),
-        state_id=state_id,
-        run_id=run_id,
-        refresh_catalog=refresh_catalog,
-        trigger=project.environ.get("MELTANO_JOB_TRIGGER") or "cli",
-        catalog_file=catalog,
-        state_file=state,
-        select_filter=tuple(runtime_filter(select, exclude)),
-        always_record=True,
-        containers=containers,
+def _request(options: ElOptions, *, transform: str = "skip") -> ElRequest:
+    return ElRequest(
+        extractor=options["extractor"],
+        loader=options["loader"],
+        state_id=options["state_id"],
+        full_refresh=options["full_refresh"],
+        refresh_catalog=options["refresh_catalog"],
+        select=options["select"],
+        exclude=options["exclude"],
+        catalog=options["catalog"],
+        state=options["state"],
+        dump=Dump(options["dump"]) if options["dump"] else None,
+        force=options["force"],
+        strategy=resolve_strategy(options["state_strategy"], options["merge_state"]),
+        run_id=options["run_id"],
+        dry=options["dry"],
+        install_mode=options["install_mode"],
+        containers=options["containers"],
+        transform=transform,
     )
-    block = ExtractLoad(
-        BlockRef(tap.name, PluginType.EXTRACTORS), BlockRef(target.name, PluginType.LOADERS)
-    )
-    in_venvs = [p for p in (tap, target) if not runs_in_container(p, None, containers=containers)]
-    if not ensure_installed(project, in_venvs, mode=install_mode):
-        return
-    runner = Runner(project, options)
-    if dry:
-
-        def where(plugin: ProjectPlugin) -> str:
-            spec = container_spec_of(plugin, None) if containers else None
-            return f"{spec.image} (container)" if spec else executable_path(project, plugin)
-
-        log.info("dry run", extractor=where(tap), loader=where(target))
-        return
-    if dump:
-        _dump(runner, block, dump)
-        return
-    if transform != "only":
-        log.info("running extract & load", state_id=state_id)
-        try:
-            runner.run_extract_load(block)
-        except MeltanoError as error:
-            raise MeltanoError(
-                f"ELT could not be completed: {error.reason}",
-                f"{error.instruction or ''} Run logs are under {logs_dir(project.sys_dir)}".strip(),
-            ) from error
-        log.info("extract & load complete", state_id=state_id)
-    if transform == "skip":
-        log.info("transformation skipped")
-        return
-    _transform(runner, project)
 
 
-def _dump(runner: Runner, block: ExtractLoad, what: str) -> None:
-    with runner.prepared(block, run_id="dump") as invocations:
-        tap, target = invocations[0], invocations[-1]
-        if what == "extractor-config":
-            click.echo(config_text(tap.settings))
-        elif what == "loader-config":
-            click.echo(config_text(target.settings))
-        else:
-            flag = {"catalog": ("--catalog", "--properties"), "state": ("--state",)}[what]
-            argv = tap.argv
-            paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in flag]
-            if not paths:
-                raise MeltanoError(
-                    f"Could not find {what} file for this pipeline",
-                    "The extractor may not support it (check its capabilities)",
-                )
-            click.echo(Path(paths[0]).read_text())
-
-
-def _transform(runner: Runner, project: Project) -> None:
-    transformers = [p for p in project_plugins(project) if p.type is PluginType.TRANSFORMERS]
-    if not transformers:
-        raise MeltanoError(
-            "--transform needs a dbt transformer in the project",
-            "Add one with `meltano add --plugin-type transformer dbt`, or use "
-            "`meltano run` with a dbt utility",
-        )
-    dbt = transformers[0]
-    for command in ("clean", "deps", "run"):
-        if command in dbt.commands:
-            runner.run_command_block(CommandBlock(BlockRef(dbt.name, dbt.type, command)))
+def _run(project: Project, request: ElRequest) -> None:
+    text = run_el(project, request)
+    if text is not None:
+        click.echo(text)
 
 
 @click.command("el")
@@ -256,7 +150,7 @@ def _transform(runner: Runner, project: Project) -> None:
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
 def command(project: Project, /, **options: Unpack[ElOptions]) -> None:
     """Extract with EXTRACTOR and load with LOADER, with state under --state-id."""
-    run_el(project, **options)
+    _run(project, _request(options))
 
 
 @click.command("elt")
@@ -276,4 +170,4 @@ def elt_command(project: Project, /, **options: Unpack[EltOptions]) -> None:
         structlog.get_logger("meltano").warning(
             "--transform is deprecated; run dbt with `meltano run` instead"
         )
-    run_el(project, **options)
+    _run(project, _request(options, transform=options["transform"]))
