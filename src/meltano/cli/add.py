@@ -8,16 +8,13 @@ from typing import Any
 import click
 
 from meltano.cli.options import pass_project
-from meltano.core.errors import MeltanoError, ProjectReadOnlyError
-from meltano.core.plugins import adding, finder
+from meltano.core.errors import MeltanoError
+from meltano.core.plugins import adding
 from meltano.core.plugins.bundles import add_bundle_files
 from meltano.core.plugins.entries import custom_entry, parse_custom_settings
-from meltano.core.plugins.hub import hub_client_for
-from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.project_plugin import find_plugin
-from meltano.core.plugins.types import PluginType, infer_type
+from meltano.core.plugins.types import PluginType
 from meltano.core.project.project import Project
-from meltano.core.venvs.install import InstallError, InstallStatus
 
 
 def _prompt_custom(plugin_type: PluginType, name: str, python: str | None) -> dict[str, object]:
@@ -117,44 +114,17 @@ def command(
     force_install: bool,
 ) -> None:
     """Add plugins to the project, from Meltano Hub or as custom definitions."""
-
-    if project.readonly:
-        raise ProjectReadOnlyError()
-    names = list(plugin_names)
-    if as_name:
-        inherit_from, names = names[0], [as_name]
-    client = None
-    results = []
-    for name in names:
-        if from_ref:
-            reference = adding.load_reference(from_ref)
-            name = str(reference["name"])
-            kind = PluginType.parse(plugin_type) if plugin_type else infer_type(name)
-            entry = {**reference, "python": python or reference.get("python")}
-            results.append(adding.add_custom(project, kind, entry))
-            continue
-        kind = PluginType.parse(plugin_type) if plugin_type else infer_type(name)
-        if custom:
-            if kind in (PluginType.TRANSFORMS, PluginType.ORCHESTRATORS):
-                raise MeltanoError(
-                    f"--custom is not supported for {kind.value}",
-                    "Add it from the Hub, or write its entry in meltano.yml",
-                )
-            results.append(adding.add_custom(project, kind, _prompt_custom(kind, name, python)))
-            continue
-        client = client or hub_client_for(project, "add")
-        if inherit_from:
-            results.append(
-                adding.add_inheriting(
-                    project, client, kind, name, parent=inherit_from, variant=variant
-                )
-            )
-        else:
-            results.append(
-                adding.add_from_hub(
-                    project, client, kind, name, variant=variant, python=python, seen=set()
-                )
-            )
+    request = adding.AddRequest(
+        names=plugin_names,
+        plugin_type=PluginType.parse(plugin_type) if plugin_type else None,
+        variant=variant,
+        inherit_from=inherit_from,
+        as_name=as_name,
+        custom=custom,
+        from_ref=from_ref,
+        python=python,
+    )
+    results = adding.add_plugins(project, request, describe_custom=_prompt_custom)
     added = []
     for result in results:
         if result.variant_advice:
@@ -168,7 +138,7 @@ def command(
         _describe(result)
         added.append(result)
     if install and added:
-        _install(project, added, force=force_install)
+        adding.install_added(project, added, force=force_install)
         _add_bundle_files(project, added)
     for result in added:
         definition = result.definition
@@ -177,30 +147,6 @@ def command(
             click.echo(
                 f"To learn more about {result.plugin_type.singular} '{result.name}', visit {link}"
             )
-
-
-def _install(project: Project, added: list[adding.AddResult], *, force: bool) -> None:
-    project.refresh()
-    plugins = [
-        finder.find(project, r.name, command="add", plugin_type=r.plugin_type) for r in added
-    ]
-    failed = [
-        o
-        for o in install_plugins(project, plugins, force=force)
-        if o.status is InstallStatus.FAILED
-    ]
-    if failed:
-        error, plugin = failed[0].error, failed[0].plugin
-        fix = "fix its `pip_url` or `python`"
-        if plugin.type is PluginType.TRANSFORMS and error is not None and error.instruction:
-            fix = error.instruction[0].lower() + error.instruction[1:]  # e.g. add a transformer
-        # the installer's last lines, as `meltano install` shows them
-        said = error.said if isinstance(error, InstallError) else ""
-        raise MeltanoError(
-            f"Installation failed. {error.reason if error else failed[0].reason}",
-            f"{said}The plugin stays in meltano.yml: {fix}, then run "
-            f"`meltano install --plugin-type {plugin.type.singular} {plugin.name}`",
-        )
 
 
 def _add_bundle_files(project: Project, added: list[adding.AddResult]) -> None:

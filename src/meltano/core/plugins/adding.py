@@ -6,12 +6,13 @@ Everything that decides what the entry looks like is pure (`hub_entry`, `custom_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError, ProjectReadOnlyError
+from meltano.core.plugins import finder
 from meltano.core.plugins.definition import PluginDefinition
 from meltano.core.plugins.entries import (
     CUSTOM_ORDER,
@@ -21,10 +22,13 @@ from meltano.core.plugins.entries import (
     ordered_entry,
     python_for,
 )
+from meltano.core.plugins.hub import hub_client_for
+from meltano.core.plugins.installer import install_plugins
 from meltano.core.plugins.lockfile import write_lock
 from meltano.core.plugins.project_plugin import read_lock_file
-from meltano.core.plugins.types import PluginType
+from meltano.core.plugins.types import PluginType, infer_type
 from meltano.core.project import document
+from meltano.core.venvs.install import InstallError, InstallStatus
 
 if TYPE_CHECKING:
     from meltano.core.plugins.hub import HubClient
@@ -230,3 +234,94 @@ def add_custom(project: Project, plugin_type: PluginType, entry: Mapping[str, An
         replace_keys=tuple(k for k in entry if k != "name"),
     )
     return AddResult(plugin_type, str(entry["name"]), dict(entry), updated=updated)
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    """What `meltano add` was asked: plugin names, and where their definitions come from."""
+
+    names: tuple[str, ...]
+    plugin_type: PluginType | None = None  # None: inferred from each name
+    variant: str | None = None
+    inherit_from: str | None = None
+    as_name: str | None = None  # `--as NAME`: add NAME, inheriting from the one name given
+    custom: bool = False
+    from_ref: str | None = None
+    python: str | None = None
+
+
+#: Asks the user for a custom plugin's entry: (plugin type, name, `--python`) -> entry.
+DescribeCustom = Callable[[PluginType, str, "str | None"], Mapping[str, Any]]
+
+
+def add_plugins(
+    project: Project, request: AddRequest, *, describe_custom: DescribeCustom
+) -> list[AddResult]:
+    """Add each plugin: from a reference file, as custom, inheriting, or from the Hub."""
+    if project.readonly:
+        raise ProjectReadOnlyError()
+    names, parent = list(request.names), request.inherit_from
+    if request.as_name:
+        parent, names = names[0], [request.as_name]
+    client: HubClient | None = None
+    results: list[AddResult] = []
+    for name in names:
+        if request.from_ref:
+            reference = load_reference(request.from_ref)
+            referenced = str(reference["name"])
+            kind = request.plugin_type or infer_type(referenced)
+            entry = {**reference, "python": request.python or reference.get("python")}
+            results.append(add_custom(project, kind, entry))
+            continue
+        kind = request.plugin_type or infer_type(name)
+        if request.custom:
+            if kind in (PluginType.TRANSFORMS, PluginType.ORCHESTRATORS):
+                raise MeltanoError(
+                    f"--custom is not supported for {kind.value}",
+                    "Add it from the Hub, or write its entry in meltano.yml",
+                )
+            results.append(add_custom(project, kind, describe_custom(kind, name, request.python)))
+            continue
+        client = client or hub_client_for(project, "add")
+        if parent:
+            results.append(
+                add_inheriting(project, client, kind, name, parent=parent, variant=request.variant)
+            )
+        else:
+            results.append(
+                add_from_hub(
+                    project,
+                    client,
+                    kind,
+                    name,
+                    variant=request.variant,
+                    python=request.python,
+                    seen=set(),
+                )
+            )
+    return results
+
+
+def install_added(project: Project, added: Sequence[AddResult], *, force: bool) -> None:
+    """Install what `add` added; a failure says the entry stays, and how to install it later."""
+    project.refresh()
+    plugins = [
+        finder.find(project, r.name, command="add", plugin_type=r.plugin_type) for r in added
+    ]
+    failed = [
+        outcome
+        for outcome in install_plugins(project, plugins, force=force)
+        if outcome.status is InstallStatus.FAILED
+    ]
+    if failed:
+        error, plugin = failed[0].error, failed[0].plugin
+        fix = "fix its `pip_url` or `python`"
+        if plugin.type is PluginType.TRANSFORMS and error is not None and error.instruction:
+            fix = error.instruction[0].lower() + error.instruction[1:]  # e.g. add a transformer
+        # the installer's last lines, as `meltano install` shows them
+        said = error.said if isinstance(error, InstallError) else ""
+        raise MeltanoError(
+            f"Installation failed. {error.reason if error else failed[0].reason}",
+            f"{said}The plugin stays in meltano.yml: {fix}, then run "
+            f"`meltano install --plugin-type {plugin.type.singular} {plugin.name}`",
+        )
