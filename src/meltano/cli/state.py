@@ -10,7 +10,7 @@ import click
 import structlog
 
 from meltano.cli.options import pass_project
-from meltano.core.blocks.history import RunHistory
+from meltano.core.blocks import state_edits
 from meltano.core.errors import MeltanoError
 from meltano.core.project import environments
 from meltano.core.project.environments import Policy
@@ -18,7 +18,6 @@ from meltano.core.project.project import Project
 from meltano.core.project.text_files import read_text_file
 from meltano.core.state import model, store
 from meltano.core.state.backend import StateBackend, project_backend
-from meltano.core.state.backends.systemdb import SystemDbBackend
 
 log = structlog.get_logger("meltano")
 COLORS = {store.Health.VALID: "green", store.Health.INVALID: "red", store.Health.EMPTY: "yellow"}
@@ -51,17 +50,6 @@ def _backend(project: Project) -> StateBackend:
     if override and not project.database_uri_override:
         project.database_uri_override = override
     return project_backend(project)
-
-
-def _record_edit(backend: StateBackend, state_id: str, *, partial: bool) -> None:
-    """On the systemdb backend, state edits leave a STATE_EDIT run row, as in 4.4.1."""
-
-    if not isinstance(backend, SystemDbBackend):
-        return
-
-    RunHistory(backend.database).record_edit(
-        state_id, store.read_state(backend, state_id), partial=partial
-    )
 
 
 def _compact(document: object) -> str:
@@ -149,9 +137,7 @@ def set_state(
     if no_validate:
         log.warning("state validation skipped; invalid state can break later runs")
     _confirm("This will overwrite the state's current value.", force=force)
-    backend = _backend(project)
-    store.save_state(backend, state_id, document, complete=True)
-    _record_edit(backend, state_id, partial=False)
+    state_edits.set_state(_backend(project), state_id, document)
     log.info("state set", state_id=state_id)
 
 
@@ -170,16 +156,9 @@ def merge(
 ) -> None:
     """Merge STATE (or the file, or another ID's state) into STATE_ID as partial state."""
     _check_environment(project, state_id)
-    backend = _backend(project)
     text = _one_source(state, input_file, **{"--from-state-id": from_state_id})
-    if from_state_id:
-        document = store.read_state(backend, from_state_id)
-        if not document:
-            raise store.StateNotFoundError(from_state_id)
-    else:
-        document = model.parse_state_document(text)
-    store.save_state(backend, state_id, document, complete=False)
-    _record_edit(backend, state_id, partial=True)
+    document = None if from_state_id else model.parse_state_document(text)
+    state_edits.merge_state(_backend(project), state_id, document, from_state_id=from_state_id)
     log.info("state merged", state_id=state_id)
 
 
@@ -192,9 +171,7 @@ def copy(project: Project, src_state_id: str, dst_state_id: str, force: bool) ->
     """Give DST_STATE_ID the state of SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will overwrite the destination state.", force=force)
-    backend = _backend(project)
-    store.copy_state(backend, src_state_id, dst_state_id)
-    _record_edit(backend, dst_state_id, partial=False)
+    state_edits.copy_state(_backend(project), src_state_id, dst_state_id)
     log.info("state copied", source=src_state_id, destination=dst_state_id)
 
 
@@ -207,9 +184,7 @@ def move(project: Project, src_state_id: str, dst_state_id: str, force: bool) ->
     """Give DST_STATE_ID the state of SRC_STATE_ID, then clear SRC_STATE_ID."""
     _check_environment(project, src_state_id, dst_state_id)
     _confirm("This will clear the source state and overwrite the destination state.", force=force)
-    backend = _backend(project)
-    store.move_state(backend, src_state_id, dst_state_id)
-    _record_edit(backend, dst_state_id, partial=False)
+    state_edits.move_state(_backend(project), src_state_id, dst_state_id)
     log.info("state moved", source=src_state_id, destination=dst_state_id)
 
 
@@ -239,8 +214,7 @@ def clear(
         _check_environment(project, state_id)
         names = ", ".join(streams)
         _confirm(f"This will remove the bookmarks of {names} from {state_id}.", force=force)
-        store.clear_streams(backend, state_id, streams)
-        _record_edit(backend, state_id, partial=False)
+        state_edits.clear_streams(backend, state_id, streams)
         log.info("stream state cleared", state_id=state_id, streams=list(streams))
         return
     if clear_every:
