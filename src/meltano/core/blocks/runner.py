@@ -89,10 +89,6 @@ DEAD_PROCESS_ERROR = (
 )
 
 
-class RunFailedError(MeltanoError):
-    """A block failed; the run stops there."""
-
-
 @dataclass(frozen=True)
 class RunOptions:
     """Everything `meltano run` (and `el`) lets the user decide."""
