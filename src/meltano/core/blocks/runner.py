@@ -49,10 +49,9 @@ from meltano.core.catalog.prepare import prepare_tap
 from meltano.core.errors import MeltanoError
 from meltano.core.ids import uuid7
 from meltano.core.logging import make_formatter
+from meltano.core.plugins import finder
 from meltano.core.plugins.invocation import prepare
-from meltano.core.plugins.lockfile import locked_or_fetched
 from meltano.core.plugins.private import secure_dir
-from meltano.core.plugins.project_plugin import find_plugin
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import line_limit
 from meltano.core.processes.outcome import (
@@ -599,9 +598,8 @@ class Runner:
     def context(self, block: ExtractLoad, *, run_id: str | None = None) -> RunContext:
         """The set's state ID, run ID and plugins, computed once."""
         state_id = state_id_of(self.project, self.options, block)
-        source = locked_or_fetched("run")
         plugins = tuple(
-            find_plugin(self.project, ref.name, plugin_type=ref.plugin_type, definitions=source)
+            finder.find(self.project, ref.name, command="run", plugin_type=ref.plugin_type)
             for ref in block.blocks
         )
         return RunContext(
@@ -654,12 +652,7 @@ class Runner:
     def run_command_block(self, block: CommandBlock) -> BlockResult | None:
         ref = block.plugin
         with judged(BlockRun((str(ref),)), self.on_result) as run:
-            plugin = find_plugin(
-                self.project,
-                ref.name,
-                plugin_type=ref.plugin_type,
-                definitions=locked_or_fetched("run"),
-            )
+            plugin = finder.find(self.project, ref.name, command="run", plugin_type=ref.plugin_type)
             with prepare(
                 self.project, plugin, command=ref.command, containers=self.options.containers
             ) as invocation:
