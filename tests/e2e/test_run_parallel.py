@@ -141,3 +141,24 @@ def test_sigterm_stops_every_set(three_loaders: Path) -> None:
     assert all(r.state == "FAIL" and "terminated" in r.payload["error"] for r in records.values())
     assert loaded(three_loaders, "c") == []
     assert len(loaded(three_loaders, "a")) < 1000
+
+
+def test_the_tasks_of_a_job_run_side_by_side_each_with_its_commands(
+    invoke, three_loaders: Path
+) -> None:
+    path = three_loaders / "meltano.yml"
+    path.write_text(
+        path.read_text()
+        + "- name: three\n  tasks:\n  - util:hello\n  - tap-counter target-a\n"
+        + "  - tap-counter target-b util:hello\n  - tap-counter target-c\n"
+    )
+    env = {"TAP_COUNTER_STATE_EVERY": "1", "TAP_COUNTER_RECORD_DELAY": "0.2"}
+    result = invoke("run", "--parallel", "3", "three", env=env)
+    assert result.exit_code == 0, result.output
+    for name in "abc":
+        assert loaded(three_loaders, name) == [1, 2, 3, 4, 5, 6]
+    assert (three_loaders / "output" / "util.txt").read_text() == "hello-from-util\n"
+    records = run_records(three_loaders)
+    assert [r.state for r in records] == ["SUCCESS"] * 3
+    assert max(r.started_at for r in records) < min(r.ended_at for r in records)
+    assert "block set finished block_set='tap-counter target-b util:hello'" in result.stderr
