@@ -17,6 +17,7 @@ from meltano.core.settings.names import nest
 from meltano.core.settings.plugin_settings import all_definitions, plugin_settings
 from meltano.core.settings.process_env import meltano_settings_env, settings_env
 from meltano.core.settings.resolve import Resolved, Source
+from meltano.core.settings.secrets import MASK  # how `config print` shows a secret
 
 if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
@@ -30,7 +31,6 @@ class PluginFinder(Protocol):
     def __call__(self, name: str, *, plugin_type: PluginType | None = None) -> ProjectPlugin: ...
 
 
-MASK = "*****"  # how `config print` shows a secret
 REDACTED = "(redacted)"  # how `config list` and `config set` show one
 
 
