@@ -50,7 +50,7 @@ from meltano.core.errors import MeltanoError
 from meltano.core.ids import uuid7
 from meltano.core.logging import make_formatter
 from meltano.core.plugins import finder
-from meltano.core.plugins.invocation import prepare
+from meltano.core.plugins.invocation import prepare, share_secrets
 from meltano.core.plugins.private import secure_dir
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import line_limit
@@ -474,9 +474,12 @@ def read_tap_state(context: RunContext, stores: Stores, tap: Invocation) -> Path
 
 
 @contextlib.contextmanager
-def prepared_plugins(context: RunContext) -> Iterator[list[Invocation]]:
+def prepared_plugins(
+    context: RunContext, secrets: set[str] | None = None
+) -> Iterator[list[Invocation]]:
     """Prepare each plugin in order, each seeing what earlier ones export; config files are
-    deleted on exit."""
+    deleted on exit. Every plugin masks the secrets of all of them and the `secrets` of the
+    run's earlier blocks (`share_secrets`), which gets theirs."""
     upstream: dict[str, str] = {}
     invocations: list[Invocation] = []
     loaders_env: dict[str, str] | None = None  # what the first loader saw
@@ -501,6 +504,7 @@ def prepared_plugins(context: RunContext) -> Iterator[list[Invocation]]:
             )
             upstream.update(invocation.exported_env())
             invocations.append(invocation)
+        share_secrets(invocations, set() if secrets is None else secrets)
         yield invocations
 
 
@@ -539,6 +543,7 @@ class Runner:
     ) -> None:
         self.project, self.options, self.on_result = project, options, on_result
         self.stores = Stores(project)
+        self.secrets: set[str] = set()  # of every block prepared so far: later ones mask them
 
     def run(self, plan: Sequence[Block]) -> RunReport:
         report = RunReport()
@@ -568,6 +573,7 @@ class Runner:
             if number == 1
             else Runner(self.project, replace(self.options, run_id=None), on_result=self.on_result)
         )
+        runner.secrets = self.secrets
         if isinstance(block, ExtractLoad):
             runner.run_extract_load(block)
         else:
@@ -615,7 +621,7 @@ class Runner:
         context = self.context(block)
         with recorded_run(context, self.stores, on_result=self.on_result) as run:
             with (
-                prepared_plugins(context) as invocations,
+                prepared_plugins(context, self.secrets) as invocations,
                 recorded_state(context, self.stores, invocations[0], run) as state,
             ):
                 prepare_catalog(context, invocations[0], state.tap_state)
@@ -632,6 +638,7 @@ class Runner:
                         ),
                         timeout=self.options.timeout,
                         line_limit=line_limit(int(get_setting(self.project, "elt.buffer_size"))),
+                        redactor=invocations[0].redactor(),  # shared by the whole set
                     )
                 )
             _raise_failure(outcome, [plugin.name for plugin in context.plugins])
@@ -642,7 +649,7 @@ class Runner:
         """The set's plugins prepared, the tap with its state file and catalog, nothing run
         (`el --dump`)."""
         context = self.context(block, run_id=run_id)
-        with prepared_plugins(context) as invocations:
+        with prepared_plugins(context, self.secrets) as invocations:
             tap = invocations[0]
             prepare_catalog(context, tap, read_tap_state(context, self.stores, tap))
             yield invocations
@@ -656,12 +663,14 @@ class Runner:
             with prepare(
                 self.project, plugin, command=ref.command, containers=self.options.containers
             ) as invocation:
+                share_secrets([invocation], self.secrets)
                 run.pipeline = outcome = asyncio.run(
                     run_pipeline(
                         [invocation.command()],
                         on_state=None,
                         on_log=PluginLogs([plugin.name]),
                         timeout=self.options.timeout,
+                        redactor=invocation.redactor(),
                     )
                 )
             _raise_failure(outcome, (str(ref),))

@@ -53,6 +53,7 @@ def discover(project: Project, invocation: Invocation, destination: Path) -> Non
                 on_state=None,
                 on_log=PluginLogs([plugin.name]),
                 stdout_to=handle.fileno(),
+                redactor=invocation.redactor(),
             )
         )
     if outcome.error is not None:

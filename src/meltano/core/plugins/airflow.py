@@ -123,12 +123,14 @@ def _migrate(invocation: Invocation) -> None:
     log.info("migrating the airflow database")
     stdout: list[bytes] = []
     stderr: list[bytes] = []
+    redactor = invocation.redactor()
     outcome = asyncio.run(
         run_pipeline(
             [invocation.command(argv=[invocation.argv[0], "db", "migrate"])],
             on_state=stdout.append,
             on_log=lambda _index, line: stderr.append(line),
             timeout=MIGRATE_TIMEOUT_SECONDS,
+            redactor=redactor,
         )
     )
     if outcome.error is None:
@@ -136,4 +138,6 @@ def _migrate(invocation: Invocation) -> None:
     if isinstance(outcome.error, (PipelineInterruptedError, PipelineTerminatedError)):
         raise outcome.error  # Ctrl-C or SIGTERM to meltano: not the database's fault
     output = "\n".join(decode_line(line) for line in (stderr or stdout))
+    if redactor is not None:
+        output = redactor.text(output)  # its stdout, unlike its stderr, was not masked yet
     raise AirflowDatabaseError(exit_status(outcome.results[0].returncode), output)

@@ -58,7 +58,12 @@ def test_extractor(project: Project, invocation: Invocation) -> ConfigTestResult
     command = invocation.command()
     try:
         outcome = asyncio.run(
-            run_pipeline([command], on_state=on_line, on_log=PluginLogs([invocation.plugin.name]))
+            run_pipeline(
+                [command],
+                on_state=on_line,
+                on_log=PluginLogs([invocation.plugin.name]),
+                redactor=invocation.redactor(),
+            )
         )
     except _GotRecord:
         return ConfigTestResult(True)
@@ -98,6 +103,7 @@ def test_loader(invocation: Invocation) -> ConfigTestResult:
     target = invocation.command()
     complaints: list[str] = []
     logs = PluginLogs(["meltano-test-input", invocation.plugin.name])
+    redactor = invocation.redactor()
 
     def watch(index: int, line: bytes) -> None:
         logs(index, line)
@@ -108,9 +114,11 @@ def test_loader(invocation: Invocation) -> ConfigTestResult:
     def on_stdout(line: bytes) -> None:
         text = decode_line(line)
         if "error" in text.lower() or "exception" in text.lower():
-            complaints.append(text)
+            complaints.append(redactor.text(text) if redactor is not None else text)
 
-    outcome = asyncio.run(run_pipeline([feeder, target], on_state=on_stdout, on_log=watch))
+    outcome = asyncio.run(
+        run_pipeline([feeder, target], on_state=on_stdout, on_log=watch, redactor=redactor)
+    )
     if outcome.error is not None:
         tail = outcome.results[-1].stderr_tail
         return ConfigTestResult(False, tail[-1] if tail else outcome.error.reason)

@@ -25,10 +25,12 @@ from meltano.core.plugins.private import secure_dir, write_private
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.container_launch import ContainerLaunch
 from meltano.core.processes.pipes import PluginCommand
+from meltano.core.processes.redact import Redactor
 from meltano.core.settings.expand import expand_text, references
 from meltano.core.settings.plugin_env import plugin_process_env
 from meltano.core.settings.plugin_settings import plugin_settings
 from meltano.core.settings.process_env import identity_env
+from meltano.core.settings.secrets import MASK, run_secrets
 from meltano.core.telemetry.context import PARENT_CONTEXT_VARIABLE, context_uuid
 from meltano.core.venvs.paths import plugin_dir_name, venv_dir
 
@@ -149,11 +151,17 @@ class Invocation:
     config_path: Path | None = None
     generated: list[Path] = field(default_factory=list)
     container: ContainerLaunch | None = None  # `--containers`: where it runs instead
+    #: The values blanked out of the lines this plugin prints (`settings.secrets`).
+    secrets: frozenset[str] = frozenset()
 
     def exported_env(self) -> dict[str, str]:
         """What later blocks of a pipeline see from this one: identity and settings vars."""
 
         return {**identity_env(self.plugin), **self.settings.env()}
+
+    def redactor(self) -> Redactor | None:
+        """What masks `secrets` in the plugin's lines; None when there is nothing to mask."""
+        return Redactor.of(self.secrets, MASK)
 
     def command(
         self, *, argv: Sequence[str] | None = None, cwd: Path | None = None
@@ -168,6 +176,14 @@ class Invocation:
             plugin_type=self.plugin.type.singular,
             container=None if self.container is None else replace(self.container, argv=tuple(argv)),
         )
+
+
+def share_secrets(invocations: Sequence[Invocation]) -> None:
+    """Let every plugin of a pipeline mask every secret of it: a loader gets the extractor's
+    settings as variables, and any of them may print what it was given."""
+    shared = frozenset().union(*(invocation.secrets for invocation in invocations))
+    for invocation in invocations:
+        invocation.secrets = shared
 
 
 def _venv_env(project: Project, plugin: ProjectPlugin, env: dict[str, str]) -> None:
@@ -292,6 +308,7 @@ def prepare(
         cwd=working_directory(project, plugin, settings),
         settings=settings,
         run_dir=directory,
+        secrets=run_secrets(project, [settings]),
     )
     try:
         if plugin.type in SINGER_TYPES:

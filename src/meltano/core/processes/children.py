@@ -302,14 +302,18 @@ async def pump(
     *,
     tail: Tail | None = None,
     handle_many: Callable[[list[bytes]], None] | None = None,
+    redact: Callable[[list[bytes]], list[bytes]] | None = None,
 ) -> None:
     """Read `fd` to its end, handing each line to `handle` (awaiting it if it is async).
 
-    With `handle_many`, the lines of each read go to it as one list instead.
+    With `handle_many`, the lines of each read go to it as one list instead. `redact` gets
+    the lines of each read first, and what it returns is what the handlers and `tail` see.
     """
     while True:
         chunk = await read_chunk(fd)
         lines = splitter.feed(chunk) if chunk else splitter.finish()
+        if redact is not None and lines:
+            lines = redact(lines)
         if handle_many is not None:
             handle_many(lines)
         else:

@@ -43,6 +43,7 @@ from meltano.core.processes.outcome import (
     exit_status,
     interpret,
 )
+from meltano.core.processes.redact import Redactor
 
 #: Seconds a plugin gets to stop after SIGTERM/SIGINT before we send SIGKILL.
 DEFAULT_GRACE_PERIOD = 5.0
@@ -92,6 +93,7 @@ async def run_pipeline(
     grace_period: float = DEFAULT_GRACE_PERIOD,
     forward_signals: bool = True,
     stdout_to: int | None = None,
+    redactor: Redactor | None = None,
 ) -> PipelineOutcome:
     """Run `cmd0 | cmd1 | ... | cmdN`; hand the last stdout and every stderr to the handlers.
 
@@ -101,6 +103,9 @@ async def run_pipeline(
     stdout is a log like stderr: lines go to `on_log`, cut at `log_line_limit`, never fatal.
     With `stdout_to` (a file descriptor, e.g. of the file a discovery writes its catalog to)
     the last process writes its stdout there itself and `on_state` is not called.
+    With a `redactor`, every log line (stderr, and a last stdout read as a log) has the run's
+    secrets masked before `on_log` and the failure summary see it; STATE lines are not
+    touched (they are the target's bookmarks).
     An exception from a handler stops the pipeline and is re-raised.
     SIGINT/SIGTERM to us and `timeout` stop every process; the outcome says why.
 
@@ -126,6 +131,7 @@ async def run_pipeline(
         log_line_limit=log_line_limit,
         stdout_to=stdout_to,
         branches=branches,
+        redactor=redactor,
     )
     return await pipeline.run(
         handlers or None,
@@ -263,9 +269,11 @@ class _Pipeline:
         log_line_limit: int,
         stdout_to: int | None = None,
         branches: int = 1,
+        redactor: Redactor | None = None,
     ) -> None:
         self.commands = commands
         self.stdout_to = stdout_to
+        self.redactor = redactor
         self.line_limit = line_limit
         self.log_line_limit = log_line_limit
         self.children: list[_Child] = []
@@ -552,6 +560,7 @@ class _Pipeline:
                 handle,
                 tail=child.tail,
                 handle_many=functools.partial(many, index) if many else None,
+                redact=self.redactor.lines if self.redactor is not None else None,
             )
         except Exception as error:
             self._handler_failed(error)
