@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -156,3 +158,130 @@ def test_f27_runtime_config_of_a_killed_run_is_removed_by_the_next_command(
     assert finish(alive, began).code == 0
     assert runtime_files(project) == []
     print(f"F27 kill -9 left {len(left)} files with secrets; the next command removed them")
+
+
+# F35: secrets a plugin prints itself are blanked in every line we print or store.
+
+PEM = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
+    "VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDu\n"
+    "-----END PRIVATE KEY-----"
+)
+#: Each secret of the leaky project, by the store it comes from.
+PRINTED_SECRETS = {
+    "meltano.yml": "hunter2-secret",
+    ".env setting": "dotenv-pw-4821",
+    "env": 'pa"ss\\wörd-9137',  # a quote, a backslash, a non-ASCII letter: escaped in JSON
+    "system db": PEM,
+    ".env only": "dotenv-only-token-5512",  # no setting: a `.env` value is a secret too
+}
+#: `.env` values that are not secrets, and the lines the tap prints with them.
+NOT_SECRET_LINES = ("FEATURE_FLAG=true", "SHORT_CODE=abc")
+MASK = "*****"
+
+
+def spellings(secret: str) -> set[str]:
+    """How a plugin may print a secret: as is, JSON-escaped, as Python repr, line by line."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms.add(repr(secret)[1:-1])
+    forms |= {line for line in secret.splitlines() if len(line.strip()) >= 4}
+    return {form for form in forms if "\n" not in form}
+
+
+def printed_leaks(text: str | bytes) -> list[str]:
+    """Which secrets of PRINTED_SECRETS appear in `text`, in any spelling."""
+    data = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    return [
+        where
+        for where, secret in PRINTED_SECRETS.items()
+        if any(form in data for form in spellings(secret))
+    ]
+
+
+@pytest.fixture
+def leaky_project(pipeline_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tap-counter with a secret in each store, printing them all on stderr, then failing."""
+    project = pipeline_project
+    add_to_meltano_yml(
+        project,
+        "    - {name: secret, kind: password}\n",
+        "    - {name: secret, kind: password}\n"
+        "    - {name: secret_dotenv, kind: password}\n"
+        "    - {name: secret_env, kind: password}\n"
+        "    - {name: private_key, kind: string, sensitive: true}\n",
+    )
+    (project / ".env").write_text(
+        f"TAP_COUNTER_SECRET_DOTENV={PRINTED_SECRETS['.env setting']}\n"
+        f"API_TOKEN={PRINTED_SECRETS['.env only']}\n"
+        "FEATURE_FLAG=true\n"
+        "SHORT_CODE=abc\n"
+    )
+    monkeypatch.setenv("TAP_COUNTER_SECRET_ENV", PRINTED_SECRETS["env"])
+    stored = meltano(
+        project, "config", "set", "--store=db", "tap-counter", "private_key", "--", PEM
+    )
+    assert stored.code == 0, stored.stderr
+    unsafe = meltano(project, "config", "--unsafe", "print", "tap-counter")
+    assert json.loads(unsafe.stdout)["private_key"] == PEM  # every store really holds its secret
+    monkeypatch.setenv("TAP_COUNTER_LEAK_CONFIG", "true")
+    monkeypatch.setenv("TAP_COUNTER_LEAK_ENV", "API_TOKEN,FEATURE_FLAG,SHORT_CODE")
+    return project
+
+
+def run_log_files(project: Path) -> list[Path]:
+    return [path for path in (project / ".meltano" / "logs").rglob("*.log") if path.is_file()]
+
+
+def runs_payloads(project: Path) -> list[str]:
+    """The `payload` column of every row of the `runs` table, as stored."""
+    connection = sqlite3.connect(project / ".meltano" / "meltano.db")
+    try:
+        return [row[0] or "" for row in connection.execute("SELECT payload FROM runs")]
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_f35_secrets_a_plugin_prints_are_blanked_wherever_we_print_or_store_its_lines(
+    leaky_project: Path,
+) -> None:
+    project = leaky_project
+    done = meltano(project, *PLAIN, env={"TAP_COUNTER_EXIT_AT": "1"}, log_level="debug")
+    assert done.code == ExitCode.FAILED, done.stderr
+    console = done.stdout + done.stderr
+    assert "tap-counter: giving up at record 1, with config" in console  # the plugin did print
+    (record,) = run_records(project)
+    shown = meltano(project, "logs", "show", record.run_id)
+    assert shown.code == 0, shown.stderr
+    logs = run_log_files(project)
+    assert logs
+    payloads = runs_payloads(project)
+    summary = str(record.payload.get("error"))  # how it ended, and its last stderr lines
+    assert "giving up at record 1, with config" in summary
+
+    places = {
+        "console": console,
+        "logs show": shown.stdout + shown.stderr,
+        "runs payload": "\n".join(payloads),
+        "failure summary": summary,
+        **{f"log file {path.name}": path.read_text() for path in logs},
+    }
+    leaked = {where: found for where, text in places.items() if (found := printed_leaks(text))}
+    assert leaked == {}
+    for where in ("console", "logs show", "failure summary"):
+        assert MASK in places[where], where  # blanked, not dropped
+    for where, text in places.items():
+        if where.startswith("log file") or where in ("console", "logs show"):
+            assert all(line in text for line in NOT_SECRET_LINES), where  # not secrets: kept
+
+    checked = meltano(project, "config", "test", "tap-counter", env={"TAP_COUNTER_EXIT_AT": "1"})
+    assert checked.code != 0
+    assert "giving up at record 1" in checked.stdout + checked.stderr
+    assert printed_leaks(checked.stdout + checked.stderr) == []
+
+    dumped = meltano(project, "invoke", "--dump=catalog", "--refresh-catalog", "tap-counter")
+    assert dumped.code == 0, dumped.stderr
+    assert "setting secret:" in dumped.stderr  # the discovery's stderr, relayed
+    assert printed_leaks(dumped.stdout + dumped.stderr) == []
+    print(f"F35 {len(PRINTED_SECRETS)} secrets printed by a plugin, 0 kept in {len(places)} places")

@@ -25,6 +25,11 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
   leave_behind            at the end start `sleep N` in a new session (setsid) holding our
                           stdout and stderr (`leave_behind_stderr_only`: stderr only), and exit
+  leak_config             first (discovery too) write on stderr what a careless plugin would:
+                          each config value as it is (multi-line ones line by line), the
+                          config as JSON and as a Python dict, and each variable named in
+                          `leak_env` (comma-separated) as NAME=value; the message of `exit_at`
+                          then ends with the config as JSON
 `--state FILE` resumes each stream after its bookmarked id; `--discover` prints the catalog.
 Faults and padding count records of the stream being written.
 """
@@ -133,7 +138,10 @@ def write_stream(config: dict, out, err, stream: bytes, bookmarks: dict, logs: L
             time.sleep(float(config["sleep"]))
         if record_id == config.get("exit_at"):
             out.flush()
-            err.write(b"tap-counter: giving up at record %d\n" % record_id)
+            err.write(b"tap-counter: giving up at record %d" % record_id)
+            if config.get("leak_config"):
+                err.write(b", with config " + json.dumps(config).encode())
+            err.write(b"\n")
             err.flush()
             return int(config["exit_code"])
         if record_id == config.get("crash_at"):
@@ -166,8 +174,24 @@ def write_stream(config: dict, out, err, stream: bytes, bookmarks: dict, logs: L
     return None
 
 
+def leak(config: dict) -> None:
+    """Print secrets the way a plugin's debug output or crash report would."""
+    err = sys.stderr
+    for name in str(config.get("leak_env", "")).split(","):
+        if name:
+            print(f"{name}={os.environ.get(name)}", file=err)
+    for name, value in config.items():
+        if isinstance(value, str):
+            print(f"setting {name}:", file=err)
+            print(value, file=err)  # a multi-line value comes out line by line
+    print(f"config as a dict: {config!r}", file=err)
+    print(f"config as JSON: {json.dumps(config)}", file=err, flush=True)
+
+
 def main() -> int:
     config = load_config("TAP_COUNTER_")
+    if config.get("leak_config"):
+        leak(config)
     names = stream_names(config)
     if "--discover" in sys.argv:
         streams = [
