@@ -160,6 +160,47 @@ def test_f27_runtime_config_of_a_killed_run_is_removed_by_the_next_command(
     print(f"F27 kill -9 left {len(left)} files with secrets; the next command removed them")
 
 
+def secret_files(project: Path) -> list[Path]:
+    """Files anywhere under `.meltano/run/` (not only `runs/`) holding a secret."""
+    run = project / ".meltano" / "run"
+    return [path for path in run.rglob("*") if path.is_file() and leaks(path.read_bytes())]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command", [("invoke", "tap-counter"), ("config", "test", "tap-counter")], ids=" ".join
+)
+def test_f27_config_of_a_killed_invoke_or_config_test_is_removed_by_the_next_command(
+    secret_project: Path, cleanup: list, command: tuple[str, ...]
+) -> None:
+    project = secret_project
+    ready, release = project / "tap.ready", project / "release"
+    env = {"TAP_COUNTER_READY_FILE": str(ready), "TAP_COUNTER_WAIT_FILE": str(release)}
+    began = time.monotonic()
+    killed = start(project, *command, env=env)
+    cleanup.append(killed)
+    assert wait_for(ready.exists, 30)
+    left = secret_files(project)
+    assert left  # the tap's config, with its secrets, while the command lives
+    killed.kill()  # kill -9: no clean-up of its own
+    finish(killed, began)
+    assert secret_files(project) == left
+
+    ready.unlink()
+    alive = start(project, *command, env=env)  # the same command again, alive beside
+    cleanup.append(alive)
+    assert wait_for(ready.exists, 30)
+    done = meltano(project, "state", "list")  # any command that opens the project
+    assert done.code == 0, done.stderr
+    still = secret_files(project)
+    assert not set(left) & set(still), "the killed command's secrets are still on disk"
+    assert still  # the live one's config stays
+    release.touch()
+    finish(alive, began)
+    assert secret_files(project) == []
+    print(f"F27 kill -9 of `meltano {' '.join(command)}` left {len(left)} files; next command: 0")
+
+
 # F35: secrets a plugin prints itself are blanked in every line we print or store.
 
 PEM = (

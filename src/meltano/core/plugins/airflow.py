@@ -1,12 +1,13 @@
 """The `airflow` orchestrator: its home, `airflow.cfg` and database, made before each run.
 
-Airflow reads everything from `AIRFLOW_HOME` / `AIRFLOW_CONFIG`. We point both into the
-plugin's run directory and write `airflow.cfg` from the plugin's settings, whose dotted names
-are `section.key` (`core.dags_folder` becomes `[core] dags_folder`); keys not set keep
-Airflow's defaults. The file holds secrets (a database URL), so it is private and removed
-when the invocation ends. Airflow refuses to run on an unmigrated metadata database, so it is
-migrated before a command (except `airflow db ...` itself) whenever Airflow or its config
-changed since the last migration (a migration takes about ten seconds even when nothing is
+Airflow reads everything from `AIRFLOW_HOME` / `AIRFLOW_CONFIG`. `AIRFLOW_HOME` is the
+plugin's lasting directory (`.meltano/run/airflow/`); `airflow.cfg`, written from the plugin's
+settings, whose dotted names are `section.key` (`core.dags_folder` becomes `[core]
+dags_folder`; keys not set keep Airflow's defaults), holds secrets (a database URL), so it goes
+into the invocation's private run directory and is removed when the invocation ends.
+Airflow refuses to run on an unmigrated metadata database, so it is migrated before a command
+(except `airflow db ...` itself) whenever Airflow or its config changed since the last
+migration (a migration takes about ten seconds even when nothing is
 to do, so it is not repeated for every command).
 """
 
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from meltano.core.errors import MeltanoError
-from meltano.core.plugins.private import write_private
+from meltano.core.plugins.private import secure_dir, write_private
 from meltano.core.plugins.types import PluginType
 from meltano.core.processes.lines import decode_line
 from meltano.core.processes.outcome import (
@@ -94,8 +95,8 @@ def prepare_airflow(invocation: Invocation) -> None:
     """For the airflow orchestrator: set its home, write airflow.cfg, migrate its database."""
     if not is_airflow(invocation.plugin):
         return
-    home = invocation.run_dir
-    config_path = home / CONFIG_FILE
+    home = secure_dir(invocation.home)  # its database and logs last from one command to the next
+    config_path = invocation.run_dir / CONFIG_FILE  # secrets: gone with the invocation
     invocation.env["AIRFLOW_HOME"] = str(home)
     invocation.env["AIRFLOW_CONFIG"] = str(config_path)
     config_text = render_config(invocation.settings.config())

@@ -2,7 +2,10 @@
 
 Config files hold secrets, so they are written 0600 inside a 0700 run directory under unique
 names (two runs of one plugin never share a file) and deleted when the invocation ends,
-whether it succeeded, failed or was interrupted.
+whether it succeeded, failed or was interrupted. An invocation outside `run`/`el` (`invoke`,
+`test`, `config test`, `select --list`, a command block) gets a run directory of its own under
+`<sys dir>/run/runs/`, locked while it lives, so even a `kill -9` leaves nothing there for long:
+the next command removes it (`project.run_dirs`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from meltano.core.plugins.types import PluginType
 from meltano.core.processes.container_launch import ContainerLaunch
 from meltano.core.processes.pipes import PluginCommand
 from meltano.core.processes.redact import Redactor
+from meltano.core.project.run_dirs import private_run_dir
 from meltano.core.settings.expand import expand_text, references
 from meltano.core.settings.plugin_env import plugin_process_env
 from meltano.core.settings.plugin_settings import plugin_settings
@@ -147,7 +151,10 @@ class Invocation:
     env: dict[str, str]
     cwd: Path
     settings: PluginSettings
+    #: Where the invocation's private files go (config, catalog, state): gone when it ends.
     run_dir: Path
+    #: The plugin's own lasting directory, `<sys dir>/run/<plugin>/` (Airflow's home).
+    home: Path
     config_path: Path | None = None
     generated: list[Path] = field(default_factory=list)
     container: ContainerLaunch | None = None  # `--containers`: where it runs instead
@@ -299,18 +306,26 @@ def prepare(
 
     spec = container_spec_of(plugin, command) if containers else None
     settings = plugin_settings(project, plugin, upstream_env=upstream_env)
-    directory = secure_dir(run_dir or project.run_dir / plugin.name)
-    env = _process_env(project, plugin, settings, directory, upstream_env, venv=spec is None)
-    invocation = Invocation(
-        plugin=plugin,
-        argv=[],
-        env=env,
-        cwd=working_directory(project, plugin, settings),
-        settings=settings,
-        run_dir=directory,
-        secrets=run_secrets(project, [settings]),
-    )
-    try:
+    with contextlib.ExitStack() as cleanup:
+        directory = (
+            secure_dir(run_dir)
+            if run_dir is not None
+            else cleanup.enter_context(
+                private_run_dir(project.runs_dir, f"{plugin.name}.{uuid.uuid4()}")
+            )
+        )
+        env = _process_env(project, plugin, settings, directory, upstream_env, venv=spec is None)
+        invocation = Invocation(
+            plugin=plugin,
+            argv=[],
+            env=env,
+            cwd=working_directory(project, plugin, settings),
+            settings=settings,
+            run_dir=directory,
+            home=project.run_dir / plugin.name,
+            secrets=run_secrets(project, [settings]),
+        )
+        cleanup.callback(_remove_generated, invocation)  # before its directory goes
         if plugin.type in SINGER_TYPES:
             paths = _singer_logging_paths(directory, _FILE_PREFIX[plugin.type])
             invocation.generated.extend(paths.values())
@@ -350,10 +365,12 @@ def prepare(
                 extra_args=args,
             )
         yield invocation
-    finally:
-        for path in invocation.generated:
-            with contextlib.suppress(OSError):
-                path.unlink()
+
+
+def _remove_generated(invocation: Invocation) -> None:
+    for path in invocation.generated:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _in_image(
