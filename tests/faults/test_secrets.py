@@ -326,3 +326,23 @@ def test_f35_secrets_a_plugin_prints_are_blanked_wherever_we_print_or_store_its_
     assert "setting secret:" in dumped.stderr  # the discovery's stderr, relayed
     assert printed_leaks(dumped.stdout + dumped.stderr) == []
     print(f"F35 {len(PRINTED_SECRETS)} secrets printed by a plugin, 0 kept in {len(places)} places")
+
+
+@pytest.mark.slow
+def test_f35_a_command_block_masks_the_secrets_of_the_run_s_earlier_blocks(
+    leaky_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = leaky_project
+    add_to_meltano_yml(
+        project,
+        '      fail: -c "exit 4"\n',
+        '      fail: -c "exit 4"\n'
+        "      leak: \"-c 'echo util saw >&2; printenv TAP_COUNTER_SECRET_ENV >&2'\"\n",
+    )
+    monkeypatch.delenv("TAP_COUNTER_LEAK_CONFIG")  # only the utility prints a secret here
+    done = meltano(project, *PLAIN, "util:leak", log_level="debug")
+    assert done.code == 0, done.stderr
+    console = done.stdout + done.stderr
+    assert "util saw" in console
+    # the tap's secret from the shell's environment: the utility has no setting holding it
+    assert printed_leaks(console) == []

@@ -185,10 +185,13 @@ class Invocation:
         )
 
 
-def share_secrets(invocations: Sequence[Invocation]) -> None:
-    """Let every plugin of a pipeline mask every secret of it: a loader gets the extractor's
-    settings as variables, and any of them may print what it was given."""
-    shared = frozenset().union(*(invocation.secrets for invocation in invocations))
+def share_secrets(invocations: Sequence[Invocation], known: set[str]) -> None:
+    """Let every plugin of a run mask every secret of it: a loader gets the extractor's
+    settings as variables, and any plugin may print what it was given. `known` holds the
+    secrets of the run's earlier blocks; these plugins' secrets are added to it."""
+    for invocation in invocations:
+        known |= invocation.secrets
+    shared = frozenset(known)
     for invocation in invocations:
         invocation.secrets = shared
 
