@@ -38,8 +38,11 @@ plugins:
       kind: integer
     - name: start_date
       kind: date_iso8601
+    - name: api_key  # a secret, as real projects have: every stderr batch is scanned for it
+      kind: password
     config:
       start_date: '2024-01-01'
+      api_key: bench-api-key-0123456789
   loaders:
   - name: target-jsonl
     namespace: target_jsonl
