@@ -59,7 +59,8 @@ def test_runs_tap_with_config(invoke, project: Path, capfd: pytest.CaptureFixtur
     out = capfd.readouterr().out
     records = [json.loads(line) for line in out.splitlines() if '"RECORD"' in line]
     assert [r["record"]["id"] for r in records] == [1, 2]
-    assert list((project / ".meltano" / "run" / "tap-counter").glob("*.config.json")) == []
+    assert list((project / ".meltano" / "run").rglob("*.config.json")) == []
+    assert list((project / ".meltano" / "run" / "runs").iterdir()) == []  # its private dir too
 
 
 def test_run_dir_is_private(invoke, project: Path) -> None:

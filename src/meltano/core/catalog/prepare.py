@@ -104,8 +104,8 @@ def tap_catalog(
         refresh=refresh,
         custom_catalog=custom,
     )
-    cache = CatalogCache(project.run_dir / plugin.name)
-    cache.directory.mkdir(parents=True, exist_ok=True)
+    cache = CatalogCache(invocation.home)
+    cache.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as run dirs are
     found = catalog_for_run(
         request,
         cache=cache,
