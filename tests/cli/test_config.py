@@ -111,7 +111,15 @@ def test_print_json_is_nested_and_masks_secrets(invoke, tap_project) -> None:
 
 def test_print_env_format(invoke, tap_project) -> None:
     result = invoke("config", "print", "tap-x", "--format=env")
-    assert result.stdout == "TAP_X_PORT='1234'\nMELTANO_EXTRACT_PORT='1234'\n"
+    assert result.stdout == "TAP_X_PORT='1234'\nMELTANO_EXTRACT_PORT='1234'\n\n"  # as 4.4.1
+
+
+def test_print_env_format_of_nothing_is_empty(invoke, tap_project) -> None:
+    extras = invoke("config", "print", "tap-x", "--format=env", "--extras")
+    assert extras.stdout.endswith("'\n\n")
+    with (tap_project / "meltano.yml").open("a") as file:
+        file.write("  mappers:\n  - {name: mapper-bare, namespace: mapper_bare}\n")
+    assert invoke("config", "print", "mapper-bare", "--format=env").stdout == ""
 
 
 def test_print_extras(invoke, tap_project) -> None:
@@ -656,7 +664,7 @@ def test_plugin_inheriting_from_a_locked_definition_writes_parent_prefixes(
         )
     env = invoke("config", "print", "tap-foo--b", "--format=env").stdout
     assert env == (
-        "TAP_FOO__B_PORT='3'\nTAP_FOO_PORT='3'\nTAP_FOO_NS_PORT='3'\nMELTANO_EXTRACT_PORT='3'\n"
+        "TAP_FOO__B_PORT='3'\nTAP_FOO_PORT='3'\nTAP_FOO_NS_PORT='3'\nMELTANO_EXTRACT_PORT='3'\n\n"
     )
     listed = invoke("config", "list", "tap-foo--b").stdout
     assert (

@@ -107,8 +107,11 @@ def print_config(
         project, plugin, find=_finder(project), plugin_type=_plugin_type(plugin_type)
     )
     if output_format == "env":
-        for line in env_var_lines(subject.env(extras=extras, unsafe=unsafe)):
+        lines = env_var_lines(subject.env(extras=extras, unsafe=unsafe))
+        for line in lines:
             click.echo(line)
+        if lines:
+            click.echo()  # 4.4.1 ends a non-empty listing with a blank line
         return
     document = subject.extras(unsafe=unsafe) if extras else subject.config(unsafe=unsafe)
     click.echo(render.as_json(document))
