@@ -8,7 +8,8 @@ never pass through here: they go from tap to target on an OS pipe.
 This runs on every batch of plugin stderr, so it must cost next to nothing: one Aho-Corasick
 scan of the whole batch (`ahocorasick_rs`, whose leftmost-longest search uses SIMD: a few
 microseconds per 100 KB whether the run has 1 secret or 60), and work only where one is found.
-A run without secrets makes no `Redactor` at all. `bench/redact_bench.py` measures it.
+A run without secrets makes no `Redactor` at all; importing the extension costs ~1 ms.
+`bench/redact_bench.py` measures it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+import ahocorasick_rs
 
 #: Shorter values are not blanked: "1", "on" or "abc" would mask half of every line.
 MIN_SECRET_LENGTH = 4
@@ -53,8 +56,6 @@ class Redactor:
     """Replaces every spelling of a set of secrets by a mask, in batches of lines."""
 
     def __init__(self, patterns: Sequence[bytes], mask: bytes) -> None:
-        import ahocorasick_rs  # a compiled extension: only loaded by runs that have secrets
-
         self.mask = mask
         self.patterns = tuple(patterns)
         # Leftmost-longest is the kind of search that gets the SIMD prefilter: the check.
