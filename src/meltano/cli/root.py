@@ -69,6 +69,7 @@ class CliState:
         self.env_file = env_file
         self.environ = dict(os.environ) if environ is None else environ
         self.loaded: Project | None = None  # read while setting up logging, reused later
+        self.log_format = "colored"  # as set up: the live view and the summary follow it
 
     def project_root(self) -> Path | None:
         from meltano.core.project.project import find_root
@@ -97,6 +98,7 @@ class CliState:
         finally:
             logging.disable(logging.NOTSET)
         meltano_logging.setup_logging(settings, cwd=self.cwd)
+        self.log_format = settings.format
         if project is not None:
             project.refresh(files=False)  # the command reads `.env` again, and warns now
         structlog.get_logger("meltano").info(

@@ -16,6 +16,7 @@ from meltano.cli.run_options import (
     run_id,
     strategy_option,
 )
+from meltano.cli.run_output import progress_options, reported
 from meltano.core.blocks.parallel import run_in_parallel
 from meltano.core.blocks.parse import ExtractLoad, parse
 from meltano.core.blocks.retry import policy_for
@@ -26,6 +27,7 @@ from meltano.core.plugins.container_spec import runs_in_container
 from meltano.core.plugins.installer import ensure_installed
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
+from meltano.core.runs.progress import Progress
 from meltano.core.schedules.jobs import block_index, job_retries
 
 
@@ -80,6 +82,7 @@ from meltano.core.schedules.jobs import block_index, job_retries
 )
 @parallel_options
 @retry_options
+@progress_options
 @install_switch
 @containers_switch
 @pass_project(environment_policy=Policy.REQUIRED, database=True)
@@ -104,6 +107,8 @@ def command(
     fail_fast: bool,
     retries: int | None,
     retry_delay: float | None,
+    summary_format: str,
+    progress_interval: float,
 ) -> None:
     """Run blocks: EXTRACTOR [MAPPER...] LOADER sets, PLUGIN[:COMMAND] blocks and jobs."""
 
@@ -160,14 +165,18 @@ def command(
             Runner(project, options).record_not_started(plan, error)
             raise
     started = time.monotonic()
-    try:
-        if parallel is None:
-            Runner(project, options).run(plan)
-        else:
-            run_in_parallel(project, options, plan, limit=parallel, fail_fast=fail_fast)
-    except BaseException:
-        log.error("run failed", duration_seconds=round(time.monotonic() - started, 3))
-        raise
-    log.info(
-        "run completed", duration_seconds=round(time.monotonic() - started, 3), status="success"
-    )
+    progress = Progress()  # --parallel sets run side by side: no live view, no summary yet
+    with reported(progress, summary_format=summary_format, interval=progress_interval):
+        try:
+            if parallel is None:
+                Runner(project, options, progress=progress).run(plan)
+            else:
+                run_in_parallel(project, options, plan, limit=parallel, fail_fast=fail_fast)
+        except BaseException:
+            log.error("run failed", duration_seconds=round(time.monotonic() - started, 3))
+            raise
+        log.info(
+            "run completed",
+            duration_seconds=round(time.monotonic() - started, 3),
+            status="success",
+        )

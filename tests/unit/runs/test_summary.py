@@ -90,6 +90,27 @@ def test_steps_after_a_failed_one_are_skipped() -> None:
     ]
 
 
+def test_a_fan_out_loaded_the_fewest_rows_any_counting_loader_loaded() -> None:
+    progress = Progress(Clock())
+    step = progress.start_step(
+        "tap-x target-a target-b target-c",
+        StepKind.EXTRACT_LOAD,
+        [("tap-x", "extractor"), ("target-a", "loader"), ("target-b", "loader"),
+         ("target-c", "loader")],
+    )  # fmt: skip
+    progress.on_metric(0, Metric("counter", "record_count", 10, stream="users"))
+    progress.on_metric(0, Metric("counter", "record_count", 4, stream="orders"))
+    progress.on_metric(1, Metric("counter", "record_count", 10, stream="users"))
+    progress.on_metric(1, Metric("counter", "record_count", 4, stream="orders"))
+    progress.on_metric(2, Metric("counter", "record_count", 7, stream="users"))
+    # target-c logs no metrics: it does not count
+    summary = summarize_step(step, now=1.0)
+    assert [(s.stream, s.extracted, s.loaded) for s in summary.streams] == [
+        ("users", 10, 7),
+        ("orders", 4, 0),
+    ]
+
+
 def test_a_plugin_without_metrics_has_unknown_counts() -> None:
     progress = Progress(Clock())
     step = progress.start_step(
@@ -150,6 +171,22 @@ def test_finish_step_summarizes_what_the_runner_recorded_once() -> None:
     assert first.state == StateOutcome("dev:tap-x-to-target-y", True, 1)
     summary = summarize_run(progress, error=None)
     assert (summary.status, summary.duration_seconds, summary.steps) == ("success", 9.0, (first,))
+
+
+def test_a_retried_block_shows_each_attempt_and_the_run_succeeds() -> None:
+    progress = Progress(Clock())
+    progress.planned = [("tap-x target-y", StepKind.EXTRACT_LOAD)]
+    plugins = [("tap-x", "extractor"), ("target-y", "loader")]
+    first = progress.start_step("tap-x target-y", StepKind.EXTRACT_LOAD, plugins)
+    finish_step(progress, first, error="Extractor tap-x failed with exit code 1")
+    again = progress.start_step("tap-x target-y", StepKind.EXTRACT_LOAD, plugins)
+    finish_step(progress, again, error=None)
+    summary = summarize_run(progress, error=None)
+    assert summary.status == "success"
+    assert [(s.name, s.status) for s in summary.steps] == [
+        ("tap-x target-y", "failed"),
+        ("tap-x target-y", "success"),
+    ]
 
 
 def test_why_state_was_not_saved() -> None:

@@ -35,7 +35,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -67,6 +67,8 @@ from meltano.core.processes.pipes import StateHandler, run_pipeline
 from meltano.core.processes.plugin_logs import PluginLogs
 from meltano.core.project.environments import EnvironmentRequiredError
 from meltano.core.project.run_dirs import private_run_dir
+from meltano.core.runs.progress import Progress, StepKind, StepProgress
+from meltano.core.runs.summary import describe_failure, finish_step, step_document
 from meltano.core.settings.database import open_database
 from meltano.core.settings.expand import expand_text
 from meltano.core.settings.process_env import active_environment, terminal_env
@@ -197,6 +199,9 @@ class BlockRun:
     pipeline: PipelineOutcome | None = None
     recorder: CoalescingRecorder | None = None  # set by `recorded_state` when state is stored
     result: BlockResult | None = None
+    # The run record's summary (core/runs/summary.py), made from the result and the error
+    # when the block is judged; None keeps no summary.
+    summarize: Callable[[BlockResult, BaseException | None], dict[str, Any] | None] | None = None
 
     def record_state(self, singer_state: object, *, partial: bool) -> None:
         """Keep the latest stored state in the run record's payload, as 4.4.1 does."""
@@ -240,8 +245,9 @@ def judged(run: BlockRun, on_result: ResultHandler | None = None) -> Iterator[Bl
             if on_result is not None:
                 on_result(run.result)
         finally:
+            summary = run.summarize(run.result, error) if run.summarize is not None else None
             if run.history is not None and run.row is not None:
-                run.history.finish(run.row, error=run.result.error)
+                run.history.finish(run.row, error=run.result.error, summary=summary)
 
 
 # -- an extract-load set ----------------------------------------------------------------
@@ -539,14 +545,21 @@ class Runner:
     """
 
     def __init__(
-        self, project: Project, options: RunOptions, *, on_result: ResultHandler | None = None
+        self,
+        project: Project,
+        options: RunOptions,
+        *,
+        on_result: ResultHandler | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.project, self.options, self.on_result = project, options, on_result
         self.stores = Stores(project)
         self.secrets: set[str] = set()  # of every block prepared so far: later ones mask them
+        self.progress = progress or Progress()  # what the live view and the summary read
 
     def run(self, plan: Sequence[Block]) -> RunReport:
         report = RunReport()
+        self.progress.planned = [_step_of(block) for block in plan]
         for number, block in enumerate(plan, start=1):
             names = (
                 [str(b) for b in block.blocks]
@@ -571,7 +584,12 @@ class Runner:
         runner = (
             self
             if number == 1
-            else Runner(self.project, replace(self.options, run_id=None), on_result=self.on_result)
+            else Runner(
+                self.project,
+                replace(self.options, run_id=None),
+                on_result=self.on_result,
+                progress=self.progress,
+            )
         )
         runner.secrets = self.secrets
         if isinstance(block, ExtractLoad):
@@ -618,8 +636,40 @@ class Runner:
         )
 
     def run_extract_load(self, block: ExtractLoad) -> BlockResult | None:
+        with self._step(block) as step:
+            return self._run_extract_load(block, step)
+
+    @contextlib.contextmanager
+    def _step(self, block: Block) -> Iterator[StepProgress]:
+        """Track one block as a step of the run's progress; summarize it when it ends (if
+        `judged` has not already, e.g. when the block failed before it started)."""
+        refs = block.blocks if isinstance(block, ExtractLoad) else (block.plugin,)
+        step = self.progress.start_step(
+            *_step_of(block), [(ref.name, ref.plugin_type.singular) for ref in refs]
+        )
+        try:
+            yield step
+        except BaseException as error:
+            finish_step(self.progress, step, error=describe_failure(error))
+            raise
+        finish_step(self.progress, step, error=None)
+
+    def _summarize(
+        self, step: StepProgress, result: BlockResult, error: BaseException | None
+    ) -> dict[str, Any]:
+        """`BlockRun.summarize`: the step's summary from how the block ended."""
+        step.run_id, step.state_id = result.run_id, result.state_id
+        step.state_updates, step.results = result.writes_state, result.results
+        if result.writes_state:
+            step.state_messages, step.state_writes = result.state_messages, result.state_writes
+        failure = describe_failure(error) if error is not None else None
+        return step_document(finish_step(self.progress, step, error=failure))
+
+    def _run_extract_load(self, block: ExtractLoad, step: StepProgress) -> BlockResult | None:
         context = self.context(block)
         with recorded_run(context, self.stores, on_result=self.on_result) as run:
+            run.summarize = functools.partial(self._summarize, step)
+            progress = self.progress
             with (
                 prepared_plugins(context, self.secrets) as invocations,
                 recorded_state(context, self.stores, invocations[0], run) as state,
@@ -628,13 +678,14 @@ class Runner:
                 run.pipeline = outcome = asyncio.run(
                     run_pipeline(
                         [invocation.command() for invocation in invocations],
-                        on_state=state.on_state,
+                        on_state=_counted(state.on_state, progress),
                         on_log=PluginLogs(
                             [invocation.plugin.name for invocation in invocations],
                             structured=[
                                 "structured-logging" in invocation.plugin.capabilities
                                 for invocation in invocations
                             ],
+                            on_metric=progress.on_metric,
                         ),
                         timeout=self.options.timeout,
                         line_limit=line_limit(int(get_setting(self.project, "elt.buffer_size"))),
@@ -657,8 +708,13 @@ class Runner:
     # -- command blocks ----------------------------------------------------------------
 
     def run_command_block(self, block: CommandBlock) -> BlockResult | None:
+        with self._step(block) as step:
+            return self._run_command_block(block, step)
+
+    def _run_command_block(self, block: CommandBlock, step: StepProgress) -> BlockResult | None:
         ref = block.plugin
-        with judged(BlockRun((str(ref),)), self.on_result) as run:
+        run = BlockRun((str(ref),), summarize=functools.partial(self._summarize, step))
+        with judged(run, self.on_result):
             plugin = finder.find(self.project, ref.name, command="run", plugin_type=ref.plugin_type)
             with prepare(
                 self.project, plugin, command=ref.command, containers=self.options.containers
@@ -668,13 +724,36 @@ class Runner:
                     run_pipeline(
                         [invocation.command()],
                         on_state=None,
-                        on_log=PluginLogs([plugin.name]),
+                        on_log=PluginLogs([plugin.name], on_metric=self.progress.on_metric),
                         timeout=self.options.timeout,
                         redactor=invocation.redactor(),
                     )
                 )
             _raise_failure(outcome, (str(ref),))
         return run.result
+
+
+def _step_of(block: Block) -> tuple[str, StepKind]:
+    """A block's name and kind, as the progress and the summary show it."""
+    if isinstance(block, ExtractLoad):
+        return " ".join(str(ref) for ref in block.blocks), StepKind.EXTRACT_LOAD
+    return str(block.plugin), StepKind.COMMAND
+
+
+def _counted(
+    handlers: StateHandler | list[StateHandler], progress: Progress
+) -> StateHandler | list[StateHandler]:
+    """Loader stdout handler(s) that also count STATE lines for the progress shown."""
+    if isinstance(handlers, list):
+        return [_counted(handler, progress) for handler in handlers]  # type: ignore[misc]  # one each
+    handler = handlers
+
+    def on_line(line: bytes) -> object:
+        if line.strip():
+            progress.on_state_message()
+        return handler(line)
+
+    return on_line
 
 
 def _raise_failure(outcome: PipelineOutcome, names: Sequence[str]) -> None:

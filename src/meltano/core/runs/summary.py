@@ -112,15 +112,25 @@ def describe_failure(failure: BaseException) -> str:
 
 
 def stream_counts(step: StepProgress) -> tuple[StreamCount, ...]:
-    """Extracted and loaded rows per stream, the extractor's streams first."""
-    extracted, loaded = step.records("extractor"), step.records("loader")
+    """Extracted and loaded rows per stream, the extractor's streams first. With several
+    loaders (a fan-out), `loaded` is the fewest rows any of those that count has loaded."""
+    extracted = step.records("extractor")
+    counting = [p for p in step.plugins if p.plugin_type == "loader" and p.has_metrics]
+    loaded: dict[str, int] = {}
+    for plugin in counting:
+        for stream in list(plugin.streams.values()):
+            loaded[stream.stream] = min(loaded.get(stream.stream, stream.records), stream.records)
+    if len(counting) > 1:  # a stream one loader never counted: that loader loaded none of it
+        for name in loaded:
+            if any(name not in plugin.streams for plugin in counting):
+                loaded[name] = 0
     counted = {p.plugin_type for p in step.plugins if p.has_metrics}
     names = list(extracted) + [name for name in loaded if name not in extracted]
     return tuple(
         StreamCount(
             name,
             extracted.get(name, 0) if "extractor" in counted else None,
-            loaded.get(name, 0) if "loader" in counted else None,
+            loaded.get(name, 0) if counting else None,
         )
         for name in names
     )
@@ -193,12 +203,16 @@ def summarize_step(
 
 
 def summarize_run(progress: Progress, *, error: str | None) -> Summary:
-    """The run's summary: the steps that ran, then those planned that never started."""
+    """The run's summary: the steps that ran (a retried block once per attempt), then those
+    planned that never started. The run failed when it ended with an error."""
     steps = [step.summary for step in progress.steps if step.summary is not None]
-    planned = progress.planned
-    skipped = tuple(StepSummary(name, kind, SKIPPED, 0.0) for name, kind in planned[len(steps) :])
+    planned, reached = progress.planned, 0
+    for step in steps:  # a retry repeats the block before it: it reaches nothing new
+        if reached < len(planned) and step.name == planned[reached][0]:
+            reached += 1
+    skipped = tuple(StepSummary(name, kind, SKIPPED, 0.0) for name, kind in planned[reached:])
     return Summary(
-        status="failed" if error or any(s.status != "success" for s in steps) else "success",
+        status="failed" if error else "success",
         duration_seconds=round(progress.clock() - progress.started_at, 3),
         steps=tuple(steps) + skipped,
         error=error,
