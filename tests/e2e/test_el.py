@@ -117,3 +117,25 @@ def test_el_wrong_plugin_types(invoke, pipeline_project: Path) -> None:
     result = invoke("el", "target-jsonl", "tap-counter")
     assert result.exit_code == ExitCode.FAILED
     assert "is not known to this project" in result.stderr
+
+
+def test_el_prints_a_summary_and_stores_it(invoke, pipeline_project: Path) -> None:
+    result = invoke("el", "tap-counter", "target-jsonl", "--state-id", "sum", "--summary", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    (step,) = summary["steps"]
+    assert step["status"] == "success"
+    assert step["state"]["state_id"] == "sum"
+    assert [p["exit_code"] for p in step["plugins"]] == [0, 0]
+    text = invoke("el", "tap-counter", "target-jsonl", "--state-id", "sum2")
+    assert text.exit_code == 0
+    assert "Run summary: success" in text.stderr
+    assert "state: saved for sum2" in text.stderr
+
+
+def test_el_dump_prints_only_the_file(invoke, pipeline_project: Path) -> None:
+    dumped = invoke(
+        "el", "tap-counter", "target-jsonl", "--dump", "extractor-config", "--summary", "json"
+    )
+    assert dumped.exit_code == 0
+    assert json.loads(dumped.stdout)["records"] == 6

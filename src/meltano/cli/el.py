@@ -12,9 +12,11 @@ import structlog
 from meltano.cli.install_switch import containers_switch, install_switch
 from meltano.cli.options import pass_project
 from meltano.cli.run_options import FC, resolve_strategy, run_id, strategy_option
+from meltano.cli.run_output import progress_options, reported
 from meltano.core.blocks.extract_load import Dump, ElRequest, run_el
 from meltano.core.project.environments import Policy
 from meltano.core.project.project import Project
+from meltano.core.runs.progress import Progress
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
         dry: bool
         install_mode: str | None
         containers: bool
+        summary_format: str
+        progress_interval: float
 
     class EltOptions(ElOptions):
         """`elt` adds `--transform`."""
@@ -111,6 +115,7 @@ def el_options(func: FC) -> FC:
         click.option("--dry", is_flag=True, help="Show what would run; run nothing."),
         install_switch,
         containers_switch,
+        progress_options,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -139,10 +144,19 @@ def _request(options: ElOptions, *, transform: str = "skip") -> ElRequest:
     )
 
 
-def _run(project: Project, request: ElRequest) -> None:
-    text = run_el(project, request)
-    if text is not None:
-        click.echo(text)
+def _run(project: Project, request: ElRequest, options: ElOptions) -> None:
+    if request.dump is not None or request.dry:  # prints a file, or nothing runs
+        text = run_el(project, request)
+        if text is not None:
+            click.echo(text)
+        return
+    progress = Progress()
+    with reported(
+        progress,
+        summary_format=options["summary_format"],
+        interval=options["progress_interval"],
+    ):
+        run_el(project, request, progress=progress)
 
 
 @click.command("el")
@@ -150,7 +164,7 @@ def _run(project: Project, request: ElRequest) -> None:
 @pass_project(environment_policy=Policy.USE_DEFAULT, database=True)
 def command(project: Project, /, **options: Unpack[ElOptions]) -> None:
     """Extract with EXTRACTOR and load with LOADER, with state under --state-id."""
-    _run(project, _request(options))
+    _run(project, _request(options), options)
 
 
 @click.command("elt")
@@ -170,4 +184,4 @@ def elt_command(project: Project, /, **options: Unpack[EltOptions]) -> None:
         structlog.get_logger("meltano").warning(
             "--transform is deprecated; run dbt with `meltano run` instead"
         )
-    _run(project, _request(options, transform=options["transform"]))
+    _run(project, _request(options, transform=options["transform"]), options)

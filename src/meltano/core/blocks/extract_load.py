@@ -21,6 +21,7 @@ from meltano.core.plugins.invocation import config_text, executable_path
 from meltano.core.plugins.project_plugin import ProjectPlugin, project_plugins
 from meltano.core.plugins.types import PluginType
 from meltano.core.project.project import Project
+from meltano.core.runs.progress import Progress
 from meltano.core.state.recorder import Strategy
 
 log = structlog.get_logger("meltano")
@@ -58,8 +59,9 @@ class ElRequest:
     transform: str = "skip"  # `elt --transform`: skip, only or run
 
 
-def run_el(project: Project, request: ElRequest) -> str | None:
-    """Run the pair (and the transformer); with `dump`, return the file's text instead."""
+def run_el(project: Project, request: ElRequest, *, progress: Progress | None = None) -> str | None:
+    """Run the pair (and the transformer); with `dump`, return the file's text instead.
+    `progress` is what the live view and the end-of-run summary read, as for `run`."""
     tap = finder.find(project, request.extractor, command="el", plugin_type=PluginType.EXTRACTORS)
     target = finder.find(project, request.loader, command="el", plugin_type=PluginType.LOADERS)
     state_id = request.state_id
@@ -91,7 +93,7 @@ def run_el(project: Project, request: ElRequest) -> str | None:
     in_venvs = [p for p in (tap, target) if not runs_in_container(p, None, containers=containers)]
     if not ensure_installed(project, in_venvs, mode=request.install_mode):
         return None
-    runner = Runner(project, options)
+    runner = Runner(project, options, progress=progress)
     if request.dry:
 
         def where(plugin: ProjectPlugin) -> str:
