@@ -78,3 +78,32 @@ def test_the_view_renders_steps_and_streams_and_swaps_log_handlers_back() -> Non
     assert lines[3].split()[:3] == ["tap-x", "[users]", "12,345"]  # a name is never markup
     assert lines[4].split()[:4] == ["target-y", "no", "metrics", "—"]
     assert max(map(len, lines)) < 100
+
+
+def test_a_parallel_view_shows_each_set_with_the_table_of_each_running_one() -> None:
+    progress = Progress(lambda: 4.0)
+    plugins = [("tap-a", "extractor"), ("target-x", "loader")]
+    progress.planned = [("dbt:deps", StepKind.COMMAND)]
+    deps = progress.start_step("dbt:deps", StepKind.COMMAND, [("dbt", "transformer")])
+    progress.end_step(deps, ok=True)
+    a = progress.part("tap-a target-x", [("tap-a target-x", StepKind.EXTRACT_LOAD)])
+    b = progress.part("tap-b target-x", [("tap-b target-x", StepKind.EXTRACT_LOAD)])
+    progress.part("tap-c target-x", [("tap-c target-x", StepKind.EXTRACT_LOAD)])
+    a.start_step("tap-a target-x", StepKind.EXTRACT_LOAD, plugins)
+    b.start_step("tap-b target-x", StepKind.EXTRACT_LOAD, plugins)
+    a.on_metric(0, Metric("counter", "record_count", 700, stream="users"))
+    b.on_metric(0, Metric("counter", "record_count", 30, stream="orders"))
+    from rich.console import Console
+
+    view = LiveView(progress)
+    view._console = Console(file=io.StringIO(), width=100, color_system=None)
+    lines = view._draw().splitlines()
+    assert lines[0].startswith("✓ dbt:deps")
+    assert lines[1].startswith("▶ tap-a → target-x")
+    assert lines[2].split()[:2] == ["plugin", "stream"] and lines[2].startswith("  ")
+    assert lines[3].split()[:3] == ["tap-a", "users", "700"]
+    assert lines[4].split()[:3] == ["target-x", "no", "metrics"]
+    assert lines[5].startswith("▶ tap-b → target-x")
+    assert lines[7].split()[:3] == ["tap-a", "orders", "30"]
+    assert lines[9] == "· tap-c → target-x"
+    assert len(lines) == 10

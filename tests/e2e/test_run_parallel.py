@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from meltano.core.errors import ExitCode
@@ -162,3 +164,86 @@ def test_the_tasks_of_a_job_run_side_by_side_each_with_its_commands(
     assert [r.state for r in records] == ["SUCCESS"] * 3
     assert max(r.started_at for r in records) < min(r.ended_at for r in records)
     assert "block set finished block_set='tap-counter target-b util:hello'" in result.stderr
+
+
+def test_the_summary_lists_each_block_set(invoke, three_loaders: Path) -> None:
+    env = {
+        "TAP_COUNTER_STATE_EVERY": "1",
+        "TAP_COUNTER_RECORD_DELAY": "0.2",
+        "TAP_COUNTER_METRICS": "true",  # SDK-style record_count counters on stderr
+    }
+    failing(three_loaders, "target-b", 4)
+    result = invoke("run", "--parallel", "3", "--summary", "json", *THREE, env=env)
+    assert result.exit_code == ExitCode.FAILED, result.output
+    document = json.loads(result.stdout)
+    schema = json.loads(
+        (Path(__file__).parents[2] / "docs" / "run-summary.schema.json").read_text()
+    )
+    jsonschema.validate(document, schema)
+    assert document["status"] == "failed"
+    steps = {step["block_set"]: step for step in document["steps"]}
+    assert list(steps) == [f"tap-counter target-{name}" for name in "abc"]  # in plan order
+    assert {name: step["status"] for name, step in steps.items()} == {
+        "tap-counter target-a": "success",
+        "tap-counter target-b": "failed",
+        "tap-counter target-c": "success",
+    }
+    for name in "ac":
+        step = steps[f"tap-counter target-{name}"]
+        assert step["streams"] == [{"stream": "counter", "extracted": 6, "loaded": None}]
+        assert step["state"]["saved"] is True
+        assert step["state"]["state_id"] == f"dev:tap-counter-to-target-{name}"
+    failed = steps["tap-counter target-b"]
+    assert failed["error"] == "Loader target-b failed with exit code 5"
+    assert failed["state"]["saved"] is True  # the progress its loader confirmed
+    # each set's run record holds its own step
+    records = {r.state_id: r for r in run_records(three_loaders)}
+    assert {r.run_id for r in records.values()} == {s["run_id"] for s in steps.values()}
+
+
+def test_the_text_summary_counts_the_sets_and_says_which_never_started(
+    invoke, three_loaders: Path
+) -> None:
+    env = {
+        "TAP_COUNTER_STATE_EVERY": "1",
+        "TAP_COUNTER_RECORDS": "100",
+        "TAP_COUNTER_RECORD_DELAY": "0.05",
+    }
+    failing(three_loaders, "target-a", 2)
+    result = invoke("run", "--parallel", "2", "--fail-fast", *THREE, env=env)
+    assert result.exit_code == ExitCode.FAILED, result.output
+    summary = result.stderr[result.stderr.index("Run summary: ") :]
+    assert summary.splitlines()[0].endswith("; 3 block sets side by side: 2 failed, 1 skipped")
+    assert "✗ tap-counter → target-a: failed in " in summary
+    assert "✗ tap-counter → target-b: failed in " in summary  # stopped by --fail-fast
+    assert (
+        "- tap-counter → target-c: skipped (the run stopped before this block set started)"
+        in summary
+    )
+
+
+def test_on_a_terminal_the_live_view_shows_every_running_set(three_loaders: Path) -> None:
+    from tests.e2e.test_run_summary import ANSI, run_in_pty
+
+    path = three_loaders / "meltano.yml"
+    path.write_text(
+        path.read_text()
+        + "- name: three\n  tasks:\n  - tap-counter target-a\n  - tap-counter target-b\n"
+        + "  - tap-counter target-c\n"
+    )
+    env_file = three_loaders / ".env"
+    existing = env_file.read_text() if env_file.exists() else ""
+    env_file.write_text(
+        existing + "TAP_COUNTER_STATE_EVERY=1\nTAP_COUNTER_RECORDS=20\n"
+        "TAP_COUNTER_RECORD_DELAY=0.1\nTAP_COUNTER_METRICS=true\n"
+    )
+    code, output = run_in_pty(three_loaders, "run", "--parallel", "2", "three")
+    plain = ANSI.sub("", output).replace("\r", "")
+    assert code == 0, plain[-3000:]
+    # two sets ran at once, each with its table; the third waited for a free slot
+    assert re.search(r"▶ tap-counter → target-a .*\n(.*\n)*?▶ tap-counter → target-b ", plain)
+    assert "· tap-counter → target-c" in plain
+    assert re.search(r"\n  tap-counter +counter +\d+ ", plain)
+    assert re.search(r"\n  target-a +no metrics ", plain)
+    assert "Run summary: success in " in plain
+    assert "3 block sets side by side: 3 success" in plain

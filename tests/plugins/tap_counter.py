@@ -21,6 +21,8 @@ Settings come from `--config FILE` (JSON), then `TAP_COUNTER_<NAME>` environment
   stderr_lines            write this many log lines on stderr, spread over the run
   stderr_width            pad each of those log lines to this many bytes (newline included)
   stderr_line_bytes       write one stderr line of this many bytes first
+  metrics                 log singer-sdk `METRIC:` record_count counters on stderr: the records
+                          written since the last one, at each STATE and at each stream's end
   bad_state               at the end write a STATE whose value is "string", "array" or "null"
   invalid_utf8            write invalid UTF-8 on stderr, and a record holding invalid UTF-8
   leave_behind            at the end start `sleep N` in a new session (setsid) holding our
@@ -125,7 +127,20 @@ def write_stream(config: dict, out, err, stream: bytes, bookmarks: dict, logs: L
     first = int(bookmarks.get(name, {}).get("id", 0)) + 1
     last = int(config["records"])
 
+    metrics = bool(config.get("metrics"))
+    counted = first - 1
+
+    def metric(record_id: int) -> None:
+        nonlocal counted
+        if metrics and record_id > counted:
+            tags = {"stream": name}
+            point = {"type": "counter", "metric": "record_count", "value": record_id - counted}
+            err.write(b"INFO METRIC: %s\n" % json.dumps({**point, "tags": tags}).encode())
+            err.flush()
+            counted = record_id
+
     def state_line(record_id: int) -> bytes:
+        metric(record_id)
         bookmarks[name] = {"id": record_id}
         value = json.dumps({"bookmarks": bookmarks}, separators=(",", ":"))
         return b'{"type":"STATE","value":%s}\n' % value.encode()
@@ -171,6 +186,7 @@ def write_stream(config: dict, out, err, stream: bytes, bookmarks: dict, logs: L
         time.sleep(float(config["sleep"]))
     if state_every and last % state_every:
         out.write(state_line(last))
+    metric(last)
     return None
 
 

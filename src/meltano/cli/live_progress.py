@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meltano.cli.summary_text import count, seconds
@@ -144,28 +144,21 @@ class LiveView:
         return text.rstrip("\n")
 
     def render(self) -> RenderableType:
-        """The view: the steps, then the running step's table."""
+        """The view: the steps, then the running step's table. In a parallel run, the leading
+        blocks' steps, then each block set's steps with the table of its running one."""
         from rich.console import Group
-        from rich.markup import escape
-        from rich.text import Text
 
         progress = self.progress
-        now = progress.clock()
-        lines: list[Any] = []
-        done = len(progress.steps)
-        for step in progress.steps:
-            mark = _MARKS.get(step.status, "[cyan]▶[/]")
-            lines.append(
-                Text.from_markup(
-                    f"{mark} {escape(_step_name(step.name, step.kind))}  "
-                    f"[dim]{seconds(step.elapsed(now))}[/]"
-                )
-            )
-        for name, kind in progress.planned[done:]:
-            lines.append(Text(f"· {_step_name(name, kind)}", style="dim"))
-        current = progress.current
-        if current is not None:  # the running step, or the last one as it ended
-            lines += _table(progress, current)
+        if not progress.parts:
+            lines = _steps(progress)
+            current = progress.current
+            if current is not None:  # the running step, or the last one as it ended
+                lines += _table(progress, current)
+            return Group(*lines)
+        watched = progress.watched()
+        lines = []
+        for part in (progress, *progress.parts):
+            lines += _steps(part, detailed=watched)
         return Group(*lines)
 
 
@@ -223,10 +216,33 @@ class _Region:
             return
 
 
+def _steps(progress: Progress, detailed: Sequence[StepProgress] = ()) -> list[Any]:
+    """A line per step of `progress`, done, running or still to come; the table of each of
+    the `detailed` steps under its line."""
+    from rich.markup import escape
+    from rich.text import Text
+
+    now = progress.clock()
+    lines: list[Any] = []
+    for step in list(progress.steps):
+        mark = _MARKS.get(step.status, "[cyan]▶[/]")
+        lines.append(
+            Text.from_markup(
+                f"{mark} {escape(_step_name(step.name, step.kind))}  "
+                f"[dim]{seconds(step.elapsed(now))}[/]"
+            )
+        )
+        if any(step is shown for shown in detailed):
+            lines += _table(progress, step, indent="  ")
+    for name, kind in progress.planned[len(progress.steps) :]:
+        lines.append(Text(f"· {_step_name(name, kind)}", style="dim"))
+    return lines
+
+
 _COLUMNS = ("plugin", "stream", "records", "records/s", "elapsed", "state msgs")
 
 
-def _table(progress: Progress, step: StepProgress) -> list[Any]:
+def _table(progress: Progress, step: StepProgress, *, indent: str = "") -> list[Any]:
     """The step's rows as aligned lines: plain text laid out here, a tenth of the cost of a
     rich Table (a redraw costs about 0.5 ms, so a run pays well under 1% for its view)."""
     from rich.text import Text
@@ -246,7 +262,7 @@ def _table(progress: Progress, step: StepProgress) -> list[Any]:
     widths = [max(len(c[i]) for c in [_COLUMNS, *cells]) for i in range(len(_COLUMNS))]
 
     def line(values: tuple[str, ...], style: str = "", dim_stream: bool = False) -> Any:
-        text = Text(no_wrap=True, overflow="crop")
+        text = Text(indent, no_wrap=True, overflow="crop")
         for index, (value, width) in enumerate(zip(values, widths, strict=True)):
             padded = value.ljust(width) if index < 2 else value.rjust(width)
             text.append(padded, style="dim" if dim_stream and index == 1 else style)

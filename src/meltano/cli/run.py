@@ -165,13 +165,15 @@ def command(
             Runner(project, options).record_not_started(plan, error)
             raise
     started = time.monotonic()
-    progress = Progress()  # --parallel sets run side by side: no live view, no summary yet
+    progress = Progress()
     with reported(progress, summary_format=summary_format, interval=progress_interval):
         try:
             if parallel is None:
                 Runner(project, options, progress=progress).run(plan)
             else:
-                run_in_parallel(project, options, plan, limit=parallel, fail_fast=fail_fast)
+                run_in_parallel(
+                    project, options, plan, limit=parallel, fail_fast=fail_fast, progress=progress
+                )
         except BaseException:
             log.error("run failed", duration_seconds=round(time.monotonic() - started, 3))
             raise

@@ -67,7 +67,7 @@ def print_summary(
     progress: Progress, summary_format: str, log_format: str, *, error: str | None
 ) -> None:
     """Print the run's summary as asked; nothing when no step started (a dry run)."""
-    if summary_format == "none" or not progress.steps:
+    if summary_format == "none" or not progress.started:
         return
     summary = summarize_run(progress, error=error)
     if summary_format == "json":

@@ -17,6 +17,14 @@ _MARKS = {"success": "✓", "failed": "✗", "skipped": "-"}
 def render_run(summary: Summary) -> str:
     """The whole run: a headline, then each step."""
     lines = [f"Run summary: {summary.status} in {seconds(summary.duration_seconds)}"]
+    sets = summary.block_sets()
+    if sets:
+        tally = ", ".join(
+            f"{sum(1 for status in sets.values() if status == outcome)} {outcome}"
+            for outcome in ("success", "failed", "skipped")
+            if outcome in sets.values()
+        )
+        lines[0] += f"; {len(sets)} block sets side by side: {tally}"
     for step in summary.steps:
         lines += ["  " + line for line in step_lines(step)]
     if summary.error and not any(step.error for step in summary.steps):
@@ -34,7 +42,7 @@ def step_lines(step: StepSummary) -> Iterator[str]:
     name = " → ".join(step.name.split()) if step.kind is StepKind.EXTRACT_LOAD else step.name
     mark = _MARKS.get(step.status, "?")
     if step.status == "skipped":
-        yield f"{mark} {name}: skipped (an earlier step failed)"
+        yield f"{mark} {name}: skipped ({step.error or 'an earlier step failed'})"
         return
     yield f"{mark} {name}: {step.status} in {seconds(step.duration_seconds)}"
     started = any(p.exit_code is not None for p in step.plugins)

@@ -158,3 +158,36 @@ def test_interval_zero_logs_nothing() -> None:
     with structlog.testing.capture_logs() as logs, ProgressLog(progress, 0) as reporter:
         assert not reporter._thread.is_alive()
     assert logs == []
+
+
+def test_a_parallel_run_watches_each_running_block_set() -> None:
+    progress = Progress(lambda: 1.0)
+    a = progress.part("tap-a target-x", [("tap-a target-x", StepKind.EXTRACT_LOAD)])
+    b = progress.part("tap-b target-x", [("tap-b target-x", StepKind.EXTRACT_LOAD)])
+    c = progress.part("tap-c target-x", [("tap-c target-x", StepKind.EXTRACT_LOAD)])
+    assert not progress.started and progress.watched() == []
+    assert a.changed is progress.changed is c.changed  # one event wakes the view
+    plugins = [("tap", "extractor"), ("target-x", "loader")]
+    step_a = a.start_step("tap-a target-x", StepKind.EXTRACT_LOAD, plugins)
+    step_b = b.start_step("tap-b target-x", StepKind.EXTRACT_LOAD, plugins)
+    a.on_metric(0, Metric("counter", "record_count", 5, stream="users"))
+    b.on_state_message()
+    assert progress.started
+    assert progress.watched() == [step_a, step_b]
+    assert step_a.records("extractor") == {"users": 5} and step_b.records("extractor") == {}
+    assert (step_a.state_messages, step_b.state_messages) == (0, 1)  # each set its own
+    a.end_step(step_a, ok=True)
+    assert progress.watched() == [step_b]
+
+
+def test_progress_log_logs_every_running_block_set() -> None:
+    progress = Progress(lambda: 2.0)
+    for name in ("tap-a target-x", "tap-b target-x"):
+        part = progress.part(name, [(name, StepKind.EXTRACT_LOAD)])
+        part.start_step(name, StepKind.EXTRACT_LOAD, [("tap", "extractor")])
+    with structlog.testing.capture_logs() as logs:
+        ProgressLog(progress, 30).emit()
+    assert [(e["event"], e["step"]) for e in logs] == [
+        ("progress", "tap-a target-x"),
+        ("progress", "tap-b target-x"),
+    ]

@@ -226,3 +226,81 @@ def test_text_summary_of_a_failed_run_names_the_plugin_and_its_last_lines() -> N
 
 def test_human_durations() -> None:
     assert [seconds(v) for v in (0.421, 12.34, 245, 3720)] == ["0.42s", "12.3s", "4m 05s", "1h 02m"]
+
+
+def parallel_run(*, leading_fails: bool = False) -> tuple[Progress, Clock]:
+    """A parallel run of `dbt:deps` then three block sets: a succeeds, b fails, c never
+    starts (with `leading_fails`, dbt:deps fails and no set starts)."""
+    clock = Clock()
+    progress = Progress(clock)
+    progress.planned = [("dbt:deps", StepKind.COMMAND)]
+    names = ("tap-a target-x", "tap-b target-x", "tap-c target-x")
+    parts = [
+        progress.part(name, [(name, StepKind.EXTRACT_LOAD), ("dbt:run", StepKind.COMMAND)])
+        for name in names
+    ]
+    deps = progress.start_step("dbt:deps", StepKind.COMMAND, [("dbt", "transformer")])
+    finish_step(progress, deps, error="dbt failed" if leading_fails else None)
+    if leading_fails:
+        return progress, clock
+    plugins = [("tap", "extractor"), ("target-x", "loader")]
+    a = parts[0].start_step(names[0], StepKind.EXTRACT_LOAD, plugins)
+    b = parts[1].start_step(names[1], StepKind.EXTRACT_LOAD, plugins)
+    parts[0].on_metric(0, Metric("counter", "record_count", 10, stream="users"))
+    parts[1].on_metric(0, Metric("counter", "record_count", 3, stream="orders"))
+    clock.now = 1.0
+    finish_step(parts[1], b, error="Loader target-x failed with exit code 5")
+    finish_step(parts[0], a, error=None)
+    run = parts[0].start_step("dbt:run", StepKind.COMMAND, [("dbt", "transformer")])
+    finish_step(parts[0], run, error=None)
+    return progress, clock
+
+
+def test_a_parallel_run_lists_each_block_set_in_plan_order() -> None:
+    progress, _ = parallel_run()
+    summary = summarize_run(progress, error="Loader target-x failed with exit code 5")
+    assert [(s.name, s.status, s.block_set) for s in summary.steps] == [
+        ("dbt:deps", "success", None),
+        ("tap-a target-x", "success", "tap-a target-x"),
+        ("dbt:run", "success", "tap-a target-x"),
+        ("tap-b target-x", "failed", "tap-b target-x"),
+        ("dbt:run", "skipped", "tap-b target-x"),
+        ("tap-c target-x", "skipped", "tap-c target-x"),
+        ("dbt:run", "skipped", "tap-c target-x"),
+    ]
+    assert [(s.stream, s.extracted) for s in summary.steps[1].streams] == [("users", 10)]
+    assert [(s.stream, s.extracted) for s in summary.steps[3].streams] == [("orders", 3)]
+    assert summary.steps[4].error is None  # skipped after its set's failure
+    assert summary.steps[5].error == "the run stopped before this block set started"
+    assert summary.block_sets() == {
+        "tap-a target-x": "success",
+        "tap-b target-x": "failed",
+        "tap-c target-x": "skipped",
+    }
+    document = to_document(summary)
+    jsonschema.validate(document, SCHEMA)
+    assert "block_set" not in document["steps"][0]
+    assert document["steps"][1]["block_set"] == "tap-a target-x"
+    assert from_step_document(document["steps"][3]).block_set == "tap-b target-x"
+    text = render_run(summary)
+    assert text.splitlines()[0].endswith(
+        "; 3 block sets side by side: 1 success, 1 failed, 1 skipped"
+    )
+    assert "- tap-c → target-x: skipped (the run stopped before this block set started)" in text
+
+
+def test_block_sets_after_failed_leading_blocks_are_skipped_for_that_failure() -> None:
+    progress, _ = parallel_run(leading_fails=True)
+    summary = summarize_run(progress, error="dbt failed")
+    assert [(s.name, s.status, s.error) for s in summary.steps][:2] == [
+        ("dbt:deps", "failed", "dbt failed"),
+        ("tap-a target-x", "skipped", None),
+    ]
+    assert set(summary.block_sets().values()) == {"skipped"}
+
+
+def test_a_run_without_parallel_sets_has_no_block_set_fields() -> None:
+    summary = run_with_one_set()
+    assert summary.block_sets() == {}
+    assert "block_set" not in to_document(summary)["steps"][0]
+    assert "side by side" not in render_run(summary)

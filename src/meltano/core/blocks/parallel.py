@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import structlog
 
 from meltano.core.blocks.parse import Block, CommandBlock, ExtractLoad
-from meltano.core.blocks.runner import Runner
+from meltano.core.blocks.runner import Runner, step_of
 from meltano.core.errors import MeltanoError
 from meltano.core.processes import children
 from meltano.core.processes.outcome import PipelineInterruptedError, PipelineTerminatedError
+from meltano.core.runs.progress import Progress
 
 if TYPE_CHECKING:
     from meltano.core.blocks.runner import RunOptions
@@ -174,19 +175,28 @@ class ParallelRunFailedError(MeltanoError):
 
 
 def run_in_parallel(
-    project: Project, options: RunOptions, plan: Sequence[Block], *, limit: int, fail_fast: bool
+    project: Project,
+    options: RunOptions,
+    plan: Sequence[Block],
+    *,
+    limit: int,
+    fail_fast: bool,
+    progress: Progress | None = None,
 ) -> None:
-    """Run the plan's leading command blocks, then its block sets up to `limit` at once."""
+    """Run the plan's leading command blocks, then its block sets up to `limit` at once.
+
+    `progress` (what the live view and the summary read) gets one part per block set."""
+    progress = progress or Progress()
     leading, sets = split_plan(plan)
     if options.dry_run or len(sets) < 2:  # nothing runs side by side
-        Runner(project, options).run(plan)
+        Runner(project, options, progress=progress).run(plan)
         return
     if options.run_id:
         raise MeltanoError(
             "--run-id names one run, and a parallel run records one per block set",
             "Drop --run-id, or run without --parallel",
         )
-    probe = Runner(project, options)
+    probe = Runner(project, options, progress=progress)
     check_state_ids(
         [
             (str(block_set), probe.state_id(el))
@@ -194,13 +204,19 @@ def run_in_parallel(
             if (el := block_set.extract_load)
         ]
     )
+    parts = {  # by identity: each set object of this plan once
+        id(block_set): progress.part(str(block_set), [step_of(block) for block in block_set.blocks])
+        for block_set in sets
+    }
     if leading:
         probe.run(leading)
 
     def run_set(block_set: BlockSet, stopping: threading.Event) -> None:
         structlog.contextvars.bind_contextvars(block_set=str(block_set))
         try:
-            Runner(project, replace(options, retry_wait=stopping.wait)).run(block_set.blocks)
+            Runner(
+                project, replace(options, retry_wait=stopping.wait), progress=parts[id(block_set)]
+            ).run(block_set.blocks)
         finally:
             structlog.contextvars.unbind_contextvars("block_set")
 

@@ -559,7 +559,7 @@ class Runner:
 
     def run(self, plan: Sequence[Block]) -> RunReport:
         report = RunReport()
-        self.progress.planned = [_step_of(block) for block in plan]
+        self.progress.planned = [step_of(block) for block in plan]
         for number, block in enumerate(plan, start=1):
             names = (
                 [str(b) for b in block.blocks]
@@ -645,7 +645,7 @@ class Runner:
         `judged` has not already, e.g. when the block failed before it started)."""
         refs = block.blocks if isinstance(block, ExtractLoad) else (block.plugin,)
         step = self.progress.start_step(
-            *_step_of(block), [(ref.name, ref.plugin_type.singular) for ref in refs]
+            *step_of(block), [(ref.name, ref.plugin_type.singular) for ref in refs]
         )
         try:
             yield step
@@ -733,7 +733,7 @@ class Runner:
         return run.result
 
 
-def _step_of(block: Block) -> tuple[str, StepKind]:
+def step_of(block: Block) -> tuple[str, StepKind]:
     """A block's name and kind, as the progress and the summary show it."""
     if isinstance(block, ExtractLoad):
         return " ".join(str(ref) for ref in block.blocks), StepKind.EXTRACT_LOAD

@@ -138,19 +138,56 @@ class ProgressRow:
 
 
 class Progress:
-    """Every step of one run, in order; the last one is the one running."""
+    """Every step of one run, in order; the last one is the one running.
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    A `run --parallel` run has `parts`: one `Progress` per block set, each fed by the thread
+    that runs the set, with its own steps and plan; the run's own steps are those run before
+    the sets start (leading command blocks). All of them share one `changed` event and clock.
+    """
+
+    def __init__(
+        self,
+        clock: Clock = time.monotonic,
+        *,
+        changed: threading.Event | None = None,
+        block_set: str | None = None,
+    ) -> None:
         self.clock = clock
         self.started_at = clock()
         self.steps: list[StepProgress] = []
         self.planned: list[tuple[str, StepKind]] = []  # every step the run means to take
-        self.changed = threading.Event()  # set on every change; the live view clears it
+        self.changed = changed or threading.Event()  # set on every change; the view clears it
+        self.block_set = block_set  # the block set this part runs (None: a whole run)
+        self.parts: list[Progress] = []  # a parallel run's block sets, in plan order
 
     @property
     def current(self) -> StepProgress | None:
         """The step started last."""
         return self.steps[-1] if self.steps else None
+
+    @property
+    def started(self) -> bool:
+        """Whether any step of the run (or of one of its parts) has started."""
+        return bool(self.steps) or any(part.started for part in self.parts)
+
+    def part(self, block_set: str, planned: Sequence[tuple[str, StepKind]]) -> Progress:
+        """Add the progress of a block set that runs beside the others (`run --parallel`)."""
+        part = Progress(self.clock, changed=self.changed, block_set=block_set)
+        part.planned = list(planned)
+        self.parts.append(part)
+        self.changed.set()
+        return part
+
+    def watched(self) -> list[StepProgress]:
+        """The steps to show in detail: the current one; in a parallel run, each running one
+        (the leading blocks', then each block set's)."""
+        if not self.parts:
+            return [self.current] if self.current is not None else []
+        return [
+            step
+            for progress in (self, *self.parts)
+            if (step := progress.current) is not None and step.status is StepStatus.RUNNING
+        ]
 
     def start_step(
         self, name: str, kind: StepKind, plugins: Sequence[tuple[str, str]]
@@ -244,8 +281,9 @@ class ProgressLog:
                 continue
 
     def emit(self) -> None:
-        """Log the current step's rows now."""
-        for row in self.progress.rows():
+        """Log the rows of the current step (of each running one, in a parallel run) now."""
+        rows = [row for step in self.progress.watched() for row in self.progress.rows(step)]
+        for row in rows:
             fields = {
                 "step": row.step,
                 "plugin": row.plugin,

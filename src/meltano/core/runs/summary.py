@@ -64,7 +64,8 @@ class StepSummary:
     streams: tuple[StreamCount, ...] = ()
     plugins: tuple[PluginExit, ...] = ()
     state: StateOutcome | None = None
-    error: str | None = None
+    error: str | None = None  # why it failed; for a skipped step, why it never started
+    block_set: str | None = None  # in a `run --parallel` run, the block set it belongs to
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ class Summary:
     duration_seconds: float
     steps: tuple[StepSummary, ...]
     error: str | None = None
+
+    def block_sets(self) -> dict[str, str]:
+        """A parallel run's block sets, in plan order, each with how it ended: failed if one
+        of its steps failed, skipped if none ran (empty for a run without --parallel)."""
+        statuses: dict[str, list[str]] = {}
+        for step in self.steps:
+            if step.block_set is not None:
+                statuses.setdefault(step.block_set, []).append(step.status)
+        return {
+            name: StepStatus.FAILED.value
+            if StepStatus.FAILED.value in ended
+            else SKIPPED
+            if all(status == SKIPPED for status in ended)
+            else StepStatus.SUCCESS.value
+            for name, ended in statuses.items()
+        }
 
 
 def state_outcome(
@@ -175,6 +192,7 @@ def finish_step(progress: Progress, step: StepProgress, *, error: str | None) ->
         state=state,
         error=error,
         run_id=step.run_id,
+        block_set=progress.block_set,
     )
     return step.summary
 
@@ -187,6 +205,7 @@ def summarize_step(
     state: StateOutcome | None = None,
     error: str | None = None,
     run_id: str | None = None,
+    block_set: str | None = None,
 ) -> StepSummary:
     """The summary of a step that ended."""
     return StepSummary(
@@ -199,24 +218,41 @@ def summarize_step(
         plugins=plugin_exits(step, results),
         state=state,
         error=error,
+        block_set=block_set,
     )
 
 
 def summarize_run(progress: Progress, *, error: str | None) -> Summary:
     """The run's summary: the steps that ran (a retried block once per attempt), then those
-    planned that never started. The run failed when it ended with an error."""
+    planned that never started; in a parallel run, then each block set's, in plan order.
+    The run failed when it ended with an error."""
+    steps = _summarized(progress)
+    # A block set none of whose steps started, after the leading blocks succeeded, was kept
+    # from starting by a stop (a signal, or --fail-fast).
+    stopped = "the run stopped before this block set started"
+    leading_ok = all(step.status != StepStatus.FAILED.value for step in steps)
+    for part in progress.parts:
+        steps += _summarized(part, why=stopped if leading_ok and not part.steps else None)
+    return Summary(
+        status="failed" if error else "success",
+        duration_seconds=round(progress.clock() - progress.started_at, 3),
+        steps=tuple(steps),
+        error=error,
+    )
+
+
+def _summarized(progress: Progress, *, why: str | None = None) -> list[StepSummary]:
+    """The summaries of one run's (or block set's) steps, then its planned steps not reached
+    (skipped: `why`, by default because an earlier step failed)."""
     steps = [step.summary for step in progress.steps if step.summary is not None]
     planned, reached = progress.planned, 0
     for step in steps:  # a retry repeats the block before it: it reaches nothing new
         if reached < len(planned) and step.name == planned[reached][0]:
             reached += 1
-    skipped = tuple(StepSummary(name, kind, SKIPPED, 0.0) for name, kind in planned[reached:])
-    return Summary(
-        status="failed" if error else "success",
-        duration_seconds=round(progress.clock() - progress.started_at, 3),
-        steps=tuple(steps) + skipped,
-        error=error,
-    )
+    return steps + [
+        StepSummary(name, kind, SKIPPED, 0.0, error=why, block_set=progress.block_set)
+        for name, kind in planned[reached:]
+    ]
 
 
 def to_document(summary: Summary) -> dict[str, Any]:
@@ -231,8 +267,9 @@ def to_document(summary: Summary) -> dict[str, Any]:
 
 
 def step_document(step: StepSummary) -> dict[str, Any]:
-    """The JSON form of one step, as the run record stores it."""
-    return {
+    """The JSON form of one step, as the run record stores it; `block_set` only in a
+    parallel run."""
+    document = {
         "name": step.name,
         "kind": step.kind.value,
         "status": step.status,
@@ -261,6 +298,9 @@ def step_document(step: StepSummary) -> dict[str, Any]:
         },
         "error": step.error,
     }
+    if step.block_set is not None:
+        document["block_set"] = step.block_set
+    return document
 
 
 def from_step_document(document: Mapping[str, Any]) -> StepSummary:
@@ -295,4 +335,5 @@ def from_step_document(document: Mapping[str, Any]) -> StepSummary:
             state.get("reason"),
         ),
         error=document.get("error"),
+        block_set=document.get("block_set"),
     )
