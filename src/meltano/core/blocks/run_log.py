@@ -67,7 +67,7 @@ def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path |
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = FileLogHandler(path, encoding="utf-8")
+        handler = FileLogHandler(path, encoding="utf-8", thread=threading.get_ident())
     except OSError as error:
         if is_storage_error(error):
             raise cannot_write(path, error) from error
@@ -75,8 +75,6 @@ def capture_to_file(path: Path, formatter: logging.Formatter) -> Iterator[Path |
         yield None
         return
     handler.setFormatter(formatter)
-    thread = threading.get_ident()
-    handler.addFilter(lambda record: record.thread == thread)
     root = logging.getLogger()
     root.addHandler(handler)
     try:

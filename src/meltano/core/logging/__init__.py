@@ -9,6 +9,7 @@ factories (in `formatters.py`) are importable by name from such a file, e.g.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -224,9 +225,29 @@ def setup_logging(settings: LogSettings, *, cwd: Path | None = None) -> None:
 
 class FileLogHandler(logging.FileHandler):
     """A file handler that keeps its first write failure (a full disk) for its owner to
-    report, instead of printing a traceback for every record it could not write."""
+    report, instead of printing a traceback for every record it could not write.
+
+    With `thread`, it takes only the records that thread logs (a run log file of one block set
+    of `run --parallel`). That is a plain attribute, not a logging filter, so the batch path of
+    plugin lines (`processes/plugin_logs.py`) can tell it will take a batch and write it whole.
+    """
 
     failure: OSError | None = None
+
+    def __init__(
+        self, filename: str | os.PathLike[str], encoding: str, *, thread: int | None = None
+    ) -> None:
+        super().__init__(filename, encoding=encoding)
+        self.thread = thread
+
+    def takes(self, thread: int | None) -> bool:
+        """Whether a record logged by `thread` belongs in this file."""
+        return self.thread is None or thread == self.thread
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if not self.takes(record.thread):
+            return False
+        return super().handle(record)
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 
 from meltano.core.logging import (
@@ -122,9 +123,12 @@ def _plain_handlers(logger: logging.Logger) -> list[logging.StreamHandler] | Non
     current: logging.Logger | None = logger
     if logger.filters or logger.disabled:
         return None
+    thread = threading.get_ident()  # the records of a batch would be this thread's
     while current is not None:
         for handler in current.handlers:
-            if handler.level > logging.INFO:
+            if handler.level > logging.INFO or (
+                isinstance(handler, FileLogHandler) and not handler.takes(thread)
+            ):
                 continue
             if (
                 type(handler) not in _PLAIN_HANDLERS
