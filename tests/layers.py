@@ -100,15 +100,6 @@ HEAVY_ADAPTERS = frozenset(
         "meltano.core.telemetry.emitter",  # snowplow-tracker, on the sending thread only
     }
 )
-#: Subsystems that a command needs only now and then, entered through one deferred import:
-#: (importing module, imported module) -> when it is needed, and the instructions the import
-#: would add to every `meltano run` otherwise (millions, of about 700).
-SUBSYSTEMS: dict[tuple[str, str], str] = {
-    ("meltano.core.plugins.installer", "meltano.core.venvs.install"): "a plugin to install (21)",
-    ("meltano.core.plugins.installer", "meltano.core.venvs.plan"): "with venvs.install",
-    ("meltano.core.plugins.lockfile", "meltano.core.plugins.hub"): "a lock file missing (12)",
-    ("meltano.core.telemetry.tracker", "meltano.core.telemetry.snowplow"): "usage stats on (7)",
-}
 #: Modules that may defer any import: the lazy command registry and the console entry point.
 START_UP = frozenset({"meltano.cli.root", "meltano.cli.main"})
 
@@ -301,17 +292,7 @@ def misplaced_deferred_imports(imports: Iterable[Import]) -> list[Import]:
         and item.module not in START_UP
         and not is_heavy(item.target)
         and not is_adapter(item.target)
-        and not is_subsystem_entry(item)
     ]
-
-
-def is_subsystem_entry(item: Import) -> bool:
-    """Whether `item` is the one deferred import that enters a listed subsystem."""
-    return any(
-        item.module == importer
-        and (item.target == entered or item.target.startswith(f"{entered}."))
-        for importer, entered in SUBSYSTEMS
-    )
 
 
 def heavy_imports_at_top(imports: Iterable[Import]) -> list[Import]:

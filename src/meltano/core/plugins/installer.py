@@ -14,11 +14,13 @@ from meltano.core.errors import MeltanoError
 from meltano.core.plugins.transforms import install_transform
 from meltano.core.plugins.types import PluginType
 from meltano.core.settings.project_settings import get_setting
+from meltano.core.venvs.install import InstallStatus
+from meltano.core.venvs.install import install_plugins as run_requests
+from meltano.core.venvs.plan import plan_installs
 
-if TYPE_CHECKING:  # the venvs modules are imported when something is to be installed
+if TYPE_CHECKING:
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.project.project import Project
-    from meltano.core.venvs.install import InstallStatus
 
 log = structlog.get_logger("meltano")
 
@@ -34,8 +36,6 @@ class InstallOutcome:
 
 
 def _files_hint(plugin: ProjectPlugin, outcome: InstallStatus) -> None:
-    from meltano.core.venvs.install import InstallStatus
-
     if plugin.type is PluginType.FILES and outcome is InstallStatus.INSTALLED:
         log.info("Run `meltano upgrade files` to update your project's '%s' files.", plugin.name)
 
@@ -48,8 +48,6 @@ def _not_pip_installed(plugin: ProjectPlugin) -> str | None:
 
 def _install_transform(project: Project, plugin: ProjectPlugin, *, auto: bool) -> InstallOutcome:
     """A transform is installed into the dbt project (transforms.py), never automatically."""
-    from meltano.core.venvs.install import InstallStatus
-
     if auto:
         return InstallOutcome(plugin, InstallStatus.SKIPPED, "Transforms are installed explicitly")
     try:
@@ -69,10 +67,6 @@ def install_plugins(
     parallelism: int | None = None,
 ) -> list[InstallOutcome]:
     """Install each plugin (a venv shared by inheriting plugins is installed once)."""
-    from meltano.core.venvs.install import InstallStatus
-    from meltano.core.venvs.install import install_plugins as run_requests
-    from meltano.core.venvs.plan import plan_installs
-
     outcomes: dict[int, InstallOutcome] = {}
     candidates = []
     for index, plugin in enumerate(plugins):
@@ -115,8 +109,6 @@ def install_plugins(
 
 
 def _report(outcome: InstallOutcome, *, auto: bool) -> None:
-    from meltano.core.venvs.install import InstallStatus
-
     kind, name = outcome.plugin.type.singular, outcome.plugin.name
     if outcome.status is InstallStatus.INSTALLED:
         log.info("installed plugin", plugin_type=kind, name=name)
@@ -138,8 +130,6 @@ def ensure_installed(
         return True
     if not any(plugin.pip_url for plugin in plugins):  # nothing here lives in a venv
         return mode != "only-install"
-    from meltano.core.venvs.install import InstallStatus
-
     for outcome in install_plugins(project, plugins, auto=True):
         if outcome.status is InstallStatus.FAILED and outcome.error is not None:
             raise outcome.error

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from meltano.core.errors import MeltanoError
 from meltano.core.plugins.definition import DefinitionError, PluginDefinition
+from meltano.core.plugins.hub import HubClient, PluginNotFoundError, hub_client_for
 from meltano.core.plugins.project_plugin import read_lock_file
 from meltano.core.project.document import write_atomically
 
 if TYPE_CHECKING:
-    from meltano.core.plugins.hub import HubClient
     from meltano.core.plugins.project_plugin import ProjectPlugin
     from meltano.core.plugins.types import PluginType
     from meltano.core.project.project import Project
@@ -140,8 +140,6 @@ def locked_or_fetched(
     def source(
         project: Project, plugin_type: PluginType, name: str, variant: str | None
     ) -> Mapping[str, Any] | None:
-        from meltano.core.plugins.hub import PluginNotFoundError, hub_client_for
-
         locked = read_lock_file(project, plugin_type, name, variant)
         if locked is not None:
             return locked

@@ -22,11 +22,11 @@ from meltano import __version__
 from meltano.core.settings.project_settings import meltano_settings
 from meltano.core.telemetry.analytics import sync_analytics
 from meltano.core.telemetry.context import context_uuid
+from meltano.core.telemetry.snowplow import EventSender, self_describing, valid_endpoints
 from meltano.core.telemetry.switch import stats_enabled
 
 if TYPE_CHECKING:
     from meltano.core.project.project import Project
-    from meltano.core.telemetry.snowplow import EventSender
 
 log = structlog.get_logger(__name__)
 CLI_EVENT = "iglu:com.meltano/cli_event/jsonschema/1-0-1"
@@ -89,8 +89,6 @@ def start_tracker(
     )
     if not enabled:
         return CommandTracker()
-    from meltano.core.telemetry.snowplow import EventSender, self_describing, valid_endpoints
-
     endpoints = valid_endpoints(settings["snowplow.collector_endpoints"].value or [])
     if not endpoints:
         return CommandTracker()
