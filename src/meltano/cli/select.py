@@ -8,6 +8,7 @@ from meltano.cli.install_switch import install_switch
 from meltano.cli.options import pass_project
 from meltano.core.catalog.discovery import CannotListSelectionError
 from meltano.core.catalog.listing import render_json, render_text
+from meltano.core.catalog.patterns import pattern_text
 from meltano.core.catalog.prepare import tap_catalog
 from meltano.core.catalog.run_catalog import Wanted
 from meltano.core.catalog.select_edit import edit_select, warn_if_unmatched
@@ -63,7 +64,7 @@ def command(
         )
         return
 
-    pattern = f"{'!' if exclude else ''}{entities_filter}.{attributes_filter}"
+    pattern = pattern_text(entities_filter, attributes_filter, exclude=exclude)
     edit_select(
         project,
         plugin.name,

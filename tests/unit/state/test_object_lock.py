@@ -152,18 +152,3 @@ def test_threads_never_lose_updates(objects: DictStore) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert store.read_state(backend, "id")["singer_state"] == {f"k{i}": i for i in range(20)}
-
-
-def test_repair_doubled_prefix_copies_without_overwriting() -> None:
-    from meltano.core.state.backends.objects import repair_doubled_prefix
-
-    objects = DictStore()
-    objects.prefix = "meltano"
-    objects.put("meltano/a/state.json", b'{"completed": {"singer_state": {"old": 1}}}')
-    objects.put("meltano/b/state.json", b'{"completed": {"singer_state": {"old": 1}}}')
-    objects.put("b/state.json", b'{"completed": {"singer_state": {"new": 1}}}')
-    backend = backend_on(objects)
-    assert repair_doubled_prefix(backend) == 1
-    assert store.read_state(backend, "a") == {"singer_state": {"old": 1}}
-    assert store.read_state(backend, "b") == {"singer_state": {"new": 1}}
-    assert repair_doubled_prefix(backend) == 0

@@ -268,23 +268,3 @@ def split_uri(uri: str) -> tuple[str, str]:
 
 def join(prefix: str, key: str) -> str:
     return f"{prefix}/{key}" if prefix else key
-
-
-def repair_doubled_prefix(backend: ObjectStoreBackend) -> int:
-    """Copy state that an old Meltano bug stored under `<prefix>/<prefix>/<id>/` to
-    `<prefix>/<id>/`, unless state is already there; return how many were copied."""
-    prefix = backend.store.prefix
-    if not prefix:
-        return 0
-    copied = 0
-    for key in list(backend.store.list_keys()):
-        if not key.startswith(f"{prefix}/"):
-            continue
-        inner = key.removeprefix(f"{prefix}/")
-        if state_id_of(inner) is None:
-            continue
-        found = backend.store.get(key)
-        if found is not None and backend.store.create(inner, found.data) is not None:
-            copied += 1
-            log.info("state moved out of a doubled prefix", key=inner)
-    return copied
